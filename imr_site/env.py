@@ -1,0 +1,63 @@
+"""Read settings from the environment, failing with one clear sentence per bad value."""
+import os
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def flag(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value; use 1/0, true/false, yes/no or on/off.")
+
+
+def text_list(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def integer(name, default, minimum=0):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def database(default_url):
+    url = os.environ.get("DATABASE_URL") or default_url
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60)
+    except Exception as error:  # dj_database_url raises several types for a bad URL
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={url!r} is not a database URL ({error}); "
+            "expected e.g. sqlite:///path/db.sqlite3 or postgres://user@127.0.0.1:5432/name."
+        ) from None
+    if config.get("ENGINE") not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(f"DATABASE_URL={url!r}: only SQLite and PostgreSQL are supported.")
+    return config
+
+
+def secret_key(debug):
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if debug:
+        return "django-insecure-development-only-key-not-for-production-use"
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (use a long random string).")
