@@ -1,0 +1,78 @@
+"""Age, sex, date of injury and diagnoses, where the clinical summary states them."""
+import re
+
+from decisions.parsing.dates import DATE_PATTERN, parse_date
+from decisions.parsing.records import Patient
+
+_AGE = re.compile(r"\b(\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old\b", re.IGNORECASE)
+_SEX_WORDS = re.compile(r"\b(male|female|man|woman|gentleman|lady|boy|girl)\b", re.IGNORECASE)
+_SEX_OF = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
+           "female": "female", "woman": "female", "lady": "female", "girl": "female"}
+_INJURY_DATE = re.compile(
+    r"(?:date\s+of\s+(?:industrial\s+)?injury|\bDOI\b|injury\s+date|(?:industrial|work[\s-]related|occupational)?\s*"
+    r"injury|injured|injuries)"
+    r"(?:\s+(?:was|is|of|on|dated|occurring|occurred|sustained))*\s*[:,]?\s*(?:on\s+|of\s+)?"
+    rf"({DATE_PATTERN})",
+    re.IGNORECASE,
+)
+_DIAGNOSES = re.compile(
+    r"\b(?:(?:primary|final|working|current|admitting)\s+)?(?:diagnoses|diagnosis)\s*(?:include[sd]?|are|were|was|is|of"
+    r"|listed\s+as|consist(?:s|ed)?\s+of|:)\s*:?\s*(.+?)(?:\.(?=\s+[A-Z]|\s*$)|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def age_of(summary):
+    match = _AGE.search(summary)
+    if match and 10 <= int(match.group(1)) <= 110:
+        return int(match.group(1))
+    return None
+
+
+def sex_of(summary):
+    """Stated sex; failing that, possessive pronouns when they clearly point one way.
+
+    Possessives (`her heels`, `his back`) mostly describe the patient, while `he`/`she` often
+    stand for the treating physician, so subject pronouns are left out.
+    """
+    match = _SEX_WORDS.search(summary)
+    if match:
+        return _SEX_OF[match.group(1).lower()]
+    female = len(re.findall(r"\b(?:her|hers|herself)\b", summary, re.IGNORECASE))
+    male = len(re.findall(r"\b(?:his|himself)\b", summary, re.IGNORECASE))
+    if female >= 2 and female >= 3 * male:
+        return "female"
+    if male >= 2 and male >= 3 * female:
+        return "male"
+    return None
+
+
+def date_of_injury(summary):
+    for match in _INJURY_DATE.finditer(summary):
+        found = parse_date(match.group(1))
+        if found:
+            return found
+    return None
+
+
+def patient_from(summary):
+    return Patient(age=age_of(summary), sex=sex_of(summary), date_of_injury=date_of_injury(summary))
+
+
+def _split_list(text):
+    numbered = [part for part in re.split(r"\s*\(?\b\d{1,2}[).]\s+", text) if part.strip()]
+    if len(numbered) > 1:
+        parts = numbered
+    else:
+        parts = re.split(r"\s*;\s*|,\s*(?:and\s+)?(?![^()]*\))", text)
+    return [part.strip(" ,;.") for part in parts if part.strip(" ,;.")]
+
+
+def diagnoses_of(summary):
+    """Diagnoses from sentences that list them, in order, without repeats."""
+    found = []
+    for match in _DIAGNOSES.finditer(summary):
+        for diagnosis in _split_list(match.group(1)):
+            if 2 < len(diagnosis) <= 200 and diagnosis.lower() not in (seen.lower() for seen in found):
+                found.append(diagnosis)
+    return found

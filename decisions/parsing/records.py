@@ -1,0 +1,74 @@
+"""Plain records a parsed letter is made of: no Django, so any tool can use them."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from decisions.vocabulary.records import Treatment
+
+UPHELD = "upheld"
+OVERTURNED = "overturned"
+
+NECESSARY = "necessary"
+NOT_NECESSARY = "not_necessary"
+UNSTATED = "unstated"
+
+FORMAT_STANDARD = "standard"
+FORMAT_WITH_HEADER = "with_header"
+FORMAT_LEGACY_2013 = "legacy_2013"
+
+
+class ParseError(ValueError):
+    """The input is not a readable IMR determination letter; the message says what was missing."""
+
+
+@dataclass
+class Citation:
+    source: str  # chronic_pain | acoem | postsurgical | mtus_other | non_mtus
+    chapter: str | None
+    topic: str | None
+    pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DecisionItem:
+    request: str
+    outcome: str
+    claims_administrator_guideline: str | None
+    maximus_guideline: str | None
+    citations: list[Citation]
+    rationale: str
+    necessity: str
+    treatment: Treatment
+
+
+@dataclass
+class CaseDates:
+    assigned: date | None = None
+    ur_denial: date | None = None
+    decision: date | None = None
+    received: date | None = None
+
+
+@dataclass
+class Reviewer:
+    licensure_states: list[str] = field(default_factory=list)
+    specialties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Patient:
+    age: int | None = None
+    sex: str | None = None
+    date_of_injury: date | None = None
+
+
+@dataclass
+class ParsedLetter:
+    format: str
+    case_number: str | None
+    dates: CaseDates
+    reviewer: Reviewer
+    patient: Patient
+    clinical_summary: str
+    diagnoses: list[str]
+    items: list[DecisionItem]
+    warnings: list[str] = field(default_factory=list)

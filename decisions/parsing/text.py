@@ -1,0 +1,111 @@
+"""Undo pdfminer's layout: doubled line spacing, trailing spaces, words hyphenated across lines.
+
+A letter becomes a list of logical lines in which "" marks a paragraph break; `reflow` joins
+such lines back into paragraphs of plain prose.
+"""
+import re
+
+PARAGRAPH_BREAK = ""
+
+_PAGE_FOOTER = re.compile(r"^\s*(page\s+\d+\s+of\s+\d+|\d+\s*/\s*\d+)\s*$", re.IGNORECASE)
+# `2003.In a report`: the PDF lost the space after a full stop; restore it so words tokenize.
+_MISSING_SPACE = re.compile(r"(?<=[a-z0-9)]{2})\.(?=[A-Z][a-z])")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+# A line-end fragment that is only a suffix cannot be a word of its own: `medica-` + `tion`.
+_SUFFIX_ONLY = re.compile(
+    r"^(tion|tions|sion|sions|ment|ments|ness|ity|ities|ing|ings|ed|ly|ally|ance|ances|ence|"
+    r"ences|able|ible|ive|ives|ous|ize|ized|izes|ization|ful|less)\b",
+    re.IGNORECASE,
+)
+
+
+def clean_characters(text):
+    """Normalise line endings and the typographic characters PDF extraction produces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00ad", "")  # soft hyphen
+    for fancy, plain in (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'),
+                         ("\u2013", "-"), ("\u2014", " - "), ("\ufb01", "fi"), ("\ufb02", "fl")):
+        text = text.replace(fancy, plain)
+    return "".join(ch for ch in text if ch in "\n\t\f" or ch.isprintable())
+
+
+def _is_double_spaced(raw_lines):
+    """pdfminer writes a blank line after every text line; plain text files do not."""
+    text_lines = followed_by_blank = 0
+    for index, line in enumerate(raw_lines[:-1]):
+        if line.strip():
+            text_lines += 1
+            if not raw_lines[index + 1].strip():
+                followed_by_blank += 1
+    return text_lines >= 4 and followed_by_blank / text_lines > 0.6
+
+
+def logical_lines(text):
+    """Lines of the letter, stripped, with single "" entries where a paragraph ends.
+
+    In pdfminer's double-spaced output an empty line is only spacing and a run of them is a
+    page break inside a paragraph; the paragraph breaks are the lines holding only spaces.
+    A form feed (pdfminer's page break) never ends a paragraph.
+    """
+    raw_lines = clean_characters(text).split("\n")
+    double_spaced = _is_double_spaced(raw_lines)
+    lines, pending_break = [], False
+    for raw in raw_lines:
+        if "\f" in raw:  # a page break continues the paragraph it interrupts
+            raw, pending_break = raw.replace("\f", ""), False
+        line = _SPACES.sub(" ", raw).strip()
+        if _PAGE_FOOTER.match(line):
+            continue
+        if not line:
+            pending_break = pending_break or not double_spaced or raw != ""
+            continue
+        if lines and pending_break and lines[-1] != PARAGRAPH_BREAK:
+            lines.append(PARAGRAPH_BREAK)
+        pending_break = False
+        lines.append(line)
+    return lines
+
+
+def _join_hyphenated(head, tail, known_words):
+    """Join `head-` and `tail`: drop the hyphen only where it is a line-break artefact."""
+    stem = re.search(r"([A-Za-z]+)-$", head)
+    first = re.match(r"[A-Za-z]+", tail)
+    if stem and first:
+        joined = (stem.group(1) + first.group(0)).lower()
+        compound = f"{stem.group(1)}-{first.group(0)}".lower()
+        if compound not in known_words and (joined in known_words or _SUFFIX_ONLY.match(tail)):
+            return head[:-1] + tail
+    return head + tail
+
+
+def reflow(lines, known_words=frozenset()):
+    """Join logical lines into paragraphs separated by a blank line, spaces folded to one.
+
+    known_words holds the lower-cased words of the whole letter, used to tell `long-term`
+    (kept) from a word split by the line break (`effec-` + `tiveness`).
+    """
+    paragraphs, current = [], ""
+    for line in list(lines) + [PARAGRAPH_BREAK]:
+        if line == PARAGRAPH_BREAK:
+            if current.strip():
+                paragraphs.append(current.strip())
+            current = ""
+        elif current.endswith("-") and len(current) > 1 and current[-2].isalnum() and line[:1].isalnum():
+            current = _join_hyphenated(current, line, known_words)
+        else:
+            current = f"{current} {line}" if current else line
+    return "\n\n".join(_MISSING_SPACE.sub(". ", _SPACES.sub(" ", paragraph)) for paragraph in paragraphs)
+
+
+def one_line(text):
+    """Fold a reflowed text into a single line (for labels and headings)."""
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+
+
+def word_set(lines):
+    """Lower-cased words (including hyphenated compounds) written whole on some line."""
+    words = set()
+    for line in lines:
+        for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", line[:-1] if line.endswith("-") else line):
+            words.add(word.lower())
+    return words
