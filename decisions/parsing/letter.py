@@ -251,7 +251,7 @@ def parse_letter_text(raw_text):
     if not raw_text or not raw_text.strip():
         raise ParseError("the document contains no text")
     lines = text.logical_lines(raw_text)
-    known_words = text.word_set(lines)
+    known_words = text.WordSet(lines)
     sections, legacy = _split_sections(lines)
     warnings = []
 

@@ -19,14 +19,15 @@ _SUFFIX_ONLY = re.compile(
 )
 
 
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+                            "\u2014": " - ", "\ufb01": "fi", "\ufb02": "fl", "\u00ad": None})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
 def clean_characters(text):
     """Normalise line endings and the typographic characters PDF extraction produces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u00ad", "")  # soft hyphen
-    for fancy, plain in (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'),
-                         ("\u2013", "-"), ("\u2014", " - "), ("\ufb01", "fi"), ("\ufb02", "fl")):
-        text = text.replace(fancy, plain)
-    return "".join(ch for ch in text if ch in "\n\t\f" or ch.isprintable())
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TYPOGRAPHY)
+    return _CONTROL.sub("", text)
 
 
 def _is_double_spaced(raw_lines):
@@ -102,10 +103,18 @@ def one_line(text):
     return _SPACES.sub(" ", text.replace("\n", " ")).strip()
 
 
-def word_set(lines):
-    """Lower-cased words (including hyphenated compounds) written whole on some line."""
-    words = set()
-    for line in lines:
-        for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", line[:-1] if line.endswith("-") else line):
-            words.add(word.lower())
-    return words
+class WordSet:
+    """Lower-cased words (and hyphenated compounds) written whole on some line, built on first use:
+    most letters never need it."""
+
+    def __init__(self, lines):
+        self._lines = lines
+        self._words = None
+
+    def __contains__(self, word):
+        if self._words is None:
+            self._words = set()
+            for line in self._lines:
+                text = line[:-1] if line.endswith("-") else line
+                self._words.update(word.lower() for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text))
+        return word in self._words

@@ -32,62 +32,82 @@ _TOPICAL = re.compile(r"\b(?:cream|gel|ointment|lotion|topical|transdermal|patch
 
 
 @dataclass(frozen=True)
-class _Term:
+class _Drug:
+    name: str
+    drug_class: str
+
+
+@dataclass(frozen=True)
+class _Service:
     pattern: re.Pattern
     name: str
     category: str
-    drug_class: str | None
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    drug_names: re.Pattern  # every drug name in one alternation, longest first
+    drugs: dict  # name key -> _Drug
+    services: list  # _Service, tried only where `any_service` first matches
+    any_service: re.Pattern
+    compound: list
+    data: dict
+
+
+def _key(name):
+    """Spaces and hyphens inside a name are interchangeable, and may be missing."""
+    return re.sub(r"[\s-]+", "", name.lower())
 
 
 def _name_pattern(name):
-    """A literal name, whole-word, any case; spaces and hyphens between its parts interchangeable."""
-    parts = [re.escape(part) for part in re.split(r"[\s-]+", name.strip())]
-    body = r"[\s-]*".join(parts)
-    return re.compile(rf"(?<![\w#]){body}(?![\w])", re.IGNORECASE)
+    return r"[\s-]*".join(re.escape(part) for part in re.split(r"[\s-]+", name.strip()))
 
 
-def _service_pattern(expression):
-    letters = re.sub(r"\\[A-Za-z]", "", expression)
-    acronym = re.sub(r"[^A-Za-z]", "", letters).isupper()
-    return re.compile(expression, 0 if acronym else re.IGNORECASE)
+def _service_flags(expression):
+    """Acronym patterns (`\\bPT\\b`) match in capitals only; the rest in any case."""
+    letters = re.sub(r"[^A-Za-z]", "", re.sub(r"\\[A-Za-z]", "", expression))
+    return 0 if letters.isupper() else re.IGNORECASE
+
+
+def _aliases(data):
+    for drug_class, generics in data["drugs"].items():
+        for generic, aliases in generics.items():
+            for alias in {generic, *aliases}:
+                yield alias, _Drug(generic, drug_class)
 
 
 @lru_cache(maxsize=1)
 def vocabulary():
-    """The parsed vocabulary file: (drug terms, service terms, compound rule, raw data)."""
+    """The vocabulary file, compiled once."""
     data = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
-    drugs = [
-        _Term(_name_pattern(alias), generic, PHARMACEUTICALS, drug_class)
-        for drug_class, generics in data["drugs"].items()
-        for generic, aliases in generics.items()
-        for alias in {generic, *aliases}
-    ]
+    drugs = {_key(alias): drug for alias, drug in _aliases(data)}
+    aliases = sorted({alias for alias, _ in _aliases(data)}, key=len, reverse=True)
+    drug_names = re.compile(rf"(?<![\w#])(?:{'|'.join(_name_pattern(alias) for alias in aliases)})(?!\w)",
+                            re.IGNORECASE)
     services = [
-        _Term(_service_pattern(expression), service, category, None)
+        _Service(re.compile(expression, _service_flags(expression)), service, category)
         for category, entries in data["services"].items()
         for service, expressions in entries.items()
         for expression in expressions
     ]
+    any_service = re.compile("|".join(
+        f"(?{'i' if service.pattern.flags & re.IGNORECASE else '-i'}:{service.pattern.pattern})"
+        for service in services))
     compound = [re.compile(expression, re.IGNORECASE) for expression in data["compound"]["patterns"]]
-    return drugs, services, compound, data
+    return _Vocabulary(drug_names, drugs, services, any_service, compound, data)
 
 
-def _best_match(request, terms):
-    """Earliest match in the request; of those starting together, the longest."""
-    best = None
-    for term in terms:
-        match = term.pattern.search(request)
-        if match and (best is None or (match.start(), -(match.end() - match.start())) < best[0]):
-            best = ((match.start(), -(match.end() - match.start())), term, match)
-    return (best[1], best[2]) if best else (None, None)
-
-
-def _distinct_drugs(request, drugs):
-    """Drugs named in the request, leaving out a name inside a longer one (`Voltaren` in `Voltaren Gel`)."""
-    spans = [(match.start(), match.end(), term.name)
-             for term in drugs for match in term.pattern.finditer(request)]
-    return {name for start, end, name in spans
-            if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)}
+def _first_service(request, vocab):
+    """The service named earliest in the request; of those starting there, the longest match."""
+    first = vocab.any_service.search(request)
+    if not first:
+        return None, None
+    best = (None, None)
+    for service in vocab.services:
+        match = service.pattern.match(request, first.start())
+        if match and (best[1] is None or match.end() > best[1].end()):
+            best = (service, match)
+    return best
 
 
 def _strength(request, after):
@@ -119,20 +139,23 @@ def _refills(request):
 
 def normalize_request(request):
     """The treatment a request names; unknown requests keep category `other` and no name."""
-    drugs, services, compound_rules, data = vocabulary()
+    vocab = vocabulary()
     request = request or ""
-    drug, drug_match = _best_match(request, drugs)
-    distinct_drugs = _distinct_drugs(request, drugs) if drug else set()
-    compound = any(rule.search(request) for rule in compound_rules) or (
+    # finditer never overlaps, so `Voltaren` inside `Voltaren Gel` is not a second drug.
+    drug_matches = list(vocab.drug_names.finditer(request))
+    drug_match = drug_matches[0] if drug_matches else None
+    distinct_drugs = {vocab.drugs[_key(match.group(0))].name for match in drug_matches}
+    compound = any(rule.search(request) for rule in vocab.compound) or (
         len(distinct_drugs) > 1 and _TOPICAL.search(request))
-    service, service_match = _best_match(request, services)
+    service, service_match = _first_service(request, vocab)
     quantity, refills = _quantity(request), _refills(request)
 
-    if compound and drug:
-        rule = data["compound"]
+    if compound and drug_match:
+        rule = vocab.data["compound"]
         return Treatment(rule["name"], PHARMACEUTICALS, rule["drug_class"], _strength(request, len(request)),
                          quantity, refills)
-    if drug and (service is None or drug_match.start() <= service_match.start()):
+    if drug_match and (service is None or drug_match.start() <= service_match.start()):
+        drug = vocab.drugs[_key(drug_match.group(0))]
         return Treatment(drug.name, PHARMACEUTICALS, drug.drug_class, _strength(request, drug_match.end()),
                          quantity, refills)
     if service:
@@ -140,27 +163,22 @@ def normalize_request(request):
     return Treatment(None, OTHER, None, _strength(request, len(request)), quantity, refills)
 
 
-@lru_cache(maxsize=4096)
 def generic_for(word):
     """The generic name a brand or generic word stands for (`Neurontin` -> `gabapentin`), else None."""
-    drugs = vocabulary()[0]
-    for term in drugs:
-        match = term.pattern.fullmatch(word.strip())
-        if match:
-            return term.name
-    return None
+    drug = vocabulary().drugs.get(_key(word.strip()))
+    return drug.name if drug else None
 
 
 def drug_classes():
-    return sorted(vocabulary()[3]["drugs"])
+    return sorted(vocabulary().data["drugs"])
 
 
 def size():
     """Counts for the admin and the docs: generics, drug names, services, version."""
-    data = vocabulary()[3]
+    data = vocabulary().data
     return {
         "version": data["version"],
         "generic_drugs": sum(len(generics) for generics in data["drugs"].values()),
-        "drug_names": sum(len({g, *a}) for generics in data["drugs"].values() for g, a in generics.items()),
+        "drug_names": len({alias.lower() for alias, _ in _aliases(data)}),
         "services": sum(len(entries) for entries in data["services"].values()),
     }
