@@ -169,6 +169,21 @@ def generic_for(word):
     return drug.name if drug else None
 
 
+def generic_names():
+    return sorted({drug.name for drug in vocabulary().drugs.values()})
+
+
+def non_drug_treatments():
+    """Treatment names that are not a single drug: services and the compound rule's name."""
+    data = vocabulary().data
+    return sorted({name for entries in data["services"].values() for name in entries} | {data["compound"]["name"]})
+
+
+def drug_class_names():
+    """Every class a treatment can carry, the compound rule's included."""
+    return sorted({*vocabulary().data["drugs"], vocabulary().data["compound"]["drug_class"]})
+
+
 def drug_classes():
     return sorted(vocabulary().data["drugs"])
 

@@ -1,0 +1,199 @@
+"""Admin: browse and fix stored letters, upload new ones, re-parse after a parser change."""
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+
+from decisions import importing, vocabulary
+from decisions.models import (
+    CitedPage, DecisionItem, Determination, GuidelineCitation, GuidelineSource, LicensureState, Specialty,
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [file for file in (data if isinstance(data, (list, tuple)) else [data]) if file]
+        if not files:
+            return [super().clean(None, initial)]  # raises "This field is required."
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(help_text="PDF or text letters, or ZIP archives of them. Several files at once are fine.")
+
+
+class HasWarningsFilter(admin.SimpleListFilter):
+    title = "parse warnings"
+    parameter_name = "warnings"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With warnings"), ("no", "Without warnings")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(warnings=[])
+        if self.value() == "no":
+            return queryset.filter(warnings=[])
+        return queryset
+
+
+class CitedSourceFilter(admin.SimpleListFilter):
+    title = "guideline source cited"
+    parameter_name = "cited_source"
+
+    def lookups(self, request, model_admin):
+        return GuidelineSource.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(citations__source=self.value()).distinct()
+        return queryset
+
+
+class RecognisedTreatmentFilter(admin.SimpleListFilter):
+    """Items the vocabulary did not recognise, for review and for growing treatments.json."""
+
+    title = "treatment recognised"
+    parameter_name = "recognised"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Unrecognised (needs review)"), ("yes", "Recognised")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(treatment="")
+        if self.value() == "yes":
+            return queryset.exclude(treatment="")
+        return queryset
+
+
+class DecisionItemInline(admin.StackedInline):
+    model = DecisionItem
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["position", "request", "outcome", "necessity", "treatment", "treatment_category", "drug_class",
+              "maximus_guideline"]
+    readonly_fields = fields
+
+
+@admin.register(Determination)
+class DeterminationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "source_name", "format", "decision_date", "item_count", "specialty_list",
+                    "warning_count", "imported_at"]
+    list_filter = ["format", HasWarningsFilter, "items__outcome", "specialties", "licensure_states",
+                   ("items__citations__source", admin.ChoicesFieldListFilter)]
+    search_fields = ["case_number", "source_name", "content_sha256"]
+    date_hierarchy = "imported_at"
+    readonly_fields = ["content_sha256", "imported_at", "parsed_at", "warnings", "view_on_site_link"]
+    filter_horizontal = ["specialties", "licensure_states"]
+    inlines = [DecisionItemInline]
+    actions = ["reparse_selected"]
+    change_list_template = "admin/decisions/determination/change_list.html"
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request).annotate(num_items=Count("items", distinct=True))
+                .prefetch_related("specialties"))
+
+    @admin.display(description="items", ordering="num_items")
+    def item_count(self, obj):
+        return obj.num_items
+
+    @admin.display(description="specialties")
+    def specialty_list(self, obj):
+        return ", ".join(s.name for s in obj.specialties.all())
+
+    @admin.display(description="warnings")
+    def warning_count(self, obj):
+        return len(obj.warnings) or ""
+
+    @admin.display(description="public page")
+    def view_on_site_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url()) if obj.pk else ""
+
+    def get_urls(self):
+        return [path("upload/", self.admin_site.admin_view(self.upload_view), name="decisions_determination_upload"),
+                *super().get_urls()]
+
+    def upload_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                report = importing.import_candidates(
+                    candidate for upload in form.cleaned_data["files"]
+                    for candidate in importing.candidates_from_upload(upload.name, _read_limited(upload)))
+                level = messages.WARNING if report.failures else messages.SUCCESS
+                self.message_user(request, f"Upload finished: {report.summary()}.", level)
+                form = UploadForm()
+        else:
+            form = UploadForm()
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "report": report, "title": "Upload determination letters",
+                   "limit_mb": importing.settings.IMR_MAX_UPLOAD_BYTES // 1_000_000}
+        return TemplateResponse(request, "admin/decisions/determination/upload.html", context)
+
+    @admin.action(description="Re-parse selected letters with the current parser")
+    def reparse_selected(self, request, queryset):
+        report = importing.reparse(queryset)
+        for failure in report.failures:
+            self.message_user(request, f"{failure.name}: {failure.message}", messages.ERROR)
+        self.message_user(request, f"Re-parsed {report.count(importing.IMPORTED)} letters; "
+                                   f"{len(report.failures)} failed.",
+                          messages.WARNING if report.failures else messages.SUCCESS)
+
+
+def _read_limited(upload):
+    """An upload's bytes, never more than one byte past the limit (the import then refuses it)."""
+    limit = importing.settings.IMR_MAX_UPLOAD_BYTES
+    if upload.name.lower().endswith(".zip"):
+        limit = max(limit, importing.settings.IMR_MAX_UNZIPPED_BYTES)
+    return upload.read(limit + 1)
+
+
+class CitationInline(admin.TabularInline):
+    model = GuidelineCitation
+    extra = 0
+    fields = ["position", "source", "chapter", "topic", "page_list"]
+    readonly_fields = fields
+
+    @admin.display(description="pages")
+    def page_list(self, obj):
+        return ", ".join(str(page) for page in obj.pages)
+
+
+@admin.register(DecisionItem)
+class DecisionItemAdmin(admin.ModelAdmin):
+    list_display = ["request", "outcome", "treatment", "drug_class", "treatment_category", "necessity",
+                    "determination"]
+    list_filter = ["outcome", "necessity", RecognisedTreatmentFilter, "treatment_category", "drug_class",
+                   CitedSourceFilter]
+    search_fields = ["request", "treatment", "determination__case_number"]
+    list_select_related = ["determination"]
+    raw_id_fields = ["determination"]
+    inlines = [CitationInline]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "vocabulary_size": vocabulary.size()}
+        return super().changelist_view(request, extra_context)
+
+
+admin.site.register(Specialty)
+admin.site.register(LicensureState)
+admin.site.register(CitedPage, list_display=["citation", "source", "page"], list_filter=["source"],
+                    raw_id_fields=["citation", "item"])
+admin.site.site_header = "IMR Precedent Search administration"
+admin.site.site_title = "IMR Precedent Search admin"
+admin.site.index_title = "Letters, items and uploads"
+admin.site.site_url = "/"

@@ -1,0 +1,19 @@
+"""Rebuild the Whoosh index from the database, beside the live one, then swap it in."""
+import sys
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from decisions import search
+from decisions.models import DecisionItem, Determination
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index from scratch from the database."
+
+    def handle(self, *args, **options):
+        ids = list(Determination.objects.order_by("pk").values_list("pk", flat=True))
+        total = DecisionItem.objects.count()
+        with tqdm(total=total, desc="Indexing", unit=" items", disable=None, file=sys.stderr) as bar:
+            count = search.rebuild(ids, progress=bar.update)
+        self.stdout.write(f"Indexed {count} items from {len(ids)} letters.")

@@ -1,0 +1,165 @@
+"""What is stored of each determination letter: the letter, its disputed items, their citations."""
+from django.db import models
+from django.urls import reverse
+
+from decisions.parsing import records
+
+
+class Outcome(models.TextChoices):
+    UPHELD = records.UPHELD, "Upheld"
+    OVERTURNED = records.OVERTURNED, "Overturned"
+
+
+class Necessity(models.TextChoices):
+    NECESSARY = records.NECESSARY, "Medically necessary"
+    NOT_NECESSARY = records.NOT_NECESSARY, "Not medically necessary"
+    UNSTATED = records.UNSTATED, "Not stated"
+
+
+class LetterFormat(models.TextChoices):
+    STANDARD = records.FORMAT_STANDARD, "Standard"
+    WITH_HEADER = records.FORMAT_WITH_HEADER, "With case header"
+    LEGACY_2013 = records.FORMAT_LEGACY_2013, "2013 layout"
+
+
+class GuidelineSource(models.TextChoices):
+    CHRONIC_PAIN = "chronic_pain", "MTUS Chronic Pain"
+    ACOEM = "acoem", "MTUS ACOEM"
+    POSTSURGICAL = "postsurgical", "MTUS Postsurgical"
+    MTUS_OTHER = "mtus_other", "MTUS (other)"
+    NON_MTUS = "non_mtus", "Non-MTUS (ODG and others)"
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+
+
+class Specialty(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self):
+        return self.name
+
+
+class LicensureState(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Determination(models.Model):
+    """One final determination letter as uploaded, with what the parser read from it."""
+
+    source_name = models.CharField(max_length=255, help_text="File name as uploaded.")
+    original_file = models.FileField(upload_to="letters/%Y/%m/", max_length=255)
+    content_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    text = models.TextField(help_text="The letter's text as extracted.")
+    format = models.CharField(max_length=20, choices=LetterFormat.choices)
+    case_number = models.CharField(max_length=20, blank=True, db_index=True)
+    date_assigned = models.DateField(null=True, blank=True)
+    ur_denial_date = models.DateField(null=True, blank=True)
+    decision_date = models.DateField(null=True, blank=True, db_index=True)
+    application_received = models.DateField(null=True, blank=True)
+    licensure_states = models.ManyToManyField(LicensureState, blank=True, related_name="determinations")
+    specialties = models.ManyToManyField(Specialty, blank=True, related_name="determinations")
+    patient_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    patient_sex = models.CharField(max_length=6, choices=Sex.choices, blank=True)
+    date_of_injury = models.DateField(null=True, blank=True, db_index=True)
+    clinical_summary = models.TextField(blank=True)
+    diagnoses = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    parsed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decision_date", "-id"]
+
+    def __str__(self):
+        return self.case_number or self.source_name
+
+    def get_absolute_url(self):
+        return reverse("decisions:determination", args=[self.pk])
+
+
+class DecisionItem(models.Model):
+    """One disputed treatment and how IMR ruled on it."""
+
+    determination = models.ForeignKey(Determination, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(help_text="1 for the letter's first item.")
+    request = models.TextField()
+    treatment = models.CharField(max_length=120, blank=True, db_index=True,
+                                 help_text="Normalized treatment; blank when the vocabulary does not know it.")
+    treatment_category = models.CharField(max_length=40, db_index=True)
+    drug_class = models.CharField(max_length=60, blank=True, db_index=True)
+    strength = models.CharField(max_length=40, blank=True)
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    refills = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, db_index=True)
+    claims_administrator_guideline = models.TextField(blank=True)
+    maximus_guideline = models.TextField(blank=True)
+    rationale = models.TextField(blank=True)
+    necessity = models.CharField(max_length=16, choices=Necessity.choices)
+
+    class Meta:
+        ordering = ["determination", "position"]
+        constraints = [models.UniqueConstraint(fields=["determination", "position"], name="one_item_per_position")]
+        indexes = [
+            models.Index(fields=["treatment", "outcome"]),
+            models.Index(fields=["drug_class", "outcome"]),
+            models.Index(fields=["treatment_category", "outcome"]),
+        ]
+
+    def __str__(self):
+        return f"{self.request} ({self.get_outcome_display()})"
+
+    @property
+    def anchor(self):
+        return f"item-{self.position}"
+
+    def get_absolute_url(self):
+        return f"{self.determination.get_absolute_url()}#{self.anchor}"
+
+
+class GuidelineCitation(models.Model):
+    """A guideline the IMR reviewer relied on (from the MAXIMUS guideline line)."""
+
+    item = models.ForeignKey(DecisionItem, on_delete=models.CASCADE, related_name="citations")
+    position = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=16, choices=GuidelineSource.choices, db_index=True)
+    chapter = models.CharField(max_length=8, blank=True)
+    topic = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["item", "position"]
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.topic}".strip()
+
+    @property
+    def pages(self):
+        return [cited.page for cited in self.cited_pages.all()]
+
+
+class CitedPage(models.Model):
+    """One page of one citation, so "items citing Chronic Pain page 63" is a single indexed lookup."""
+
+    citation = models.ForeignKey(GuidelineCitation, on_delete=models.CASCADE, related_name="cited_pages")
+    item = models.ForeignKey(DecisionItem, on_delete=models.CASCADE, related_name="cited_pages")
+    source = models.CharField(max_length=16, choices=GuidelineSource.choices)
+    page = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["citation", "page"]
+        indexes = [models.Index(fields=["source", "page", "item"])]
+
+    def __str__(self):
+        return f"{self.get_source_display()} p. {self.page}"

@@ -1,0 +1,242 @@
+"""Run a search: text query, filters and facets inside the index, one page of hits out.
+
+Filters and facet counts work on per-term bitsets (Python ints; AND and bit_count run in C),
+cached for the life of one index reader, so a facet costs microseconds however many items match.
+"""
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from whoosh import query as wq
+from whoosh.idsets import DocIdSet
+
+from decisions.search.documents import ANY_SOURCE
+from decisions.search.index import open_index
+from decisions.search.query import parse_query
+from decisions.search.schema import FACET_FIELDS
+
+RELEVANCE, NEWEST, OLDEST = "relevance", "newest", "oldest"
+MAX_PAGE_RANGE = 400
+
+
+@dataclass
+class Filters:
+    """What the search is narrowed to; each list is "any of these", fields combine with AND."""
+
+    outcome: list = field(default_factory=list)
+    treatment: list = field(default_factory=list)
+    drug_class: list = field(default_factory=list)
+    category: list = field(default_factory=list)
+    necessity: list = field(default_factory=list)
+    source: list = field(default_factory=list)
+    specialty: list = field(default_factory=list)
+    state: list = field(default_factory=list)
+    case_number: str = ""
+    page_source: str = ""  # "" means any source
+    page_from: int | None = None
+    page_to: int | None = None
+    acoem_chapter: str = ""
+    decided_from: object = None
+    decided_to: object = None
+    injured_from: object = None
+    injured_to: object = None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list  # (item_id, score or None) for the requested page
+    facets: dict  # field -> [(value, count)] most common first
+    parsed_query: object
+
+
+class _Bits(DocIdSet):
+    """A bitset as Whoosh's collectors want it: membership tests on the matched documents."""
+
+    def __init__(self, bits):
+        self.bytes = bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little")
+        self.count = bits.bit_count()
+
+    def __len__(self):
+        return self.count
+
+    def __bool__(self):
+        return True  # Whoosh tests `if filter:`; an empty filter must still filter out everything
+
+    def __contains__(self, docnum):
+        index = docnum >> 3
+        return index < len(self.bytes) and (self.bytes[index] >> (docnum & 7)) & 1
+
+
+def _bits_of(docnums):
+    buffer = bytearray()
+    for docnum in docnums:
+        index = docnum >> 3
+        if index >= len(buffer):
+            buffer.extend(bytes(index - len(buffer) + 1024))
+        buffer[index] |= 1 << (docnum & 7)
+    return int.from_bytes(buffer, "little")
+
+
+class _ReaderCache:
+    """Bitsets and the date order for one index reader; thrown away when the index changes."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.terms = {}
+        self.lock = threading.Lock()
+        self.live = _bits_of(self.reader.all_doc_ids())
+        self._date_orders = {}
+
+    def term(self, field_name, text):
+        key = (field_name, text)
+        bits = self.terms.get(key)
+        if bits is None:
+            if (field_name, text) in self.reader:
+                bits = _bits_of(self.reader.postings(field_name, text).all_ids()) & self.live
+            else:
+                bits = 0
+            self.terms[key] = bits
+        return bits
+
+    def query(self, whoosh_query):
+        return _bits_of(whoosh_query.matcher(self.searcher).all_ids()) & self.live
+
+    def values(self, field_name):
+        return [value.decode("utf-8") if isinstance(value, bytes) else value
+                for value in self.reader.lexicon(field_name)]
+
+    def date_order(self, newest_first):
+        """Every document by decision date (undated last either way), built once per reader."""
+        order = self._date_orders.get(newest_first)
+        if order is None:
+            column = self.reader.column_reader("decision_date", translate=False)
+            missing = self.reader.schema["decision_date"].column_type.default_value()
+            sign = -1 if newest_first else 1
+            keyed = [((0, sign * value, docnum) if value != missing else (1, 0, docnum), docnum)
+                     for docnum, value in ((d, column[d]) for d in range(self.reader.doc_count_all()))]
+            keyed.sort()
+            order = self._date_orders[newest_first] = [docnum for _, docnum in keyed]
+        return order
+
+
+_cache_lock = threading.Lock()
+_cache = {}
+
+
+def _reader_cache():
+    """The cache for the newest index reader; refreshing is cheap when nothing changed."""
+    ix = open_index()
+    with _cache_lock:
+        current = _cache.get("current")
+        if current is None or not current.searcher.up_to_date():
+            searcher = current.searcher.refresh() if current else ix.searcher()
+            if current is None or searcher is not current.searcher:
+                current = _ReaderCache(searcher)
+                _cache["current"] = current
+        return current
+
+
+def reset():
+    with _cache_lock:
+        _cache.clear()
+
+
+def _any_of(cache, field_name, values):
+    bits = 0
+    for value in values:
+        bits |= cache.term(field_name, value)
+    return bits
+
+
+def _date_range(cache, field_name, start, end):
+    return cache.query(wq.DateRange(field_name, datetime.combine(start, time.min) if start else None,
+                                    datetime.combine(end, time.max) if end else None))
+
+
+def _filter_bits(cache, filters, skip=None):
+    """The AND of every active filter; `skip` leaves one field out (for its own facet counts)."""
+    bits = cache.live
+    for name in ("outcome", "treatment", "drug_class", "category", "necessity", "source", "specialty", "state"):
+        values = getattr(filters, name)
+        if values and name != skip:
+            bits &= _any_of(cache, name, values)
+    if filters.case_number:
+        bits &= cache.term("case_number", filters.case_number.upper())
+    if filters.page_from is not None:
+        source = filters.page_source or ANY_SOURCE
+        last = filters.page_to if filters.page_to is not None else filters.page_from
+        bits &= _any_of(cache, "cited", [f"{source}:{page}" for page in range(filters.page_from, last + 1)])
+    if filters.acoem_chapter:
+        bits &= cache.term("cited", f"acoem:ch{filters.acoem_chapter}")
+    if filters.decided_from or filters.decided_to:
+        bits &= _date_range(cache, "decision_date", filters.decided_from, filters.decided_to)
+    if filters.injured_from or filters.injured_to:
+        bits &= _date_range(cache, "injury_date", filters.injured_from, filters.injured_to)
+    return bits
+
+
+def _facets(cache, filters, text_bits, all_filters, limits):
+    """Counts per value of each facet field; a field's own filter is left out of its counts, so
+    choosing one outcome still shows how many the other outcome has."""
+    facets = {}
+    for name in FACET_FIELDS:
+        base = text_bits & (_filter_bits(cache, filters, skip=name) if getattr(filters, name) else all_filters)
+        counts = []
+        for value in cache.values(name):
+            count = (base & cache.term(name, value)).bit_count()
+            if count:
+                counts.append((value, count))
+        counts.sort(key=lambda pair: (-pair[1], pair[0]))
+        facets[name] = counts[:limits.get(name, 50)]
+    return facets
+
+
+def _ranked(cache, parsed, matched, sort, stop):
+    """(item id, score) of the matched documents in the requested order, the first `stop` of them
+    (all of them when stop is None), read lazily."""
+    if not matched:
+        return
+    if parsed is not None and sort == RELEVANCE:
+        for hit in cache.searcher.search(parsed, limit=stop, filter=_Bits(matched)):
+            yield hit["item_id"], hit.score
+        return
+    wanted = _Bits(matched)
+    produced = 0
+    for docnum in cache.date_order(newest_first=sort != OLDEST):
+        if docnum in wanted:
+            yield cache.searcher.stored_fields(docnum)["item_id"], None
+            produced += 1
+            if produced == stop:
+                return
+
+
+def _matched(cache, text, filters):
+    parsed = parse_query(text, cache.searcher.schema)
+    text_bits = cache.query(parsed) if parsed is not None else cache.live
+    all_filters = _filter_bits(cache, filters)
+    return parsed, text_bits, all_filters, text_bits & all_filters
+
+
+def search(text, filters, sort=RELEVANCE, offset=0, limit=20, facet_limits=None):
+    """One page of hits for the text and filters, with the total and facet counts."""
+    cache = _reader_cache()
+    with cache.lock:
+        parsed, text_bits, all_filters, matched = _matched(cache, text, filters)
+        facets = _facets(cache, filters, text_bits, all_filters, facet_limits or {})
+    total = matched.bit_count()
+    hits = []
+    if total and offset < total:
+        hits = list(itertools.islice(_ranked(cache, parsed, matched, sort, offset + limit), offset, None))
+    return SearchResult(total=total, hits=hits, facets=facets, parsed_query=parsed)
+
+
+def all_item_ids(text, filters, sort=RELEVANCE):
+    """Every matching item id in order, produced lazily (for exports)."""
+    cache = _reader_cache()
+    with cache.lock:
+        parsed, _, _, matched = _matched(cache, text, filters)
+    for item_id, _ in _ranked(cache, parsed, matched, sort, None):
+        yield int(item_id)

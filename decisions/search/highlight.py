@@ -1,0 +1,28 @@
+"""Mark the query's words in a passage, as HTML with <mark>; text is escaped first."""
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
+
+from decisions.search.schema import TEXT_ANALYZER
+
+_FORMATTER = HtmlFormatter(tagname="mark", classname="hit", termclass="term", between=" … ")
+
+
+def passage(text, terms, maxchars=360, fallback_chars=280):
+    """The best passages of text for the terms; the opening of the text when none matches."""
+    if text and terms:
+        fragments = highlight(text, terms, TEXT_ANALYZER, ContextFragmenter(maxchars=maxchars, surround=90),
+                              _FORMATTER, top=2)
+        if fragments:
+            return mark_safe(fragments)
+    opening = (text or "")[:fallback_chars]
+    return mark_safe(escape(opening) + ("…" if len(text or "") > fallback_chars else ""))
+
+
+def marked(text, terms):
+    """The whole text with every query word marked (the letter page)."""
+    if text and terms:
+        whole = highlight(text, terms, TEXT_ANALYZER, WholeFragmenter(charlimit=None), _FORMATTER, top=1)
+        if whole:
+            return mark_safe(whole)
+    return escape(text or "")

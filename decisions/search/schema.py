@@ -1,0 +1,38 @@
+"""The Whoosh schema: one document per decision item, text fields plus the filter fields."""
+from whoosh import fields
+from whoosh.analysis import StemmingAnalyzer
+
+# No stop words: "not medically necessary" must not match "medically necessary".
+TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
+
+# Fields a plain query searches, with how much a match in each counts. The clinical summary is
+# shared by every item of a letter, so it is searched only when asked for (`summary:diabetes`).
+DEFAULT_FIELDS = {"request": 3.0, "treatment_words": 3.0, "rationale": 1.0}
+TEXT_FIELDS = {*DEFAULT_FIELDS, "summary"}
+
+# Filter fields that carry facet counts, in the order the sidebar shows them.
+FACET_FIELDS = ["outcome", "category", "drug_class", "treatment", "source", "specialty", "state", "necessity"]
+
+
+def build_schema():
+    keyword = {"commas": True, "scorable": False, "lowercase": False}
+    return fields.Schema(
+        item_id=fields.ID(stored=True, unique=True),
+        determination_id=fields.ID(stored=True),
+        request=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
+        treatment_words=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
+        rationale=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
+        summary=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
+        treatment=fields.ID,
+        category=fields.ID,
+        drug_class=fields.ID,
+        outcome=fields.ID,
+        necessity=fields.ID,
+        case_number=fields.ID,
+        source=fields.KEYWORD(**keyword),
+        cited=fields.KEYWORD(**keyword),  # "chronic_pain:63", "any:63", "acoem:ch12"
+        specialty=fields.KEYWORD(**keyword),
+        state=fields.KEYWORD(**keyword),
+        decision_date=fields.DATETIME(sortable=True),
+        injury_date=fields.DATETIME,
+    )

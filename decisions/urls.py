@@ -1,0 +1,16 @@
+from django.urls import path
+
+from decisions import api, views
+
+app_name = "decisions"
+
+urlpatterns = [
+    path("", views.search_page, name="search"),
+    path("letters/<int:pk>/", views.determination_page, name="determination"),
+    path("cited/", views.cited_pages, name="cited_pages"),
+    path("cited/<str:source>/<int:page>/", views.cited_page, name="cited_page"),
+    path("api/", api.api_index, name="api"),
+    path("api/determinations/<int:pk>", api.determination_json, name="api_determination"),
+    path("api/items", api.items_json, name="api_items"),
+    path("export.csv", api.items_csv, name="export_csv"),
+]

@@ -1,0 +1,58 @@
+"""Pages: the search page, a letter, and browsing by cited guideline page."""
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from decisions import search, vocabulary
+from decisions.models import CitedPage, Determination, GuidelineCitation, GuidelineSource
+from decisions.search.highlight import marked
+from decisions.search.schema import FACET_FIELDS
+from decisions.searching import run_search
+
+
+def search_page(request):
+    result = run_search(request.GET)
+    carried = [(name, value) for name in FACET_FIELDS for value in request.GET.getlist(name) if value.strip()]
+    base_query = request.GET.copy()
+    base_query.pop("page", None)
+    return render(request, "decisions/search.html", {
+        "result": result, "carried": carried, "base_query": base_query.urlencode(),
+        "treatment_names": vocabulary.generic_names() + vocabulary.non_drug_treatments(),
+    })
+
+
+def determination_page(request, pk):
+    determination = get_object_or_404(
+        Determination.objects.prefetch_related(
+            "specialties", "licensure_states",
+            Prefetch("items__citations", queryset=GuidelineCitation.objects.prefetch_related("cited_pages"))),
+        pk=pk)
+    query_text = request.GET.get("q", "")
+    terms = search.terms_for(query_text)
+    items = [(item, marked(item.rationale, terms)) for item in determination.items.all()]
+    return render(request, "decisions/determination.html", {
+        "determination": determination, "items": items, "summary": marked(determination.clinical_summary, terms),
+        "query_text": query_text, "back_query": request.GET.get("back", ""),
+    })
+
+
+def cited_page(request, source, page):
+    """One click from a citation: every item citing this page of this guideline."""
+    if source not in GuidelineSource.values:
+        raise Http404("Unknown guideline source")
+    return redirect(f"{reverse('decisions:search')}?{urlencode({'page_source': source, 'cited_page': page})}")
+
+
+def cited_pages(request):
+    """The guideline pages most cited by IMR reviewers, per source."""
+    source = request.GET.get("source") or GuidelineSource.CHRONIC_PAIN
+    if source not in GuidelineSource.values:
+        source = GuidelineSource.CHRONIC_PAIN
+    rows = (CitedPage.objects.filter(source=source).values("page")
+            .annotate(items=Count("item", distinct=True)).order_by("-items", "page")[:150])
+    return render(request, "decisions/cited_pages.html", {
+        "rows": rows, "source": source, "sources": GuidelineSource.choices,
+        "source_label": GuidelineSource(source).label,
+    })
