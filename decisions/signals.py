@@ -9,6 +9,7 @@ from decisions.models import Determination
 
 @receiver(post_delete, sender=Determination)
 def remove_from_index(sender, instance, **kwargs):
-    transaction.on_commit(lambda: search.remove_determinations([instance.pk]))
-    if instance.original_file:
-        transaction.on_commit(lambda: instance.original_file.delete(save=False))
+    pk, original = instance.pk, instance.original_file  # Django clears instance.pk after the delete
+    transaction.on_commit(lambda: search.remove_determinations([pk]))
+    if original:
+        transaction.on_commit(lambda: original.delete(save=False))

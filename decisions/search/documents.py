@@ -1,6 +1,4 @@
 """Whoosh documents built from stored items: what the index knows of each decision item."""
-from datetime import datetime, time
-
 from django.db.models import Prefetch
 
 from decisions.models import CitedPage, DecisionItem, GuidelineCitation
@@ -12,8 +10,9 @@ def _keywords(values):
     return ",".join(sorted({value.replace(",", " ") for value in values if value}))
 
 
-def _when(day):
-    return datetime.combine(day, time.min) if day else None
+def day_number(day):
+    """A date as the index stores it; 0 stands for unknown."""
+    return day.toordinal() if day else 0
 
 
 def item_document(item, specialties, states):
@@ -43,10 +42,10 @@ def item_document(item, specialties, states):
         "specialty": _keywords(specialties),
         "state": _keywords(states),
     }
-    for field, day in (("decision_date", determination.decision_date), ("injury_date", determination.date_of_injury)):
-        if day:
-            document[field] = _when(day)
-    return {key: value for key, value in document.items() if value not in ("", None)}
+    document = {key: value for key, value in document.items() if value != ""}
+    document["decision_day"] = day_number(determination.decision_date)
+    document["injury_day"] = day_number(determination.date_of_injury)
+    return document
 
 
 def documents_for(determination_ids):

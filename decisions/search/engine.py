@@ -6,12 +6,10 @@ cached for the life of one index reader, so a facet costs microseconds however m
 import itertools
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, time
-
 from whoosh import query as wq
 from whoosh.idsets import DocIdSet
 
-from decisions.search.documents import ANY_SOURCE
+from decisions.search.documents import ANY_SOURCE, day_number
 from decisions.search.index import open_index
 from decisions.search.query import parse_query
 from decisions.search.schema import FACET_FIELDS
@@ -112,10 +110,9 @@ class _ReaderCache:
         """Every document by decision date (undated last either way), built once per reader."""
         order = self._date_orders.get(newest_first)
         if order is None:
-            column = self.reader.column_reader("decision_date", translate=False)
-            missing = self.reader.schema["decision_date"].column_type.default_value()
+            column = self.reader.column_reader("decision_day")
             sign = -1 if newest_first else 1
-            keyed = [((0, sign * value, docnum) if value != missing else (1, 0, docnum), docnum)
+            keyed = [((0, sign * value, docnum) if value else (1, 0, docnum), docnum)
                      for docnum, value in ((d, column[d]) for d in range(self.reader.doc_count_all()))]
             keyed.sort()
             order = self._date_orders[newest_first] = [docnum for _, docnum in keyed]
@@ -127,15 +124,16 @@ _cache = {}
 
 
 def _reader_cache():
-    """The cache for the newest index reader; refreshing is cheap when nothing changed."""
+    """The cache for the newest reader of the configured index; refreshing is cheap when nothing changed."""
     ix = open_index()
     with _cache_lock:
-        current = _cache.get("current")
+        current = _cache.get(ix)
         if current is None or not current.searcher.up_to_date():
             searcher = current.searcher.refresh() if current else ix.searcher()
             if current is None or searcher is not current.searcher:
                 current = _ReaderCache(searcher)
-                _cache["current"] = current
+                _cache.clear()  # an older index's readers are no longer wanted
+                _cache[ix] = current
         return current
 
 
@@ -152,8 +150,9 @@ def _any_of(cache, field_name, values):
 
 
 def _date_range(cache, field_name, start, end):
-    return cache.query(wq.DateRange(field_name, datetime.combine(start, time.min) if start else None,
-                                    datetime.combine(end, time.max) if end else None))
+    """Documents dated within [start, end]; an unknown date (0) is never within a range."""
+    return cache.query(wq.NumericRange(field_name, day_number(start) if start else 1,
+                                       day_number(end) if end else None))
 
 
 def _filter_bits(cache, filters, skip=None):
@@ -172,9 +171,9 @@ def _filter_bits(cache, filters, skip=None):
     if filters.acoem_chapter:
         bits &= cache.term("cited", f"acoem:ch{filters.acoem_chapter}")
     if filters.decided_from or filters.decided_to:
-        bits &= _date_range(cache, "decision_date", filters.decided_from, filters.decided_to)
+        bits &= _date_range(cache, "decision_day", filters.decided_from, filters.decided_to)
     if filters.injured_from or filters.injured_to:
-        bits &= _date_range(cache, "injury_date", filters.injured_from, filters.injured_to)
+        bits &= _date_range(cache, "injury_day", filters.injured_from, filters.injured_to)
     return bits
 
 
