@@ -95,14 +95,13 @@ class DeterminationAdmin(admin.ModelAdmin):
     search_fields = ["case_number", "source_name", "content_sha256"]
     date_hierarchy = "imported_at"
     readonly_fields = ["content_sha256", "imported_at", "parsed_at", "warnings", "view_on_site_link"]
-    filter_horizontal = ["specialties", "licensure_states"]
     inlines = [DecisionItemInline]
     actions = ["reparse_selected"]
     change_list_template = "admin/decisions/determination/change_list.html"
 
     def get_queryset(self, request):
         return (super().get_queryset(request).annotate(num_items=Count("items", distinct=True))
-                .prefetch_related("specialties"))
+                .prefetch_related("specialty_links__specialty"))
 
     @admin.display(description="items", ordering="num_items")
     def item_count(self, obj):
@@ -110,7 +109,7 @@ class DeterminationAdmin(admin.ModelAdmin):
 
     @admin.display(description="specialties")
     def specialty_list(self, obj):
-        return ", ".join(s.name for s in obj.specialties.all())
+        return ", ".join(obj.specialty_names)
 
     @admin.display(description="warnings")
     def warning_count(self, obj):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from decisions import search
 from decisions.letter_json import letter_json, stored_letter
-from decisions.models import Determination
+from decisions.models import READER_PREFETCH, Determination
 from decisions.searching import PER_PAGE, load_items, run_search, validate
 
 EXPORT_CHUNK = 500
@@ -44,7 +44,7 @@ def _item_json(item, request):
                       "drug_class": item.drug_class or None},
         "citations": [{"source": c.source, "chapter": c.chapter or None, "topic": c.topic or None,
                        "pages": [p.page for p in c.cited_pages.all()]} for c in item.citations.all()],
-        "specialties": [s.name for s in item.determination.specialties.all()],
+        "specialties": item.determination.specialty_names,
     }
 
 
@@ -55,8 +55,8 @@ def api_index(request):
 
 @require_GET
 def determination_json(request, pk):
-    determination = (Determination.objects.prefetch_related(
-        "specialties", "licensure_states", "items__citations__cited_pages").filter(pk=pk).first())
+    determination = (Determination.objects.prefetch_related(*READER_PREFETCH, "items__citations__cited_pages")
+                     .filter(pk=pk).first())
     if determination is None:
         return _error(404, f"no determination with id {pk}")
     body = letter_json(stored_letter(determination), determination.source_name, determination.content_sha256)
@@ -96,7 +96,7 @@ def _csv_rows(item_ids, request):
                 item.pk, determination.pk, determination.case_number,
                 determination.decision_date.isoformat() if determination.decision_date else "",
                 item.request, item.treatment, item.drug_class, item.treatment_category, item.outcome, item.necessity,
-                _citations_text(item), "; ".join(s.name for s in determination.specialties.all()),
+                _citations_text(item), "; ".join(determination.specialty_names),
                 request.build_absolute_uri(item.get_absolute_url()),
             ])
 

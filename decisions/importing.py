@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from decisions import search
 from decisions.models import (
-    CitedPage, DecisionItem, Determination, GuidelineCitation, LicensureState, Specialty,
+    CitedPage, DecisionItem, Determination, GuidelineCitation, LicensureState, ReviewerLicensure, ReviewerSpecialty,
+    Specialty,
 )
 from decisions.parsing import ParseError, content_hash, parse_document
 from decisions.parsing.documents import PDF_MAGIC
@@ -188,8 +189,14 @@ def write_parsed_letter(determination, letter, specialties=None, states=None):
     determination.warnings = letter.warnings
     determination.parsed_at = timezone.now()
     determination.save()
-    determination.specialties.set((specialties or _Names(Specialty)).ids_for(letter.reviewer.specialties))
-    determination.licensure_states.set((states or _Names(LicensureState)).ids_for(letter.reviewer.licensure_states))
+    ReviewerSpecialty.objects.filter(determination=determination).delete()
+    ReviewerSpecialty.objects.bulk_create(
+        ReviewerSpecialty(determination=determination, specialty_id=pk, position=position) for position, pk in
+        enumerate((specialties or _Names(Specialty)).ids_for(letter.reviewer.specialties), start=1))
+    ReviewerLicensure.objects.filter(determination=determination).delete()
+    ReviewerLicensure.objects.bulk_create(
+        ReviewerLicensure(determination=determination, state_id=pk, position=position) for position, pk in
+        enumerate((states or _Names(LicensureState)).ids_for(letter.reviewer.licensure_states), start=1))
     determination.items.all().delete()
 
     items = DecisionItem.objects.bulk_create([

@@ -69,8 +69,10 @@ class Determination(models.Model):
     ur_denial_date = models.DateField(null=True, blank=True)
     decision_date = models.DateField(null=True, blank=True, db_index=True)
     application_received = models.DateField(null=True, blank=True)
-    licensure_states = models.ManyToManyField(LicensureState, blank=True, related_name="determinations")
-    specialties = models.ManyToManyField(Specialty, blank=True, related_name="determinations")
+    licensure_states = models.ManyToManyField(LicensureState, blank=True, related_name="determinations",
+                                              through="ReviewerLicensure")
+    specialties = models.ManyToManyField(Specialty, blank=True, related_name="determinations",
+                                         through="ReviewerSpecialty")
     patient_age = models.PositiveSmallIntegerField(null=True, blank=True)
     patient_sex = models.CharField(max_length=6, choices=Sex.choices, blank=True)
     date_of_injury = models.DateField(null=True, blank=True, db_index=True)
@@ -88,6 +90,48 @@ class Determination(models.Model):
 
     def get_absolute_url(self):
         return reverse("decisions:determination", args=[self.pk])
+
+    # In the letter's order; prefetch READER_PREFETCH to read these without a query each.
+    @property
+    def specialty_names(self):
+        return [link.specialty.name for link in self.specialty_links.all()]
+
+    @property
+    def licensure_state_names(self):
+        return [link.state.name for link in self.licensure_links.all()]
+
+
+class ReviewerSpecialty(models.Model):
+    """A reviewer's specialty, in the order the letter lists them."""
+
+    determination = models.ForeignKey(Determination, on_delete=models.CASCADE, related_name="specialty_links")
+    specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["determination", "specialty"], name="one_specialty_once")]
+
+    def __str__(self):
+        return str(self.specialty)
+
+
+class ReviewerLicensure(models.Model):
+    """A reviewer's state of licensure, in the order the letter lists them."""
+
+    determination = models.ForeignKey(Determination, on_delete=models.CASCADE, related_name="licensure_links")
+    state = models.ForeignKey(LicensureState, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["determination", "state"], name="one_state_once")]
+
+    def __str__(self):
+        return str(self.state)
+
+
+READER_PREFETCH = ["specialty_links__specialty", "licensure_links__state"]
 
 
 class DecisionItem(models.Model):

@@ -93,7 +93,7 @@ def _facets(params, raw_facets, selected):
 def load_items(item_ids):
     """The items, in the order given, with what a hit shows, in three queries."""
     items = (DecisionItem.objects.filter(pk__in=item_ids).select_related("determination")
-             .prefetch_related("determination__specialties",
+             .prefetch_related("determination__specialty_links__specialty",
                                Prefetch("citations", queryset=GuidelineCitation.objects.prefetch_related(
                                    Prefetch("cited_pages", queryset=CitedPage.objects.order_by("page"))))))
     by_id = {item.pk: item for item in items}

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from decisions import search, vocabulary
-from decisions.models import CitedPage, Determination, GuidelineCitation, GuidelineSource
+from decisions.models import READER_PREFETCH, CitedPage, Determination, GuidelineCitation, GuidelineSource
 from decisions.search.highlight import marked
 from decisions.search.schema import FACET_FIELDS
 from decisions.searching import run_search
@@ -26,7 +26,7 @@ def search_page(request):
 def determination_page(request, pk):
     determination = get_object_or_404(
         Determination.objects.prefetch_related(
-            "specialties", "licensure_states",
+            *READER_PREFETCH,
             Prefetch("items__citations", queryset=GuidelineCitation.objects.prefetch_related("cited_pages"))),
         pk=pk)
     query_text = request.GET.get("q", "")

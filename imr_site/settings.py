@@ -86,6 +86,11 @@ STORAGES = {
     },
 }
 
+# In development (and tests, which run with DEBUG off) static files come straight from static/;
+# production serves the collected, compressed and hashed copies.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Whoosh index lives on local disk beside the database file.
 WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
 

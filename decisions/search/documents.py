@@ -1,7 +1,7 @@
 """Whoosh documents built from stored items: what the index knows of each decision item."""
 from django.db.models import Prefetch
 
-from decisions.models import CitedPage, DecisionItem, GuidelineCitation
+from decisions.models import READER_PREFETCH, CitedPage, DecisionItem, GuidelineCitation
 
 ANY_SOURCE = "any"
 
@@ -54,12 +54,11 @@ def documents_for(determination_ids):
         DecisionItem.objects.filter(determination_id__in=list(determination_ids))
         .select_related("determination")
         .prefetch_related(
-            "determination__specialties", "determination__licensure_states",
+            *(f"determination__{path}" for path in READER_PREFETCH),
             Prefetch("citations", queryset=GuidelineCitation.objects.prefetch_related(
                 Prefetch("cited_pages", queryset=CitedPage.objects.only("id", "citation_id", "page")))),
         )
     )
     for item in items:
         determination = item.determination
-        yield item_document(item, [s.name for s in determination.specialties.all()],
-                            [s.name for s in determination.licensure_states.all()])
+        yield item_document(item, determination.specialty_names, determination.licensure_state_names)

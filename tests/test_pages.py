@@ -1,0 +1,128 @@
+"""The pages as a browser gets them: search, letter, cited pages; bad input never gives a 500."""
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from decisions.models import DecisionItem, Determination
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(response):
+    match = re.search(r"<strong>([\d,]+)</strong> decision item", response.content.decode())
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def test_search_page_lists_hits_with_badges_citations_and_highlights(client, seeded):
+    response = client.get("/", {"q": "baclofen"})
+    html = response.content.decode()
+    assert response.status_code == 200 and _count(response) == 1
+    assert 'class="badge badge-upheld"' in html
+    assert "MTUS Chronic Pain" in html and 'href="/cited/chronic_pain/63/"' in html
+    assert '<mark class="hit' in html and "Baclofen" in html
+    item = DecisionItem.objects.get(request="Baclofen 10mg #90")
+    assert f'href="/letters/{item.determination_id}/?q=baclofen#item-2"' in html
+
+
+def test_facets_are_links_that_toggle_a_filter(client, seeded):
+    html = client.get("/", {"q": "opioid"}).content.decode()
+    assert 'href="?q=opioid&amp;outcome=overturned"' in html
+    narrowed = client.get("/", {"q": "opioid", "outcome": "overturned"})
+    assert 'aria-current="true"' in narrowed.content.decode()
+    assert _count(narrowed) < _count(client.get("/", {"q": "opioid"}))
+
+
+def test_filters_form_keeps_chosen_facets_when_applying_typed_filters(client, seeded):
+    html = client.get("/", {"outcome": "upheld", "source": "acoem"}).content.decode()
+    assert '<input type="hidden" name="outcome" value="upheld">' in html
+    assert '<input type="hidden" name="source" value="acoem">' in html
+
+
+def test_typed_treatment_brand_name_filters_by_generic(client, seeded):
+    assert _count(client.get("/", {"treatment": "Neurontin"})) == 3
+
+
+def test_paging_links(client, seeded, monkeypatch):
+    monkeypatch.setattr("decisions.searching.PER_PAGE", 8)
+    first = client.get("/").content.decode()
+    assert "Page 1 of 3" in first and 'rel="next" href="?&amp;page=2"' in first
+    last = client.get("/", {"page": 3}).content.decode()
+    assert "Page 3 of 3" in last and "showing 17–20" in last
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"q": '"urine drug'}, "quotation mark is not closed"),
+    ({"cited_page": "abc"}, "is not a page or a page range"),
+    ({"cited_page": "0"}, "outside that"),
+    ({"cited_page": "70-20"}, "ends before it starts"),
+    ({"cited_page": "1-1000"}, "at most 400 pages"),
+    ({"chapter": "99"}, "not a chapter number"),
+    ({"decided_after": "2015-02-30"}, "Enter a valid date"),
+    ({"decided_after": "2016-01-01", "decided_before": "2015-01-01"}, "start date is after the end date"),
+    ({"outcome": "maybe"}, "Select a valid choice"),
+    ({"source": "wikipedia"}, "Select a valid choice"),
+    ({"treatment": "unobtainium"}, "No treatment called"),
+    ({"drug_class": "magic"}, "is not a drug class"),
+    ({"case": "12345"}, "does not look like CM15-0012345"),
+    ({"page": "999"}, "past the end"),
+])
+def test_bad_input_gets_a_friendly_message(client, seeded, params, message):
+    response = client.get("/", params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="alert"' in html and message in html.replace("&#x27;", "'").replace("&quot;", '"')
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(
+    st.sampled_from(["q", "outcome", "treatment", "drug_class", "category", "source", "cited_page", "page_source",
+                     "chapter", "necessity", "specialty", "state", "decided_after", "decided_before", "injured_after",
+                     "case", "sort", "page"]),
+    st.text(max_size=30), max_size=6))
+def test_no_parameter_combination_gives_a_server_error(client, seeded, params):
+    for url in ("/", "/api/items", "/export.csv"):
+        response = client.get(url, params)
+        assert response.status_code in (200, 400), (url, params)
+
+
+def test_letter_page_has_item_anchors_and_marks_query_terms(client, seeded):
+    letter = Determination.objects.get(source_name__startswith="003")
+    response = client.get(f"/letters/{letter.pk}/", {"q": "constipation"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert all(f'id="item-{n}"' in html for n in range(1, 15))
+    assert '<mark class="hit' in html and "constipation</mark>" in html
+    assert "Texas, Ohio, California" in html or "California, Ohio, Texas" in html
+    assert "outcome is overturned but the rationale concludes not medically necessary" in html
+
+
+def test_letter_page_404_and_bad_query(client, seeded):
+    assert client.get("/letters/999999/").status_code == 404
+    letter = Determination.objects.first()
+    assert client.get(f"/letters/{letter.pk}/", {"q": '"broken'}).status_code == 200
+
+
+def test_cited_page_link_lists_every_item_citing_it(client, seeded):
+    response = client.get("/cited/chronic_pain/63/")
+    assert response.status_code == 302
+    listing = client.get(response["Location"])
+    assert _count(listing) == 3
+    assert client.get("/cited/astrology/63/").status_code == 404
+    assert 'role="alert"' in client.get(client.get("/cited/acoem/9999/")["Location"]).content.decode()
+
+
+def test_most_cited_pages(client, seeded):
+    html = client.get("/cited/").content.decode()
+    assert 'href="/cited/chronic_pain/63/"' in html
+    assert "acoem" in client.get("/cited/", {"source": "acoem"}).content.decode()
+    assert client.get("/cited/", {"source": "nonsense"}).status_code == 200
+
+
+def test_stylesheet_is_linked_and_served_by_whitenoise(client, db):
+    html = client.get("/").content.decode()
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in html
+    response = client.get("/static/css/site.css")
+    assert response.status_code == 200
+    assert ".badge-upheld" in b"".join(response.streaming_content).decode()
