@@ -5,13 +5,14 @@ same checks and the same outcome whichever way it arrives.
 """
 import io
 import logging
+import multiprocessing
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from decisions import search
@@ -19,7 +20,7 @@ from decisions.models import (
     CitedPage, DecisionItem, Determination, GuidelineCitation, LicensureState, ReviewerLicensure, ReviewerSpecialty,
     Specialty,
 )
-from decisions.parsing import ParseError, content_hash, parse_document
+from decisions.parsing import ParseError, content_hash, parse_document, parse_letter_text
 from decisions.parsing.documents import PDF_MAGIC
 
 logger = logging.getLogger(__name__)
@@ -173,8 +174,7 @@ class _Names:
         return [self.ids[name] for name in dict.fromkeys(names)]
 
 
-def write_parsed_letter(determination, letter, specialties=None, states=None):
-    """Set a saved determination's parsed fields and (re)create its items; caller holds a transaction."""
+def _parsed_fields(determination, letter):
     determination.format = letter.format
     determination.case_number = letter.case_number or ""
     determination.date_assigned = letter.dates.assigned
@@ -188,17 +188,21 @@ def write_parsed_letter(determination, letter, specialties=None, states=None):
     determination.diagnoses = letter.diagnoses
     determination.warnings = letter.warnings
     determination.parsed_at = timezone.now()
-    determination.save()
-    ReviewerSpecialty.objects.filter(determination=determination).delete()
-    ReviewerSpecialty.objects.bulk_create(
-        ReviewerSpecialty(determination=determination, specialty_id=pk, position=position) for position, pk in
-        enumerate((specialties or _Names(Specialty)).ids_for(letter.reviewer.specialties), start=1))
-    ReviewerLicensure.objects.filter(determination=determination).delete()
-    ReviewerLicensure.objects.bulk_create(
-        ReviewerLicensure(determination=determination, state_id=pk, position=position) for position, pk in
-        enumerate((states or _Names(LicensureState)).ids_for(letter.reviewer.licensure_states), start=1))
-    determination.items.all().delete()
+    return determination
 
+
+def _write_rows(pairs, names):
+    """Reviewer links, items, citations and pages of saved determinations: one INSERT per table."""
+    specialties, states = names
+    ReviewerSpecialty.objects.bulk_create(
+        ReviewerSpecialty(determination=determination, specialty_id=pk, position=position)
+        for determination, letter in pairs
+        for position, pk in enumerate(specialties.ids_for(letter.reviewer.specialties), start=1))
+    ReviewerLicensure.objects.bulk_create(
+        ReviewerLicensure(determination=determination, state_id=pk, position=position)
+        for determination, letter in pairs
+        for position, pk in enumerate(states.ids_for(letter.reviewer.licensure_states), start=1))
+    parsed_items = [item for _, letter in pairs for item in letter.items]
     items = DecisionItem.objects.bulk_create([
         DecisionItem(
             determination=determination, position=position, request=item.request[:2000],
@@ -208,10 +212,11 @@ def write_parsed_letter(determination, letter, specialties=None, states=None):
             claims_administrator_guideline=item.claims_administrator_guideline or "",
             maximus_guideline=item.maximus_guideline or "", rationale=item.rationale, necessity=item.necessity,
         )
+        for determination, letter in pairs
         for position, item in enumerate(letter.items, start=1)
     ])
     citations, pages = [], []
-    for stored, parsed in zip(items, letter.items):
+    for stored, parsed in zip(items, parsed_items):
         for position, citation in enumerate(parsed.citations, start=1):
             row = GuidelineCitation(item=stored, position=position, source=citation.source,
                                     chapter=citation.chapter or "", topic=(citation.topic or "")[:400])
@@ -220,64 +225,161 @@ def write_parsed_letter(determination, letter, specialties=None, states=None):
                          for page in citation.pages)
     GuidelineCitation.objects.bulk_create(citations)
     CitedPage.objects.bulk_create(pages)
+
+
+def write_parsed_letter(determination, letter, names=None):
+    """Save a determination's parsed fields and (re)create its items; caller holds a transaction."""
+    replacing = determination.pk is not None
+    _parsed_fields(determination, letter).save()
+    if replacing:  # a new letter has nothing to replace, and Django's cascade collector is not free
+        ReviewerSpecialty.objects.filter(determination=determination).delete()
+        ReviewerLicensure.objects.filter(determination=determination).delete()
+        determination.items.all().delete()
+    _write_rows([(determination, letter)], names or (_Names(Specialty), _Names(LicensureState)))
     return determination
 
 
-def _store(candidate, letter_text, letter, digest, names):
-    determination = Determination(source_name=PurePosixPath(candidate.name).name[:255], content_sha256=digest,
-                                  text=letter_text, parsed_at=timezone.now())
+def _new_determination(prepared):
+    candidate = prepared.candidate
+    determination = Determination(source_name=PurePosixPath(candidate.name).name[:255],
+                                  content_sha256=prepared.digest, text=prepared.text)
     determination.original_file.save(determination.source_name, ContentFile(candidate.data), save=False)
+    return _parsed_fields(determination, prepared.letter)
+
+
+def _store_together(batch, names):
+    """Store parsed letters in one transaction, or raise having left nothing behind."""
+    determinations = []
     try:
+        for prepared in batch:
+            determinations.append(_new_determination(prepared))
         with transaction.atomic():
-            return write_parsed_letter(determination, letter, *names)
+            Determination.objects.bulk_create(determinations)
+            _write_rows([(d, p.letter) for d, p in zip(determinations, batch)], names)
     except BaseException:
-        determination.original_file.delete(save=False)  # no orphan file for a letter that was not stored
+        for determination in determinations:
+            determination.original_file.delete(save=False)  # no orphan file for a letter not stored
         raise
+    return [_imported(prepared, determination) for prepared, determination in zip(batch, determinations)]
 
 
-def _import_one(candidate, seen, names):
-    if candidate.refused:
-        return ImportResult(candidate.name, FAILED, candidate.refused)
-    if refusal := _format_refusal(candidate):
-        return ImportResult(candidate.name, FAILED, refusal)
+def _store_batch(batch, names):
+    """Results of storing a batch; when the batch fails, each letter is tried alone, so one bad
+    letter fails by itself."""
+    try:
+        return _store_together(batch, names)
+    except IntegrityError:
+        if len(batch) == 1:  # imported concurrently elsewhere
+            return [ImportResult(batch[0].candidate.name, DUPLICATE, "already present (imported at the same time)")]
+    except Exception as error:
+        if len(batch) == 1:
+            logger.exception("import of %s failed", batch[0].candidate.name)
+            return [ImportResult(batch[0].candidate.name, FAILED,
+                                 f"could not be stored: {type(error).__name__}: {error}")]
+    return [result for prepared in batch for result in _store_batch([prepared], names)]
+
+
+def _imported(prepared, determination):
+    items = len(prepared.letter.items)
+    return ImportResult(prepared.candidate.name, IMPORTED, f"{items} item{'s' if items != 1 else ''}",
+                        determination.pk, prepared.letter.warnings)
+
+
+@dataclass
+class _Prepared:
+    """What a candidate becomes before the database is involved."""
+
+    candidate: Candidate
+    digest: str | None = None
+    text: str | None = None
+    letter: object = None
+    failure: str | None = None
+
+
+def _prepare(candidate):
+    """Checks, hash and parse: no database, so it can run in a worker process."""
+    failure = candidate.refused or _format_refusal(candidate)
+    if failure:
+        return _Prepared(candidate, failure=failure)
     digest = content_hash(candidate.data)
-    if digest in seen:
-        return ImportResult(candidate.name, DUPLICATE, f"same content as {seen[digest]} earlier in this import")
-    existing = Determination.objects.filter(content_sha256=digest).values_list("pk", "source_name").first()
-    if existing:
-        return ImportResult(candidate.name, DUPLICATE, f"already present as {existing[1]}", existing[0])
     try:
         letter_text, letter = parse_document(candidate.data)
     except ParseError as error:
-        return ImportResult(candidate.name, FAILED, str(error))
-    try:
-        determination = _store(candidate, letter_text, letter, digest, names)
-    except IntegrityError:  # imported concurrently by another worker
-        return ImportResult(candidate.name, DUPLICATE, "already present (imported at the same time elsewhere)")
-    seen[digest] = candidate.name
-    items = len(letter.items)
-    return ImportResult(candidate.name, IMPORTED, f"{items} item{'s' if items != 1 else ''}", determination.pk,
-                        letter.warnings)
+        return _Prepared(candidate, digest, failure=str(error))
+    return _Prepared(candidate, digest, letter_text, letter)
 
 
-def import_candidates(candidates, on_result=None, index_batch=500):
-    """Import each candidate; one bad file never stops the rest. New letters are indexed in batches."""
+def _triage(prepared, seen):
+    """The result for a letter that will not be stored (duplicate or failed), else None."""
+    name, digest = prepared.candidate.name, prepared.digest
+    if digest in seen:
+        return ImportResult(name, DUPLICATE, f"same content as {seen[digest]} earlier in this import")
+    if prepared.failure:
+        return ImportResult(name, FAILED, prepared.failure)
+    seen[digest] = name
+    return None
+
+
+def _prepared_stream(candidates, workers):
+    """Candidates prepared in order; with several workers, parsing overlaps the database writes."""
+    if workers <= 1:
+        yield from map(_prepare, candidates)
+        return
+    connections.close_all()  # forked workers must not share the parent's database connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_prepare, candidates, chunksize=4)
+
+
+def _batches(prepared_stream, size):
+    batch = []
+    for prepared in prepared_stream:
+        batch.append(prepared)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _import_batch(batch, seen, names):
+    """Results, in input order, for one batch of prepared candidates."""
+    digests = [p.digest for p in batch if p.digest]
+    present = dict(Determination.objects.filter(content_sha256__in=digests)
+                   .values_list("content_sha256", "source_name")) if digests else {}
+    results, to_store = [None] * len(batch), []
+    for index, prepared in enumerate(batch):
+        if prepared.digest in present:
+            results[index] = ImportResult(prepared.candidate.name, DUPLICATE,
+                                          f"already present as {present[prepared.digest]}")
+        else:
+            results[index] = _triage(prepared, seen)
+            if results[index] is None:
+                to_store.append(index)
+    if to_store:
+        stored = _store_batch([batch[index] for index in to_store], names)
+        for index, result in zip(to_store, stored):
+            results[index] = result
+            if result.status != IMPORTED:
+                seen.pop(batch[index].digest, None)  # a later copy may still be imported
+    return results
+
+
+def import_candidates(candidates, on_result=None, index_batch=500, workers=1, batch_size=100):
+    """Import each candidate; one bad file never stops the rest. New letters are indexed in batches
+    (index_batch=None leaves indexing to a later `rebuild_index`, for bulk loads). `workers` > 1
+    parses in that many processes while this one writes, `batch_size` letters at a time."""
     report, seen, pending = ImportReport(), {}, []
     names = (_Names(Specialty), _Names(LicensureState))
-    for candidate in candidates:
-        try:
-            result = _import_one(candidate, seen, names)
-        except Exception as error:  # an unexpected failure is reported for this file, not raised
-            logger.exception("import of %s failed", candidate.name)
-            result = ImportResult(candidate.name, FAILED, f"internal error: {type(error).__name__}: {error}")
-        report.results.append(result)
-        if result.status == IMPORTED:
-            pending.append(result.determination_id)
-            if len(pending) >= index_batch:
-                search.index_determinations(pending)
-                pending = []
-        if on_result:
-            on_result(result)
+    for batch in _batches(_prepared_stream(candidates, workers), batch_size):
+        for result in _import_batch(batch, seen, names):
+            report.results.append(result)
+            if result.status == IMPORTED and index_batch:
+                pending.append(result.determination_id)
+            if on_result:
+                on_result(result)
+        if index_batch and len(pending) >= index_batch:
+            search.index_determinations(pending)
+            pending = []
     if pending:
         search.index_determinations(pending)
     return report
@@ -292,12 +394,10 @@ def reparse(determinations):
                 with determination.original_file.open("rb") as original:
                     letter_text, letter = parse_document(original.read())
             else:
-                from decisions.parsing import parse_letter_text
-
                 letter_text, letter = determination.text, parse_letter_text(determination.text)
             with transaction.atomic():
                 determination.text = letter_text
-                write_parsed_letter(determination, letter, *names)
+                write_parsed_letter(determination, letter, names)
         except (ParseError, OSError) as error:
             report.results.append(ImportResult(determination.source_name, FAILED, str(error), determination.pk))
             continue

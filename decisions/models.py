@@ -192,6 +192,17 @@ class GuidelineCitation(models.Model):
     def pages(self):
         return [cited.page for cited in self.cited_pages.all()]
 
+    @property
+    def page_runs(self):
+        """Consecutive pages grouped: [63, 64, 124] -> [(63, 64), (124, 124)], for display and links."""
+        runs = []
+        for page in sorted(self.pages):
+            if runs and page == runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], page)
+            else:
+                runs.append((page, page))
+        return runs
+
 
 class CitedPage(models.Model):
     """One page of one citation, so "items citing Chronic Pain page 63" is a single indexed lookup."""

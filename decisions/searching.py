@@ -19,7 +19,7 @@ FACET_LABELS = {"outcome": dict(Outcome.choices), "source": dict(GuidelineSource
 FACET_TITLES = {"outcome": "Outcome", "category": "Category", "drug_class": "Drug class", "treatment": "Treatment",
                 "source": "Guideline source", "specialty": "Reviewer specialty", "state": "Licensure state",
                 "necessity": "Rationale concludes"}
-FACET_LIMITS = {"treatment": 25, "specialty": 25, "state": 25}
+FACET_LIMITS = {"treatment": 15, "specialty": 12, "state": 12, "drug_class": 12}
 
 
 @dataclass
@@ -93,6 +93,8 @@ def _facets(params, raw_facets, selected):
 def load_items(item_ids):
     """The items, in the order given, with what a hit shows, in three queries."""
     items = (DecisionItem.objects.filter(pk__in=item_ids).select_related("determination")
+             .defer("determination__text", "determination__clinical_summary", "determination__diagnoses",
+                    "claims_administrator_guideline")
              .prefetch_related("determination__specialty_links__specialty",
                                Prefetch("citations", queryset=GuidelineCitation.objects.prefetch_related(
                                    Prefetch("cited_pages", queryset=CitedPage.objects.order_by("page"))))))

@@ -19,8 +19,13 @@ def search_page(request):
     base_query.pop("page", None)
     return render(request, "decisions/search.html", {
         "result": result, "carried": carried, "base_query": base_query.urlencode(),
-        "treatment_names": vocabulary.generic_names() + vocabulary.non_drug_treatments(),
+        "treatment_names": _treatment_names, "vocabulary_version": vocabulary.size()["version"],
     })
+
+
+def _treatment_names():
+    """For the typed-treatment datalist (rendered once per vocabulary version, then cached)."""
+    return vocabulary.generic_names() + vocabulary.non_drug_treatments()
 
 
 def determination_page(request, pk):

@@ -100,6 +100,7 @@ def test_a_failure_while_writing_leaves_no_half_written_letter(monkeypatch, sett
     monkeypatch.setattr(GuidelineCitation.objects, "bulk_create", explode)
     report = _import(Candidate("good.txt", SEED_FILES[0].read_bytes()))
     assert report.results[0].status == FAILED and "disk full" in report.results[0].message
+    assert "could not be stored" in report.results[0].message
     assert Determination.objects.count() == DecisionItem.objects.count() == 0
     assert not any((settings.MEDIA_ROOT / "letters").rglob("*.txt"))
 
@@ -182,3 +183,29 @@ def test_reparse_replaces_items_and_keeps_identity(seeded):
     assert report.count(IMPORTED) == 1
     assert list(letter.items.values_list("treatment", "outcome")) == [("gabapentin", "overturned"),
                                                                        ("baclofen", "upheld")]
+
+
+def test_a_letter_that_fails_inside_a_batch_fails_alone(monkeypatch):
+    real_write_rows = importing._write_rows
+
+    def refuse_lioresal(pairs, names):
+        if any("Lioresal" in item.request for _, letter in pairs for item in letter.items):
+            raise RuntimeError("simulated failure")
+        return real_write_rows(pairs, names)
+
+    monkeypatch.setattr(importing, "_write_rows", refuse_lioresal)
+    bad = SEED_FILES[0].read_text().replace("Baclofen", "Lioresal").encode()
+    report = _import(Candidate("a.txt", SEED_FILES[1].read_bytes()), Candidate("bad.txt", bad),
+                     Candidate("c.txt", SEED_FILES[2].read_bytes()))
+    assert _statuses(report) == [("a.txt", IMPORTED), ("bad.txt", FAILED), ("c.txt", IMPORTED)]
+    assert "simulated failure" in report.results[1].message
+    assert sorted(Determination.objects.values_list("source_name", flat=True)) == ["a.txt", "c.txt"]
+    assert DecisionItem.objects.count() == 4 + 14
+
+
+@pytest.mark.django_db(transaction=True)  # the worker pool closes database connections before forking
+def test_parallel_parsing_gives_the_same_result(tmp_path, capsys):
+    call_command("import_determinations", str(SEEDS), "--workers", "2")
+    assert "Imported: 3" in capsys.readouterr().out
+    assert DecisionItem.objects.count() == 20
+    assert sorted(Determination.objects.values_list("source_name", flat=True)) == [p.name for p in SEED_FILES]

@@ -20,7 +20,8 @@ def test_search_page_lists_hits_with_badges_citations_and_highlights(client, see
     html = response.content.decode()
     assert response.status_code == 200 and _count(response) == 1
     assert 'class="badge badge-upheld"' in html
-    assert "MTUS Chronic Pain" in html and 'href="/cited/chronic_pain/63/"' in html
+    assert "MTUS Chronic Pain" in html and 'href="/?page_source=chronic_pain&amp;cited_page=63-64"' in html
+    assert 'href="/?page_source=chronic_pain&amp;cited_page=124"' in html
     assert '<mark class="hit' in html and "Baclofen" in html
     item = DecisionItem.objects.get(request="Baclofen 10mg #90")
     assert f'href="/letters/{item.determination_id}/?q=baclofen#item-2"' in html

@@ -2,7 +2,7 @@
 
 Nothing here knows about views: callers pass plain values and get plain results back.
 """
-from decisions.search.engine import NEWEST, OLDEST, RELEVANCE, Filters, SearchResult, all_item_ids, search
+from decisions.search.engine import NEWEST, OLDEST, RELEVANCE, Filters, SearchResult, all_item_ids, search, warm
 from decisions.search.index import clear, index_determinations, rebuild, remove_determinations
 from decisions.search.index import open_index
 from decisions.search.query import QueryError, highlight_terms
@@ -15,4 +15,4 @@ def terms_for(text):
 
 
 __all__ = ["NEWEST", "OLDEST", "RELEVANCE", "Filters", "QueryError", "SearchResult", "all_item_ids", "clear", "highlight_terms",
-           "index_determinations", "rebuild", "remove_determinations", "search", "terms_for"]
+           "index_determinations", "rebuild", "remove_determinations", "search", "terms_for", "warm"]

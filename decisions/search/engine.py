@@ -239,3 +239,12 @@ def all_item_ids(text, filters, sort=RELEVANCE):
         parsed, _, _, matched = _matched(cache, text, filters)
     for item_id, _ in _ranked(cache, parsed, matched, sort, None):
         yield int(item_id)
+
+
+def warm():
+    """Open the index and fill the facet bitsets and the date order, so a new worker's first
+    search is as fast as its later ones."""
+    search("", Filters(), limit=1)
+    cache = _reader_cache()
+    cache.date_order(newest_first=True)
+    cache.date_order(newest_first=False)

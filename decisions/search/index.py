@@ -1,4 +1,5 @@
 """The Whoosh index on disk: open it, keep it in step with the database, rebuild it."""
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -74,14 +75,16 @@ def remove_determinations(determination_ids):
     writer.commit()
 
 
-def rebuild(determination_ids, total_items=None, progress=None, batch=500):
-    """Build a fresh index beside the live one, then swap it in, so searches go on meanwhile."""
+def rebuild(determination_ids, progress=None, batch=500, processes=None):
+    """Build a fresh index beside the live one, then swap it in, so searches go on meanwhile.
+    Analysis runs in `processes` worker processes (default: one per CPU core)."""
     live = index_dir()
     fresh = live.with_name(live.name + ".rebuilding")
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir(parents=True)
     ix = index.create_in(str(fresh), build_schema())
-    writer = ix.writer(limitmb=256)
+    processes = processes or os.cpu_count() or 1
+    writer = ix.writer(limitmb=256, procs=processes, multisegment=processes > 1)
     count = 0
     ids = list(determination_ids)
     for start in range(0, len(ids), batch):
@@ -90,7 +93,7 @@ def rebuild(determination_ids, total_items=None, progress=None, batch=500):
             count += 1
             if progress:
                 progress(1)
-    writer.commit(optimize=True)
+    writer.commit()
     old = live.with_name(live.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if live.exists():

@@ -81,6 +81,9 @@ def parse_query(text, schema):
         parsed = _parser(schema).parse(_rename_fields(text))
     except Exception as error:  # whoosh raises assorted types on odd syntax
         raise QueryError(f"the search could not be understood ({error})") from None
+    if any(isinstance(node, wq.Phrase) and node.fieldname == "summary" for node in parsed.leaves()):
+        raise QueryError("phrases cannot be searched in case summaries; search their words instead, "
+                         "like summary:(low back)")
     if parsed is wq.NullQuery or isinstance(parsed, wq.NullQuery.__class__):
         return None
     _check_wildcards(parsed)

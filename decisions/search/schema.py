@@ -22,7 +22,9 @@ def build_schema():
         request=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
         treatment_words=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
         rationale=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
-        summary=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=True),
+        # Shared by every item of a letter and often long: indexed without positions to keep
+        # indexing affordable (summary:diabetes works; phrases in summaries do not).
+        summary=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=False),
         treatment=fields.ID,
         category=fields.ID,
         drug_class=fields.ID,

@@ -1,0 +1,225 @@
+#!/usr/bin/env python
+"""Scale benchmark: generate N letters, import them, build the index, time a fixed set of searches.
+
+    .venv/bin/python benchmarks/run.py --letters 100000     # the full run (about half an hour)
+    .venv/bin/python benchmarks/run.py --letters 2000       # a quick one
+
+Everything goes under benchmarks/out/<N>/ (its own SQLite database, media and index, or
+--database-url for PostgreSQL). Results: benchmarks/out/<N>/results.json and results.md.
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each query (after a warm-up)")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file in the output folder")
+    parser.add_argument("--skip-gunicorn", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep an earlier import and index of the same size")
+    return parser.parse_args()
+
+
+def _configure(out, database_url):
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "imr_site.settings", "DEBUG": "0", "HTTPS": "0",
+        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "IMR_VAR_DIR": str(out / "var"), "WHOOSH_INDEX_DIR": str(out / "index"),
+        "DATABASE_URL": database_url or f"sqlite:///{out / 'bench.sqlite3'}",
+    })
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _summary(timings):
+    """p50/p95/max in milliseconds per query kind."""
+    table = {}
+    for kind, values in timings.items():
+        table[kind] = {"runs": len(values), "p50_ms": round(_percentile(values, 0.5), 1),
+                       "p95_ms": round(_percentile(values, 0.95), 1), "max_ms": round(max(values), 1)}
+    return table
+
+
+def _url(query):
+    return query.get("path", "/") + "?" + urllib.parse.urlencode(query["params"], doseq=True)
+
+
+def _time_client(queries, repeat):
+    from django.test import Client
+
+    client = Client()
+    for query in queries:  # warm-up: opens the index and fills the per-reader caches
+        assert client.get(_url(query)).status_code == 200, query
+    timings, totals = {}, {}
+    for _ in range(repeat):
+        for query in queries:
+            started = time.perf_counter()
+            response = client.get(_url(query))
+            timings.setdefault(query["kind"], []).append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, query
+    return timings
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _peak_rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _time_gunicorn(queries, repeat, out):
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(REPO / ".venv/bin/gunicorn"), "imr_site.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--config", str(REPO / "gunicorn.conf.py"), "--log-level", "warning"],
+        cwd=REPO, env=os.environ.copy(), stdout=open(out / "gunicorn.log", "w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/", timeout=5).read()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start; see gunicorn.log")
+                time.sleep(0.5)
+        for _ in range(2):  # warm both workers
+            for query in queries:
+                urllib.request.urlopen(base + _url(query), timeout=60).read()
+        wall, server_time = {}, {}
+        for _ in range(repeat):
+            for query in queries:
+                started = time.perf_counter()
+                with urllib.request.urlopen(base + _url(query), timeout=60) as response:
+                    response.read()
+                    timing = response.headers.get("Server-Timing", "")
+                wall.setdefault(query["kind"], []).append((time.perf_counter() - started) * 1000)
+                server_time.setdefault(query["kind"], []).append(float(timing.split("dur=")[1]))
+        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        memory = {pid: _peak_rss_mb(pid) for pid in workers}
+        return wall, server_time, memory
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _directory_mb(path):
+    return round(sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6, 1)
+
+
+def main():
+    args = _arguments()
+    out = REPO / "benchmarks" / "out" / str(args.letters)
+    if not args.reuse:
+        shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    _configure(out, args.database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from benchmarks.corpus import letters
+    from decisions import importing, search
+    from decisions.models import DecisionItem, Determination
+
+    results = {"letters": args.letters, "seed": args.seed, "database": connection.vendor,
+               "machine": {"cpus": os.cpu_count()}}
+    corpus = out / "corpus"
+    if not args.reuse or not corpus.exists():
+        corpus.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        for name, text in letters(args.letters, args.seed):
+            (corpus / name).write_text(text, encoding="utf-8")
+        results["generate_seconds"] = round(time.perf_counter() - started, 1)
+        call_command("migrate", verbosity=0)
+        print(f"generated {args.letters} letters in {results['generate_seconds']}s", flush=True)
+
+        started = time.perf_counter()
+        report = importing.import_candidates(importing.candidates_from_paths([corpus]), index_batch=None,
+                                             workers=os.cpu_count() or 1)
+        seconds = time.perf_counter() - started
+        results["import"] = {"seconds": round(seconds, 1), "letters_per_second": round(args.letters / seconds, 1),
+                             "imported": report.count(importing.IMPORTED), "failed": len(report.failures)}
+        print(f"import: {results['import']}", flush=True)
+
+        items = DecisionItem.objects.count()
+        started = time.perf_counter()
+        search.rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
+        seconds = time.perf_counter() - started
+        results["index"] = {"items": items, "seconds": round(seconds, 1), "items_per_second": round(items / seconds, 1),
+                            "size_mb": _directory_mb(out / "index")}
+        print(f"index: {results['index']}", flush=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    results["peak_memory_mb_import_and_index"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+    queries = json.loads((REPO / "benchmarks" / "queries.json").read_text())["queries"]
+    results["queries"] = len(queries)
+    results["django_client_ms"] = _summary(_time_client(queries, args.repeat))
+    print("django test client:", json.dumps(results["django_client_ms"]), flush=True)
+    if not args.skip_gunicorn:
+        wall, server_time, memory = _time_gunicorn(queries, args.repeat, out)
+        results["gunicorn_wall_ms"] = _summary(wall)
+        results["gunicorn_server_ms"] = _summary(server_time)
+        results["gunicorn_worker_peak_memory_mb"] = memory
+    results["peak_memory_mb_benchmark_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    table = _table(results)
+    (out / "results.md").write_text(table)
+    print(table)
+
+
+def _table(results):
+    lines = [f"# {results['letters']:,} letters on {results['database']}", ""]
+    if "import" in results:
+        lines += [f"- import: {results['import']['letters_per_second']} letters/s "
+                  f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)",
+                  f"- index: {results['index']['items_per_second']} items/s ({results['index']['items']:,} items in "
+                  f"{results['index']['seconds']} s), {results['index']['size_mb']} MB on disk"]
+    lines += [f"- peak memory: {results['peak_memory_mb_benchmark_process']} MB (benchmark process)", ""]
+    columns = [("django_client_ms", "test client"), ("gunicorn_server_ms", "gunicorn server"),
+               ("gunicorn_wall_ms", "gunicorn wall")]
+    present = [(key, label) for key, label in columns if key in results]
+    lines.append("| kind | " + " | ".join(f"{label} p50 / p95 / max ms" for _, label in present) + " |")
+    lines.append("|---|" + "---|" * len(present))
+    for kind in results["django_client_ms"]:
+        cells = [f"{results[key][kind]['p50_ms']} / {results[key][kind]['p95_ms']} / {results[key][kind]['max_ms']}"
+                 for key, _ in present]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
