@@ -22,7 +22,7 @@ def test_search_page_lists_hits_with_badges_citations_and_highlights(client, see
     assert 'class="badge badge-upheld"' in html
     assert "MTUS Chronic Pain" in html and 'href="/?page_source=chronic_pain&amp;cited_page=63-64"' in html
     assert 'href="/?page_source=chronic_pain&amp;cited_page=124"' in html
-    assert '<mark class="hit' in html and "Baclofen" in html
+    assert '<mark class="match' in html and "Baclofen" in html
     item = DecisionItem.objects.get(request="Baclofen 10mg #90")
     assert f'href="/letters/{item.determination_id}/?q=baclofen#item-2"' in html
 
@@ -94,7 +94,7 @@ def test_letter_page_has_item_anchors_and_marks_query_terms(client, seeded):
     html = response.content.decode()
     assert response.status_code == 200
     assert all(f'id="item-{n}"' in html for n in range(1, 15))
-    assert '<mark class="hit' in html and "constipation</mark>" in html
+    assert '<mark class="match' in html and "constipation</mark>" in html
     assert "Texas, Ohio, California" in html or "California, Ohio, Texas" in html
     assert "outcome is overturned but the rationale concludes not medically necessary" in html
 

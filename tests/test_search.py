@@ -166,7 +166,7 @@ def test_search_page_data_highlights_and_loads_hits(seeded):
 
     page = searching.run_search(QueryDict("q=spasm&outcome=upheld"))
     assert page.errors == [] and page.total == 2
-    assert all('<mark class="hit' in str(hit.passage) for hit in page.hits)
+    assert all('<mark class="match' in str(hit.passage) for hit in page.hits)
     assert {hit.item.request for hit in page.hits} == {"Zanaflex 4 MG #90", "Baclofen 10mg #90"}
 
 

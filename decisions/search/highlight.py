@@ -5,7 +5,15 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, 
 
 from decisions.search.schema import TEXT_ANALYZER
 
-_FORMATTER = HtmlFormatter(tagname="mark", classname="hit", termclass="term", between=" … ")
+class _Formatter(HtmlFormatter):
+    """Marks terms, and shows with … where a passage starts or ends inside the text."""
+
+    def format_fragment(self, fragment, replace=False):
+        body = super().format_fragment(fragment, replace)
+        return ("…" if fragment.startchar > 0 else "") + body + ("…" if fragment.endchar < len(fragment.text) else "")
+
+
+_FORMATTER = _Formatter(tagname="mark", classname="match", termclass="term", between=" ")
 
 
 def passage(text, terms, maxchars=360, fallback_chars=280):
