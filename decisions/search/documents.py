@@ -2,6 +2,7 @@
 from django.db.models import Prefetch
 
 from decisions.models import READER_PREFETCH, CitedPage, DecisionItem, GuidelineCitation
+from decisions.search.schema import word_pairs
 
 ANY_SOURCE = "any"
 
@@ -30,6 +31,7 @@ def item_document(item, specialties, states):
         "request": item.request,
         "treatment_words": " ".join(filter(None, [item.treatment, item.drug_class])),
         "rationale": item.rationale,
+        "pairs": word_pairs(item.request, item.rationale, item.treatment, item.drug_class),
         "summary": determination.clinical_summary,
         "treatment": item.treatment or "",
         "category": item.treatment_category,

@@ -11,11 +11,15 @@ from whoosh.idsets import DocIdSet
 
 from decisions.search.documents import ANY_SOURCE, day_number
 from decisions.search.index import open_index
-from decisions.search.query import parse_query
+from decisions.search.evaluate import TooManyTerms, bits_of, evaluate, expands, leaves, postings_bits, without_phrases
+from decisions.search.query import QueryError, parse_query
 from decisions.search.schema import FACET_FIELDS
 
 RELEVANCE, NEWEST, OLDEST = "relevance", "newest", "oldest"
 MAX_PAGE_RANGE = 400
+# Above this many postings to score, relevance is by tier (request names the words) and date.
+RANKING_POSTINGS_LIMIT = 20_000
+NAMING_FIELDS = ("request", "treatment_words")
 
 
 @dataclass
@@ -67,16 +71,6 @@ class _Bits(DocIdSet):
         return index < len(self.bytes) and (self.bytes[index] >> (docnum & 7)) & 1
 
 
-def _bits_of(docnums):
-    buffer = bytearray()
-    for docnum in docnums:
-        index = docnum >> 3
-        if index >= len(buffer):
-            buffer.extend(bytes(index - len(buffer) + 1024))
-        buffer[index] |= 1 << (docnum & 7)
-    return int.from_bytes(buffer, "little")
-
-
 class _ReaderCache:
     """Bitsets and the date order for one index reader; thrown away when the index changes."""
 
@@ -84,23 +78,34 @@ class _ReaderCache:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.terms = {}
+        self.answers = {}
         self.lock = threading.Lock()
-        self.live = _bits_of(self.reader.all_doc_ids())
+        self.live = bits_of(self.reader.all_doc_ids())
         self._date_orders = {}
 
     def term(self, field_name, text):
         key = (field_name, text)
         bits = self.terms.get(key)
         if bits is None:
-            if (field_name, text) in self.reader:
-                bits = _bits_of(self.reader.postings(field_name, text).all_ids()) & self.live
-            else:
-                bits = 0
-            self.terms[key] = bits
+            bits = self.terms[key] = postings_bits(self.reader, field_name, text) & self.live
         return bits
 
     def query(self, whoosh_query):
-        return _bits_of(whoosh_query.matcher(self.searcher).all_ids()) & self.live
+        """Documents a query matches by Whoosh's own matcher (for nodes evaluate() does not know)."""
+        return bits_of(whoosh_query.matcher(self.searcher).all_ids()) & self.live
+
+    def matches(self, parsed):
+        """Documents the parsed query matches; the last few queries' answers are kept."""
+        bits = self.answers.get(parsed)
+        if bits is None:
+            try:
+                bits = evaluate(self, parsed)
+            except TooManyTerms as error:
+                raise QueryError(str(error)) from None
+            if len(self.answers) >= 256:
+                self.answers.pop(next(iter(self.answers)))
+            self.answers[parsed] = bits
+        return bits
 
     def values(self, field_name):
         return [value.decode("utf-8") if isinstance(value, bytes) else value
@@ -151,8 +156,8 @@ def _any_of(cache, field_name, values):
 
 def _date_range(cache, field_name, start, end):
     """Documents dated within [start, end]; an unknown date (0) is never within a range."""
-    return cache.query(wq.NumericRange(field_name, day_number(start) if start else 1,
-                                       day_number(end) if end else None))
+    return cache.matches(wq.NumericRange(field_name, day_number(start) if start else 1,
+                                         day_number(end) if end else None))
 
 
 def _filter_bits(cache, filters, skip=None):
@@ -193,28 +198,45 @@ def _facets(cache, filters, text_bits, all_filters, limits):
     return facets
 
 
+def _by_date(cache, bits, newest_first):
+    wanted = _Bits(bits)
+    return (docnum for docnum in cache.date_order(newest_first) if docnum in wanted)
+
+
+def _relevance_order(cache, parsed, matched, stop):
+    """(docnum, score) best first. Whoosh's BM25 where the postings to score are few; otherwise
+    items whose request or treatment names a query word first, then the rest, newest first."""
+    terms = leaves(parsed)
+    work = sum(cache.reader.doc_frequency(term.fieldname, term.text) for term in terms)
+    if work <= RANKING_POSTINGS_LIMIT and not expands(parsed):
+        for hit in cache.searcher.search(without_phrases(parsed), limit=stop, filter=_Bits(matched)):
+            yield hit.docnum, hit.score
+        return
+    named = 0
+    for term in terms:
+        for field_name in NAMING_FIELDS:
+            named |= cache.term(field_name, term.text)
+    for tier in (matched & named, matched & ~named):
+        for docnum in _by_date(cache, tier, newest_first=True):
+            yield docnum, None
+
+
 def _ranked(cache, parsed, matched, sort, stop):
     """(item id, score) of the matched documents in the requested order, the first `stop` of them
     (all of them when stop is None), read lazily."""
     if not matched:
         return
     if parsed is not None and sort == RELEVANCE:
-        for hit in cache.searcher.search(parsed, limit=stop, filter=_Bits(matched)):
-            yield hit["item_id"], hit.score
-        return
-    wanted = _Bits(matched)
-    produced = 0
-    for docnum in cache.date_order(newest_first=sort != OLDEST):
-        if docnum in wanted:
-            yield cache.searcher.stored_fields(docnum)["item_id"], None
-            produced += 1
-            if produced == stop:
-                return
+        ordered = _relevance_order(cache, parsed, matched, stop)
+    else:
+        ordered = ((docnum, None) for docnum in _by_date(cache, matched, newest_first=sort != OLDEST))
+    for docnum, score in itertools.islice(ordered, stop):
+        yield cache.searcher.stored_fields(docnum)["item_id"], score
 
 
 def _matched(cache, text, filters):
     parsed = parse_query(text, cache.searcher.schema)
-    text_bits = cache.query(parsed) if parsed is not None else cache.live
+    text_bits = cache.matches(parsed) if parsed is not None else cache.live
     all_filters = _filter_bits(cache, filters)
     return parsed, text_bits, all_filters, text_bits & all_filters
 

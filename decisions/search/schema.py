@@ -14,6 +14,18 @@ TEXT_FIELDS = {*DEFAULT_FIELDS, "summary"}
 FACET_FIELDS = ["outcome", "category", "drug_class", "treatment", "source", "specialty", "state", "necessity"]
 
 
+PAIR_JOINER = "|"
+
+
+def word_pairs(*texts):
+    """Adjacent analysed words of each text, joined: "not medically necessary" -> not|medic medic|necessari."""
+    pairs = set()
+    for text in texts:
+        words = [token.text for token in TEXT_ANALYZER(text or "")]
+        pairs.update(f"{first}{PAIR_JOINER}{second}" for first, second in zip(words, words[1:]))
+    return " ".join(sorted(pairs))
+
+
 def build_schema():
     keyword = {"commas": True, "scorable": False, "lowercase": False}
     return fields.Schema(
@@ -25,6 +37,9 @@ def build_schema():
         # Shared by every item of a letter and often long: indexed without positions to keep
         # indexing affordable (summary:diabetes works; phrases in summaries do not).
         summary=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=False),
+        # Adjacent word pairs ("not|medic") of the request and rationale: phrases are matched as
+        # ANDs of pairs, without reading word positions.
+        pairs=fields.KEYWORD(lowercase=False, scorable=False),
         treatment=fields.ID,
         category=fields.ID,
         drug_class=fields.ID,

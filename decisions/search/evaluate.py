@@ -1,0 +1,138 @@
+"""Which documents a parsed query matches, computed on cached per-term bitsets.
+
+Whoosh's own matchers walk postings one Python call at a time and check word positions for
+phrases; at hundreds of thousands of items that takes seconds. Here every term's postings
+become a bitset once per index reader (read a block at a time), and the query tree is
+evaluated with C-speed AND/OR/NOT. Phrases are matched as ANDs of adjacent word pairs: exact
+for two words; a longer phrase could also match its pairs occurring apart, which is rare.
+"""
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+
+from decisions.search.schema import PAIR_JOINER
+
+MAX_EXPANSIONS = 1000
+
+
+class TooManyTerms(ValueError):
+    pass
+
+
+def bits_of(docnums):
+    """A bitset (Python int) with the given document numbers set."""
+    buffer = bytearray()
+    for docnum in docnums:
+        index = docnum >> 3
+        if index >= len(buffer):
+            buffer.extend(bytes(index - len(buffer) + 4096))
+        buffer[index] |= 1 << (docnum & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def _leaf_ids(matcher):
+    """Document numbers of one segment's postings, a block at a time where Whoosh allows it."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deleted documents are masked out by the caller
+    if not isinstance(matcher, W3LeafMatcher):
+        yield from matcher.all_ids()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        yield from matcher._ids
+        matcher._next_block()
+
+
+def postings_bits(reader, field_name, text):
+    bits = 0
+    for segment, offset in reader.leaf_readers():
+        if (field_name, text) in segment:
+            ids = _leaf_ids(segment.postings(field_name, text))
+            bits |= bits_of(offset + docnum for docnum in ids) if offset else bits_of(ids)
+    return bits
+
+
+def _phrase(cache, node):
+    words = [word for word in node.words if word]
+    if len(words) == 1:
+        return cache.term(node.fieldname, words[0])
+    bits = cache.live
+    for first, second in zip(words, words[1:]):
+        bits &= cache.term("pairs", f"{first}{PAIR_JOINER}{second}")
+        if not bits:
+            break
+    return bits
+
+
+def _expanded(cache, node):
+    """Prefix, wildcard and range queries: the OR of the terms they stand for."""
+    bits = 0
+    for count, text in enumerate(node._btexts(cache.reader), start=1):
+        if count > MAX_EXPANSIONS:
+            raise TooManyTerms(f"'{node}' stands for more than {MAX_EXPANSIONS} words; make it more specific")
+        bits |= cache.term(node.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
+    return bits
+
+
+def evaluate(cache, node):
+    """The bitset of documents `node` matches (deleted documents excluded)."""
+    if isinstance(node, wq.Term):
+        return cache.term(node.fieldname, node.text)
+    if isinstance(node, wq.Phrase):
+        return _phrase(cache, node)
+    if isinstance(node, wq.And):
+        bits = cache.live
+        for sub in node.subqueries:
+            bits &= evaluate(cache, sub)
+            if not bits:
+                break
+        return bits
+    if isinstance(node, (wq.Or, wq.DisjunctionMax)):
+        bits = 0
+        for sub in node.subqueries:
+            bits |= evaluate(cache, sub)
+        return bits
+    if isinstance(node, wq.Not):
+        return cache.live & ~evaluate(cache, node.query)
+    if isinstance(node, wq.AndNot):
+        return evaluate(cache, node.a) & ~evaluate(cache, node.b)
+    if isinstance(node, wq.AndMaybe):
+        return evaluate(cache, node.a)
+    if isinstance(node, wq.Require):
+        return evaluate(cache, node.a) & evaluate(cache, node.b)
+    if isinstance(node, wq.Every):
+        return cache.live
+    if isinstance(node, wq.NumericRange):
+        return evaluate(cache, node.simplify(cache.reader))
+    if isinstance(node, (wq.PatternQuery, wq.TermRange)):
+        return _expanded(cache, node)
+    if node is wq.NullQuery or type(node) is type(wq.NullQuery):
+        return 0
+    return cache.query(node)  # anything else: Whoosh's own matcher
+
+
+def leaves(node):
+    """The plain terms of a query (not those under NOT), for ranking by where they occur."""
+    if isinstance(node, wq.Term):
+        return [node]
+    if isinstance(node, wq.Phrase):
+        return [wq.Term(node.fieldname, word) for word in node.words]
+    if isinstance(node, wq.Not):
+        return []
+    if isinstance(node, wq.AndNot):
+        return leaves(node.a)
+    return [leaf for sub in getattr(node, "subqueries", ()) for leaf in leaves(sub)]
+
+
+def expands(node):
+    """Whether the query holds a prefix, wildcard or range (whose scoring cost is unbounded)."""
+    if isinstance(node, (wq.PatternQuery, wq.TermRange, wq.NumericRange)):
+        return True
+    return any(expands(sub) for sub in getattr(node, "subqueries", ()))
+
+
+def without_phrases(node):
+    """The query with phrases turned into ANDs of their words, for scoring without positions."""
+    if isinstance(node, wq.Phrase):
+        return wq.And([wq.Term(node.fieldname, word, boost=node.boost) for word in node.words])
+    return node.apply(without_phrases) if hasattr(node, "apply") else node
