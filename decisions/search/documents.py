@@ -2,7 +2,6 @@
 from django.db.models import Prefetch
 
 from decisions.models import READER_PREFETCH, CitedPage, DecisionItem, GuidelineCitation
-from decisions.search.schema import word_pairs
 
 ANY_SOURCE = "any"
 
@@ -31,7 +30,7 @@ def item_document(item, specialties, states):
         "request": item.request,
         "treatment_words": " ".join(filter(None, [item.treatment, item.drug_class])),
         "rationale": item.rationale,
-        "pairs": word_pairs(item.request, item.rationale, item.treatment, item.drug_class),
+        "pairs": "\n".join(filter(None, [item.request, item.rationale, item.treatment, item.drug_class])),
         "summary": determination.clinical_summary,
         "treatment": item.treatment or "",
         "category": item.treatment_category,

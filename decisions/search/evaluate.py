@@ -19,14 +19,19 @@ class TooManyTerms(ValueError):
     pass
 
 
-def bits_of(docnums):
-    """A bitset (Python int) with the given document numbers set."""
-    buffer = bytearray()
+_BIT = [1 << n for n in range(8)]
+
+
+def bits_of(docnums, size=0):
+    """A bitset (Python int) with the given document numbers set; `size` (documents) presizes it."""
+    buffer = bytearray((size >> 3) + 1)
+    length, bit = len(buffer), _BIT
     for docnum in docnums:
         index = docnum >> 3
-        if index >= len(buffer):
-            buffer.extend(bytes(index - len(buffer) + 4096))
-        buffer[index] |= 1 << (docnum & 7)
+        if index >= length:
+            buffer.extend(bytes(index - length + 4096))
+            length = len(buffer)
+        buffer[index] |= bit[docnum & 7]
     return int.from_bytes(buffer, "little")
 
 
@@ -48,7 +53,8 @@ def postings_bits(reader, field_name, text):
     for segment, offset in reader.leaf_readers():
         if (field_name, text) in segment:
             ids = _leaf_ids(segment.postings(field_name, text))
-            bits |= bits_of(offset + docnum for docnum in ids) if offset else bits_of(ids)
+            size = reader.doc_count_all()
+            bits |= bits_of((offset + docnum for docnum in ids) if offset else ids, size)
     return bits
 
 

@@ -1,5 +1,7 @@
 """Turn what a user typed into a Whoosh query: Whoosh syntax, plain words by default, brand names
 matching their generic (`Neurontin` finds Gralise), and friendly errors."""
+import functools
+
 from whoosh import query as wq
 from whoosh.qparser import MultifieldParser, WildcardPlugin
 
@@ -27,11 +29,15 @@ def _parser(schema):
     return parser
 
 
+@functools.lru_cache(maxsize=1)
+def _classes_by_word():
+    """One-word drug classes by their analysed form: "opioids" and "opioid" both find `opioid`."""
+    return {next(iter(TEXT_ANALYZER(drug_class))).text: drug_class
+            for drug_class in vocabulary.drug_class_names() if " " not in drug_class}
+
+
 def _class_for(word):
-    for drug_class in vocabulary.drug_classes():
-        if TEXT_ANALYZER(drug_class).__next__().text == word and " " not in drug_class:
-            return drug_class
-    return None
+    return _classes_by_word().get(word)
 
 
 def _expand(node):

@@ -1,6 +1,6 @@
 """The Whoosh schema: one document per decision item, text fields plus the filter fields."""
 from whoosh import fields
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import Filter, StemmingAnalyzer
 
 # No stop words: "not medically necessary" must not match "medically necessary".
 TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
@@ -17,13 +17,20 @@ FACET_FIELDS = ["outcome", "category", "drug_class", "treatment", "source", "spe
 PAIR_JOINER = "|"
 
 
-def word_pairs(*texts):
-    """Adjacent analysed words of each text, joined: "not medically necessary" -> not|medic medic|necessari."""
-    pairs = set()
-    for text in texts:
-        words = [token.text for token in TEXT_ANALYZER(text or "")]
-        pairs.update(f"{first}{PAIR_JOINER}{second}" for first, second in zip(words, words[1:]))
-    return " ".join(sorted(pairs))
+class PairFilter(Filter):
+    """Adjacent analysed words as one token: "not medically necessary" -> not|medic, medic|necessari."""
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            word = token.text
+            if previous is not None:
+                token.text = f"{previous}{PAIR_JOINER}{word}"
+                yield token
+            previous = word
+
+
+PAIRS_ANALYZER = TEXT_ANALYZER | PairFilter()
 
 
 def build_schema():
@@ -39,7 +46,7 @@ def build_schema():
         summary=fields.TEXT(analyzer=TEXT_ANALYZER, phrase=False),
         # Adjacent word pairs ("not|medic") of the request and rationale: phrases are matched as
         # ANDs of pairs, without reading word positions.
-        pairs=fields.KEYWORD(lowercase=False, scorable=False),
+        pairs=fields.TEXT(analyzer=PAIRS_ANALYZER, phrase=False),
         treatment=fields.ID,
         category=fields.ID,
         drug_class=fields.ID,
