@@ -2,12 +2,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
-from decisions import importing, vocabulary
+from decisions import importing, search, vocabulary
 from decisions.models import (
     CitedPage, DecisionItem, Determination, GuidelineCitation, GuidelineSource, LicensureState, Specialty,
 )
@@ -119,6 +120,10 @@ class DeterminationAdmin(admin.ModelAdmin):
     def view_on_site_link(self, obj):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url()) if obj.pk else ""
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _reindex_on_commit(form.instance.pk)
+
     def get_urls(self):
         return [path("upload/", self.admin_site.admin_view(self.upload_view), name="decisions_determination_upload"),
                 *super().get_urls()]
@@ -153,6 +158,11 @@ class DeterminationAdmin(admin.ModelAdmin):
                           messages.WARNING if report.failures else messages.SUCCESS)
 
 
+def _reindex_on_commit(determination_id):
+    """An edit in the admin reaches the search index once it is saved."""
+    transaction.on_commit(lambda: search.index_determinations([determination_id]))
+
+
 def _read_limited(upload):
     """An upload's bytes, never more than one byte past the limit (the import then refuses it)."""
     limit = importing.settings.IMR_MAX_UPLOAD_BYTES
@@ -182,6 +192,10 @@ class DecisionItemAdmin(admin.ModelAdmin):
     list_select_related = ["determination"]
     raw_id_fields = ["determination"]
     inlines = [CitationInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _reindex_on_commit(obj.determination_id)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "vocabulary_size": vocabulary.size()}

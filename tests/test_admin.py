@@ -94,3 +94,22 @@ def test_reparse_action(admin_client, seeded):
                                  {"action": "reparse_selected", "_selected_action": ids}, follow=True)
     assert "Re-parsed 3 letters; 0 failed." in response.content.decode()
     assert not DecisionItem.objects.filter(treatment="").exists()
+
+
+def test_editing_an_item_in_the_admin_updates_the_search_index(admin_client, seeded, django_capture_on_commit_callbacks):
+    from decisions import search
+    from decisions.search import Filters
+
+    item = DecisionItem.objects.get(request="Baclofen 10mg #90")
+    assert search.search("", Filters(outcome=["overturned"], treatment=["baclofen"])).total == 0
+    url = f"/admin/decisions/decisionitem/{item.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data.update({"outcome": "overturned", "determination": item.determination_id,
+                 "citations-TOTAL_FORMS": "1", "citations-INITIAL_FORMS": "1", "citations-MIN_NUM_FORMS": "0",
+                 "citations-MAX_NUM_FORMS": "1000", "citations-0-id": item.citations.get().pk,
+                 "citations-0-item": item.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert search.search("", Filters(outcome=["overturned"], treatment=["baclofen"])).total == 1
