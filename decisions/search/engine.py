@@ -11,14 +11,19 @@ from whoosh.idsets import DocIdSet
 
 from decisions.search.documents import ANY_SOURCE, day_number
 from decisions.search.index import open_index
-from decisions.search.evaluate import TooManyTerms, bits_of, evaluate, expands, leaves, postings_bits, without_phrases
+from decisions.search.evaluate import (
+    DayIndex, TooManyTerms, bits_of, evaluate, expands, leaves, most_common_terms, postings_bits, without_phrases,
+)
 from decisions.search.query import QueryError, parse_query
 from decisions.search.schema import FACET_FIELDS
 
 RELEVANCE, NEWEST, OLDEST = "relevance", "newest", "oldest"
 MAX_PAGE_RANGE = 400
 # Above this many postings to score, relevance is by tier (request names the words) and date.
-RANKING_POSTINGS_LIMIT = 20_000
+RANKING_POSTINGS_LIMIT = 8_000
+# Warm-up builds the bitsets of the words and word pairs found in the most items, so a new
+# worker answers common searches as fast as one that has served them before.
+WARM_TERMS = {"rationale": 40, "request": 30, "treatment_words": 20}
 NAMING_FIELDS = ("request", "treatment_words")
 
 
@@ -82,6 +87,7 @@ class _ReaderCache:
         self.lock = threading.Lock()
         self.live = bits_of(self.reader.all_doc_ids())
         self._date_orders = {}
+        self._day_indexes = {}
 
     def term(self, field_name, text):
         key = (field_name, text)
@@ -110,6 +116,12 @@ class _ReaderCache:
     def values(self, field_name):
         return [value.decode("utf-8") if isinstance(value, bytes) else value
                 for value in self.reader.lexicon(field_name)]
+
+    def days(self, field_name):
+        index = self._day_indexes.get(field_name)
+        if index is None:
+            index = self._day_indexes[field_name] = DayIndex(self.reader, field_name)
+        return index
 
     def date_order(self, newest_first):
         """Every document by decision date (undated last either way), built once per reader."""
@@ -156,8 +168,8 @@ def _any_of(cache, field_name, values):
 
 def _date_range(cache, field_name, start, end):
     """Documents dated within [start, end]; an unknown date (0) is never within a range."""
-    return cache.matches(wq.NumericRange(field_name, day_number(start) if start else 1,
-                                         day_number(end) if end else None))
+    return cache.days(field_name).between(day_number(start) if start else 1, day_number(end) if end else None) \
+        & cache.live
 
 
 def _filter_bits(cache, filters, skip=None):
@@ -268,5 +280,11 @@ def warm():
     search is as fast as its later ones."""
     search("", Filters(), limit=1)
     cache = _reader_cache()
-    cache.date_order(newest_first=True)
-    cache.date_order(newest_first=False)
+    with cache.lock:
+        cache.date_order(newest_first=True)
+        cache.date_order(newest_first=False)
+        cache.days("decision_day")
+        cache.days("injury_day")
+        for field_name, count in WARM_TERMS.items():
+            for text in most_common_terms(cache.reader, field_name, count):
+                cache.term(field_name, text.decode("utf-8") if isinstance(text, bytes) else text)

@@ -6,6 +6,11 @@ become a bitset once per index reader (read a block at a time), and the query tr
 evaluated with C-speed AND/OR/NOT. Phrases are matched as ANDs of adjacent word pairs: exact
 for two words; a longer phrase could also match its pairs occurring apart, which is rare.
 """
+import bisect
+import heapq
+
+import numpy
+
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -19,33 +24,34 @@ class TooManyTerms(ValueError):
     pass
 
 
-_BIT = [1 << n for n in range(8)]
-
-
 def bits_of(docnums, size=0):
-    """A bitset (Python int) with the given document numbers set; `size` (documents) presizes it."""
-    buffer = bytearray((size >> 3) + 1)
-    length, bit = len(buffer), _BIT
-    for docnum in docnums:
-        index = docnum >> 3
-        if index >= length:
-            buffer.extend(bytes(index - length + 4096))
-            length = len(buffer)
-        buffer[index] |= bit[docnum & 7]
-    return int.from_bytes(buffer, "little")
+    """A bitset (Python int) with the given document numbers set; `size` (documents) presizes it.
+
+    NumPy scatters and packs the bits in C: a common word's quarter-million postings take
+    milliseconds instead of a Python loop's quarter second.
+    """
+    ids = numpy.fromiter(docnums, dtype=numpy.int64) if not isinstance(docnums, numpy.ndarray) else docnums
+    length = max(size, int(ids.max()) + 1 if ids.size else 0)
+    flags = numpy.zeros(length, dtype=bool)
+    flags[ids] = True
+    return int.from_bytes(numpy.packbits(flags, bitorder="little").tobytes(), "little")
 
 
 def _leaf_ids(matcher):
-    """Document numbers of one segment's postings, a block at a time where Whoosh allows it."""
+    """Document numbers of one segment's postings as an array, read a block at a time where
+    Whoosh allows it."""
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # deleted documents are masked out by the caller
     if not isinstance(matcher, W3LeafMatcher):
-        yield from matcher.all_ids()
-        return
+        return numpy.fromiter(matcher.all_ids(), dtype=numpy.int64)
+    blocks = []
     while matcher.is_active():
-        matcher._read_ids()
-        yield from matcher._ids
+        if matcher._data is None:
+            matcher._read_data()
+        ids = numpy.asarray(matcher._data[0], dtype=numpy.int64)
+        blocks.append(ids if matcher._byteids else numpy.cumsum(ids))  # block ids are stored as deltas
         matcher._next_block()
+    return numpy.concatenate(blocks) if blocks else numpy.zeros(0, dtype=numpy.int64)
 
 
 def postings_bits(reader, field_name, text):
@@ -53,9 +59,36 @@ def postings_bits(reader, field_name, text):
     for segment, offset in reader.leaf_readers():
         if (field_name, text) in segment:
             ids = _leaf_ids(segment.postings(field_name, text))
-            size = reader.doc_count_all()
-            bits |= bits_of((offset + docnum for docnum in ids) if offset else ids, size)
+            bits |= bits_of(ids + offset, reader.doc_count_all())
     return bits
+
+
+class DayIndex:
+    """Every document's day in one numeric field, sorted, so a range is a binary search and a slice."""
+
+    def __init__(self, reader, field_name):
+        field = reader.schema[field_name]
+        pairs = []
+        for segment, offset in reader.leaf_readers():
+            for term in field.sortable_terms(segment, field_name):
+                day = field.from_bytes(term)
+                pairs.extend((day, offset + int(docnum)) for docnum in _leaf_ids(segment.postings(field_name, term)))
+        pairs.sort()
+        self.days = [day for day, _ in pairs]
+        self.docnums = [docnum for _, docnum in pairs]
+        self.size = reader.doc_count_all()
+
+    def between(self, first, last):
+        """Documents whose day lies in [first, last] (either end may be None)."""
+        low = bisect.bisect_left(self.days, first) if first is not None else 0
+        high = bisect.bisect_right(self.days, last) if last is not None else len(self.days)
+        return bits_of(numpy.asarray(self.docnums[low:high], dtype=numpy.int64), self.size)
+
+
+def most_common_terms(reader, field_name, count):
+    """The `count` terms of a field found in the most documents."""
+    return [text for _, text in heapq.nlargest(
+        count, ((info.doc_frequency(), text) for text, info in reader.iter_field(field_name)))]
 
 
 def _phrase(cache, node):
