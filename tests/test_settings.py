@@ -12,7 +12,8 @@ from tests.letters import REPO
 
 def _manage(*args, **environment):
     base = {key: value for key, value in os.environ.items()
-            if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS", "DJANGO_SETTINGS_MODULE"}}
+            if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "HTTPS", "DJANGO_SETTINGS_MODULE",
+                           "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env={**base, **environment},
                           capture_output=True, text=True, timeout=120)
 
