@@ -167,12 +167,12 @@ def test_command_summary_for_a_mixed_folder(tmp_path, capsys):
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
     (folder / "letters.zip").write_bytes(_zip([("b.txt", SEED_FILES[1].read_bytes())]))
     with pytest.raises(SystemExit) as exit_info:
-        call_command("import_determinations", str(folder), str(tmp_path / "missing"))
+        call_command("import_determinations", str(folder), str(tmp_path / "missing"), "--workers", "1")
     out = capsys.readouterr().out
     assert exit_info.value.code == 1
     assert "Imported: 2" in out and "Already present (same content): 1" in out and "Failed: 2" in out
     assert "broken.pdf:" in out and "no such file or folder" in out
-    call_command("import_determinations", str(folder / "a.txt"))  # all present: exit status 0
+    call_command("import_determinations", str(folder / "a.txt"), "--workers", "1")  # all present: exit 0
     assert "Already present (same content): 1" in capsys.readouterr().out
 
 
