@@ -227,7 +227,11 @@ def _write_rows(pairs, names):
     CitedPage.objects.bulk_create(pages)
 
 
-def write_parsed_letter(determination, letter, names=None):
+def _name_caches():
+    return _Names(Specialty), _Names(LicensureState)
+
+
+def write_parsed_letter(determination, letter, names):
     """Save a determination's parsed fields and (re)create its items; caller holds a transaction."""
     replacing = determination.pk is not None
     _parsed_fields(determination, letter).save()
@@ -235,7 +239,7 @@ def write_parsed_letter(determination, letter, names=None):
         ReviewerSpecialty.objects.filter(determination=determination).delete()
         ReviewerLicensure.objects.filter(determination=determination).delete()
         determination.items.all().delete()
-    _write_rows([(determination, letter)], names or (_Names(Specialty), _Names(LicensureState)))
+    _write_rows([(determination, letter)], names)
     return determination
 
 
@@ -369,7 +373,7 @@ def import_candidates(candidates, on_result=None, index_batch=500, workers=1, ba
     (index_batch=None leaves indexing to a later `rebuild_index`, for bulk loads). `workers` > 1
     parses in that many processes while this one writes, `batch_size` letters at a time."""
     report, seen, pending = ImportReport(), {}, []
-    names = (_Names(Specialty), _Names(LicensureState))
+    names = _name_caches()
     for batch in _batches(_prepared_stream(candidates, workers), batch_size):
         for result in _import_batch(batch, seen, names):
             report.results.append(result)
@@ -387,7 +391,7 @@ def import_candidates(candidates, on_result=None, index_batch=500, workers=1, ba
 
 def reparse(determinations):
     """Parse stored letters again (after a parser change), from their original files when kept."""
-    report, names = ImportReport(), (_Names(Specialty), _Names(LicensureState))
+    report, names = ImportReport(), _name_caches()
     for determination in determinations:
         try:
             if determination.original_file:

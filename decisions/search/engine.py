@@ -77,7 +77,8 @@ class _Bits(DocIdSet):
 
 
 class _ReaderCache:
-    """Bitsets and the date order for one index reader; thrown away when the index changes."""
+    """Bitsets, facet values, day indexes and date orders for one index reader; thrown away when
+    the index changes."""
 
     def __init__(self, searcher):
         self.searcher = searcher
@@ -88,6 +89,7 @@ class _ReaderCache:
         self.live = bits_of(self.reader.all_doc_ids())
         self._date_orders = {}
         self._day_indexes = {}
+        self._values = {}
 
     def term(self, field_name, text):
         key = (field_name, text)
@@ -114,8 +116,12 @@ class _ReaderCache:
         return bits
 
     def values(self, field_name):
-        return [value.decode("utf-8") if isinstance(value, bytes) else value
-                for value in self.reader.lexicon(field_name)]
+        """The values a facet field holds, read from the lexicon once per reader."""
+        values = self._values.get(field_name)
+        if values is None:
+            values = self._values[field_name] = [value.decode("utf-8") if isinstance(value, bytes) else value
+                                                 for value in self.reader.lexicon(field_name)]
+        return values
 
     def days(self, field_name):
         index = self._day_indexes.get(field_name)
@@ -124,15 +130,10 @@ class _ReaderCache:
         return index
 
     def date_order(self, newest_first):
-        """Every document by decision date (undated last either way), built once per reader."""
+        """Every document by decision date (undated last either way), derived once per reader."""
         order = self._date_orders.get(newest_first)
         if order is None:
-            column = self.reader.column_reader("decision_day")
-            sign = -1 if newest_first else 1
-            keyed = [((0, sign * value, docnum) if value else (1, 0, docnum), docnum)
-                     for docnum, value in ((d, column[d]) for d in range(self.reader.doc_count_all()))]
-            keyed.sort()
-            order = self._date_orders[newest_first] = [docnum for _, docnum in keyed]
+            order = self._date_orders[newest_first] = self.days("decision_day").order(newest_first)
         return order
 
 
@@ -283,8 +284,7 @@ def warm():
     with cache.lock:
         cache.date_order(newest_first=True)
         cache.date_order(newest_first=False)
-        cache.days("decision_day")
         cache.days("injury_day")
         for field_name, count in WARM_TERMS.items():
             for text in most_common_terms(cache.reader, field_name, count):
-                cache.term(field_name, text.decode("utf-8") if isinstance(text, bytes) else text)
+                cache.term(field_name, text)

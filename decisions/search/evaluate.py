@@ -78,6 +78,15 @@ class DayIndex:
         self.docnums = [docnum for _, docnum in pairs]
         self.size = reader.doc_count_all()
 
+    def order(self, newest_first):
+        """Every document by day, ties in document order, unknown days (0) last either way."""
+        dated = bisect.bisect_left(self.days, 1)
+        if newest_first:
+            ordered = [docnum for _, docnum in sorted(zip((-day for day in self.days[dated:]), self.docnums[dated:]))]
+        else:
+            ordered = self.docnums[dated:]
+        return ordered + self.docnums[:dated]
+
     def between(self, first, last):
         """Documents whose day lies in [first, last] (either end may be None)."""
         low = bisect.bisect_left(self.days, first) if first is not None else 0
@@ -87,7 +96,7 @@ class DayIndex:
 
 def most_common_terms(reader, field_name, count):
     """The `count` terms of a field found in the most documents."""
-    return [text for _, text in heapq.nlargest(
+    return [text.decode("utf-8") if isinstance(text, bytes) else text for _, text in heapq.nlargest(
         count, ((info.doc_frequency(), text) for text, info in reader.iter_field(field_name)))]
 
 

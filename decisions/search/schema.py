@@ -57,8 +57,8 @@ def build_schema():
         cited=fields.KEYWORD(**keyword),  # "chronic_pain:63", "any:63", "acoem:ch12"
         specialty=fields.KEYWORD(**keyword),
         state=fields.KEYWORD(**keyword),
-        # Days (date.toordinal()), 0 when unknown: every document carries a value, which keeps
-        # Whoosh's sort columns sound across segments and lets ranges leave unknown dates out.
-        decision_day=fields.NUMERIC(int, bits=32, sortable=True),
+        # Days (date.toordinal()), 0 when unknown: every document carries a value, so sorting by
+        # date (engine.DayIndex) sees every document and ranges leave unknown dates out.
+        decision_day=fields.NUMERIC(int, bits=32),
         injury_day=fields.NUMERIC(int, bits=32),
     )
