@@ -1,13 +1,14 @@
 """Read-only JSON API and CSV export; the same search as the page, in other forms."""
 import csv
 import itertools
+from dataclasses import asdict
 
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from decisions import search
-from decisions.letter_json import letter_json, stored_letter
+from decisions.letter_json import letter_json, stored_citation, stored_letter
 from decisions.models import READER_PREFETCH, Determination
 from decisions.searching import PER_PAGE, load_items, run_search, validate
 
@@ -42,8 +43,7 @@ def _item_json(item, request):
         "necessity": item.necessity,
         "treatment": {"name": item.treatment or None, "category": item.treatment_category,
                       "drug_class": item.drug_class or None},
-        "citations": [{"source": c.source, "chapter": c.chapter or None, "topic": c.topic or None,
-                       "pages": [p.page for p in c.cited_pages.all()]} for c in item.citations.all()],
+        "citations": [asdict(stored_citation(citation)) for citation in item.citations.all()],
         "specialties": item.determination.specialty_names,
     }
 

@@ -45,13 +45,17 @@ def letter_json(letter, source_file, content_sha256):
     }
 
 
+def stored_citation(citation):
+    """A stored GuidelineCitation (pages prefetched) as the parser's Citation."""
+    return Citation(source=citation.source, chapter=citation.chapter or None, topic=citation.topic or None,
+                    pages=sorted(cited.page for cited in citation.cited_pages.all()))
+
+
 def stored_letter(determination):
     """A stored determination as the parser's ParsedLetter (items, citations and pages included)."""
     items = []
     for item in determination.items.all():
-        citations = [Citation(source=c.source, chapter=c.chapter or None, topic=c.topic or None,
-                              pages=sorted(p.page for p in c.cited_pages.all()))
-                     for c in item.citations.all()]
+        citations = [stored_citation(citation) for citation in item.citations.all()]
         items.append(DecisionItem(
             request=item.request, outcome=item.outcome,
             claims_administrator_guideline=item.claims_administrator_guideline or None,
