@@ -12,7 +12,7 @@ def post_worker_init(worker):
     database connection are ready too: a new worker's first visitor waits no longer than the next."""
     from decisions import search
 
-    search.warm()
+    search.backend().warm()
     host = (os.environ.get("ALLOWED_HOSTS") or "localhost").split(",")[0].strip() or "localhost"
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": "q=pain", "SERVER_NAME": host,
                "SERVER_PORT": "80", "HTTP_HOST": host, "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),

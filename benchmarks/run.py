@@ -176,7 +176,7 @@ def main():
 
         items = DecisionItem.objects.count()
         started = time.perf_counter()
-        search.rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
+        search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
         seconds = time.perf_counter() - started
         results["index"] = {"items": items, "seconds": round(seconds, 1), "items_per_second": round(items / seconds, 1),
                             "size_mb": _directory_mb(out / "index")}

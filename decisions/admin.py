@@ -160,7 +160,7 @@ class DeterminationAdmin(admin.ModelAdmin):
 
 def _reindex_on_commit(determination_id):
     """An edit in the admin reaches the search index once it is saved."""
-    transaction.on_commit(lambda: search.index_determinations([determination_id]))
+    transaction.on_commit(lambda: search.backend().index([determination_id]))
 
 
 def _read_limited(upload):

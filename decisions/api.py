@@ -104,12 +104,11 @@ def _csv_rows(item_ids, request):
 @require_GET
 def items_csv(request):
     """Every item matching the search, streamed in chunks so a large export stays small in memory."""
-    filterset, data, errors = validate(request.GET)
+    filterset, errors = validate(request.GET)
     if errors:
         return _error(400, " ".join(errors))
     try:
-        item_ids = search.all_item_ids(data.get("q") or "", filterset.to_filters(data),
-                                       sort=data.get("sort") or search.RELEVANCE)
+        item_ids = search.backend().iter_ids(filterset.qs)
         first = next(item_ids, None)
     except search.QueryError as error:
         return _error(400, f"Search: {error}.")

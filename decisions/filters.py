@@ -1,18 +1,25 @@
-"""The search form: django-filter declares and validates every filter; the index applies them."""
+"""The search form: django-filter declares and validates every parameter and builds the backend query.
+
+The FilterSet's queryset is a `search.SearchQuery`; each filter adds its part (the text, a
+keyword's values, a date range, cited pages, the sort), so `filterset.qs` is the query the
+backend runs. Cross-field rules live in the form's clean().
+"""
 import re
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
-from decisions import vocabulary
-from decisions.models import DecisionItem, GuidelineSource, LicensureState, Necessity, Outcome, Specialty
+from decisions import search, vocabulary
+from decisions.models import GuidelineSource, Necessity, Outcome
 from decisions.parsing.citations import MAX_PAGE
-from decisions.search import NEWEST, OLDEST, RELEVANCE, Filters
-from decisions.search.engine import MAX_PAGE_RANGE
+from decisions.search import AnyOf, CitedPages, DateRange
 
-SORTS = [(RELEVANCE, "Relevance"), (NEWEST, "Newest decision first"), (OLDEST, "Oldest decision first")]
+SORTS = [(search.RELEVANCE, "Relevance"), (search.NEWEST, "Newest decision first"),
+         (search.OLDEST, "Oldest decision first")]
+MAX_PAGE_RANGE = 400
 _PAGE_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:(?:-|–|to)\s*(\d{1,5}))?\s*$", re.IGNORECASE)
+_CASE_NUMBER = re.compile(r"CM\d{2}-\d{4,8}")
 
 
 def parse_page_range(value):
@@ -29,6 +36,24 @@ def parse_page_range(value):
     if last - first + 1 > MAX_PAGE_RANGE:
         raise ValidationError(f"A page range may span at most {MAX_PAGE_RANGE} pages.")
     return first, last
+
+
+class QueryField(forms.CharField):
+    """The search box: valid when the query language can read it (the text itself is kept)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            search.parse(value)
+        except search.QueryError as error:
+            raise ValidationError(f"{error}.") from None
+        return value
+
+
+class PageRangeField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_page_range(value) if value else None
 
 
 class MultipleValueField(forms.MultipleChoiceField):
@@ -75,86 +100,89 @@ def known_category(value):
     return value
 
 
+def acoem_chapter(value):
+    value = value.strip()
+    if not (value.isdigit() and 1 <= int(value) <= 20):
+        raise ValidationError(f"“{value}” is not a chapter number (ACOEM chapters run 1 to 20).")
+    return str(int(value))
+
+
+def case_number(value):
+    value = value.strip().upper()
+    if not _CASE_NUMBER.fullmatch(value):
+        raise ValidationError(f"“{value}” does not look like CM15-0012345.")
+    return value
+
+
+class SearchForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        for name, label in (("decided", "Decision dates"), ("injured", "Injury dates")):
+            dates = data.get(name)
+            if dates and dates.start and dates.stop and dates.start > dates.stop:
+                self.add_error(name, f"{label}: the start date is after the end date.")
+        return data
+
+
+def _keyword(**options):
+    return MultipleValueFilter(method="filter_any_of", **options)
+
+
 class ItemSearchFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search rationales, requests and summaries", method="_in_index")
-    outcome = django_filters.MultipleChoiceFilter(choices=Outcome.choices, widget=forms.CheckboxSelectMultiple,
-                                                  method="_in_index")
-    treatment = MultipleValueFilter(label="Treatment", method="_in_index",
-                                    clean_value=known_treatment)
-    drug_class = MultipleValueFilter(label="Drug class", method="_in_index",
-                                     clean_value=known_drug_class)
-    category = MultipleValueFilter(label="Category", method="_in_index", clean_value=known_category)
+    q = django_filters.CharFilter(label="Search rationales, requests and summaries", method="filter_text")
+    q.field_class = QueryField
+    outcome = django_filters.MultipleChoiceFilter(label="Outcome", choices=Outcome.choices, widget=forms.CheckboxSelectMultiple,
+                                                  method="filter_any_of")
+    treatment = _keyword(label="Treatment", clean_value=known_treatment)
+    drug_class = _keyword(label="Drug class", clean_value=known_drug_class)
+    category = _keyword(label="Category", clean_value=known_category)
     source = django_filters.MultipleChoiceFilter(label="Guideline source", choices=GuidelineSource.choices,
-                                                 widget=forms.CheckboxSelectMultiple, method="_in_index")
-    cited_page = django_filters.CharFilter(label="Cited page or range", method="_in_index")
+                                                 widget=forms.CheckboxSelectMultiple, method="filter_any_of")
+    cited_page = django_filters.CharFilter(label="Cited page or range", method="filter_cited_pages")
+    cited_page.field_class = PageRangeField
     page_source = django_filters.ChoiceFilter(label="…in", choices=GuidelineSource.choices, empty_label="any source",
-                                              method="_in_index")
-    chapter = django_filters.CharFilter(label="ACOEM chapter", method="_in_index")
+                                              method="filter_nothing")
+    chapter = _keyword(label="ACOEM chapter", field_name="acoem_chapter", clean_value=acoem_chapter)
     necessity = django_filters.MultipleChoiceFilter(label="Rationale concludes", choices=Necessity.choices,
-                                                    widget=forms.CheckboxSelectMultiple, method="_in_index")
-    specialty = MultipleValueFilter(label="Reviewer specialty", method="_in_index")
-    state = MultipleValueFilter(label="Licensure state", method="_in_index")
-    decided_after = django_filters.DateFilter(label="Decided from", method="_in_index",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
-    decided_before = django_filters.DateFilter(label="Decided to", method="_in_index",
-                                               widget=forms.DateInput(attrs={"type": "date"}))
-    injured_after = django_filters.DateFilter(label="Injured from", method="_in_index",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
-    injured_before = django_filters.DateFilter(label="Injured to", method="_in_index",
-                                               widget=forms.DateInput(attrs={"type": "date"}))
-    case = django_filters.CharFilter(label="IMR case number", method="_in_index")
-    sort = django_filters.ChoiceFilter(choices=SORTS, empty_label=None, method="_in_index")
+                                                    widget=forms.CheckboxSelectMultiple, method="filter_any_of")
+    specialty = _keyword(label="Reviewer specialty")
+    state = _keyword(label="Licensure state")
+    decided = django_filters.DateFromToRangeFilter(label="Decided", method="filter_dates")
+    injured = django_filters.DateFromToRangeFilter(label="Injured", method="filter_dates")
+    case = _keyword(label="IMR case number", field_name="case_number", clean_value=case_number)
+    sort = django_filters.ChoiceFilter(label="Sort", choices=SORTS, empty_label=None, method="filter_sort")
 
     class Meta:
-        model = DecisionItem
+        form = SearchForm
         fields = []
 
-    def _in_index(self, queryset, name, value):
-        """Filtering happens in the Whoosh index (see to_filters), not in the database."""
+    def filter_queryset(self, queryset):
+        """Each filter adds its part to the SearchQuery (django-filter's own loop insists on ORM querysets)."""
+        for name, value in self.form.cleaned_data.items():
+            queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def clean_form(self):
-        """Validate the cross-field rules and return (cleaned values, errors as sentences)."""
+    def filter_text(self, query, name, value):
+        return search.SearchQuery(search.parse(value), query.filters, query.sort, query.facets)
+
+    def filter_any_of(self, query, name, value):
+        return query.with_filter(name, AnyOf(tuple(value)))
+
+    def filter_cited_pages(self, query, name, value):
+        source = self.form.cleaned_data.get("page_source") or None
+        return query.with_filter("cited", CitedPages(source, *value))
+
+    def filter_dates(self, query, name, value):
+        return query.with_filter(name, DateRange(value.start, value.stop))
+
+    def filter_sort(self, query, name, value):
+        return search.SearchQuery(query.text, query.filters, value, query.facets)
+
+    def filter_nothing(self, query, name, value):
+        """page_source only qualifies cited_page."""
+        return query
+
+    def error_sentences(self):
         form = self.form
-        if not form.is_valid():
-            errors = [f"{form.fields[name].label or name}: {' '.join(messages)}" if name != "__all__"
-                      else " ".join(messages) for name, messages in form.errors.items()]
-            return None, errors
-        data = form.cleaned_data
-        errors = []
-        pages = None
-        if data.get("cited_page"):
-            try:
-                pages = parse_page_range(data["cited_page"])
-            except ValidationError as error:
-                errors.append(f"Cited page: {' '.join(error.messages)}")
-        chapter = (data.get("chapter") or "").strip()
-        if chapter and not (chapter.isdigit() and 1 <= int(chapter) <= 20):
-            errors.append(f"ACOEM chapter: “{chapter}” is not a chapter number (ACOEM chapters run 1 to 20).")
-        for low, high, label in (("decided_after", "decided_before", "Decision dates"),
-                                 ("injured_after", "injured_before", "Injury dates")):
-            if data.get(low) and data.get(high) and data[low] > data[high]:
-                errors.append(f"{label}: the start date is after the end date.")
-        case = (data.get("case") or "").strip().upper()
-        if case and not re.fullmatch(r"CM\d{2}-\d{4,8}", case):
-            errors.append(f"IMR case number: “{case}” does not look like CM15-0012345.")
-        if errors:
-            return None, errors
-        data["pages"], data["chapter"], data["case"] = pages, chapter, case
-        return data, []
-
-    @staticmethod
-    def to_filters(data):
-        pages = data.get("pages")
-        return Filters(
-            outcome=data.get("outcome") or [], treatment=data.get("treatment") or [],
-            drug_class=data.get("drug_class") or [], category=data.get("category") or [],
-            necessity=data.get("necessity") or [], source=data.get("source") or [],
-            specialty=data.get("specialty") or [], state=data.get("state") or [],
-            case_number=data.get("case") or "", page_source=data.get("page_source") or "",
-            page_from=pages[0] if pages else None, page_to=pages[1] if pages else None,
-            acoem_chapter=data.get("chapter") or "",
-            decided_from=data.get("decided_after"), decided_to=data.get("decided_before"),
-            injured_from=data.get("injured_after"), injured_to=data.get("injured_before"),
-        )
-
+        return [f"{form.fields[name].label or name}: {' '.join(messages)}" if name != "__all__"
+                else " ".join(messages) for name, messages in form.errors.items()]

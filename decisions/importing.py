@@ -382,10 +382,10 @@ def import_candidates(candidates, on_result=None, index_batch=500, workers=1, ba
             if on_result:
                 on_result(result)
         if index_batch and len(pending) >= index_batch:
-            search.index_determinations(pending)
+            search.backend().index(pending, new=True)
             pending = []
     if pending:
-        search.index_determinations(pending)
+        search.backend().index(pending, new=True)
     return report
 
 
@@ -407,5 +407,5 @@ def reparse(determinations):
             continue
         report.results.append(ImportResult(determination.source_name, IMPORTED,
                                            f"{len(letter.items)} items", determination.pk, letter.warnings))
-    search.index_determinations([r.determination_id for r in report.results if r.status == IMPORTED])
+    search.backend().index([r.determination_id for r in report.results if r.status == IMPORTED])
     return report

@@ -2,24 +2,21 @@
 
 The HTML page, the JSON API and the CSV export all call `run_search`, so they cannot disagree.
 """
-import math
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
 from decisions import search
 from decisions.filters import ItemSearchFilterSet
 from decisions.models import CitedPage, DecisionItem, GuidelineCitation, GuidelineSource, Necessity, Outcome
-from decisions.search.highlight import passage
+from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
 
 PER_PAGE = 20
 MAX_PAGE_NUMBER = 500
 FACET_LABELS = {"outcome": dict(Outcome.choices), "source": dict(GuidelineSource.choices),
                 "necessity": dict(Necessity.choices)}
-FACET_TITLES = {"outcome": "Outcome", "category": "Category", "drug_class": "Drug class", "treatment": "Treatment",
-                "source": "Guideline source", "specialty": "Reviewer specialty", "state": "Licensure state",
-                "necessity": "Rationale concludes"}
-FACET_LIMITS = {"treatment": 15, "specialty": 12, "state": 12, "drug_class": 12}
+FACETS = tuple((name, FILTER_FIELDS[name].facet_limit) for name in FACET_FIELDS)
 
 
 @dataclass
@@ -47,7 +44,8 @@ class SearchPage:
     pages: int = 0
     hits: list = field(default_factory=list)
     facets: dict = field(default_factory=dict)
-    terms: frozenset = frozenset()
+    notices: list = field(default_factory=list)
+    highlighter: object = None
     query_text: str = ""
     sort: str = search.RELEVANCE
     searched: bool = False
@@ -59,13 +57,6 @@ class SearchPage:
     @property
     def last_index(self):
         return min(self.page * PER_PAGE, self.total)
-
-
-def _page_number(params):
-    try:
-        return min(max(int(params.get("page", 1)), 1), MAX_PAGE_NUMBER)
-    except (TypeError, ValueError):
-        return 1
 
 
 def _toggle(params, name, value):
@@ -86,7 +77,7 @@ def _facets(params, raw_facets, selected):
         values += [FacetValue(value, FACET_LABELS.get(name, {}).get(value, value), 0, True,
                               _toggle(params, name, value))
                    for value in chosen if value not in {v.value for v in values}]
-        facets[name] = (FACET_TITLES[name], values)
+        facets[name] = (FILTER_FIELDS[name].title, values)
     return facets
 
 
@@ -102,37 +93,62 @@ def load_items(item_ids):
     return [by_id[pk] for pk in item_ids if pk in by_id]
 
 
+def highlighter_for(text):
+    """Marks the words of a typed query (none when it is not a valid query)."""
+    try:
+        return search.backend().highlighter(search.parse(text))
+    except search.QueryError:
+        return search.backend().highlighter(None)
+
+
 def validate(params):
-    """(filterset, cleaned data or None, errors as sentences) for request parameters."""
-    filterset = ItemSearchFilterSet(params, queryset=DecisionItem.objects.none())
-    data, errors = filterset.clean_form()
-    return filterset, data, errors
+    """(filterset, errors as sentences) for request parameters; filterset.qs is the SearchQuery."""
+    filterset = ItemSearchFilterSet(params, queryset=search.SearchQuery(facets=FACETS))
+    return filterset, [] if filterset.is_valid() else filterset.error_sentences()
+
+
+def _page(paginator, params, result_page):
+    """The requested page; past the end, the last one with a sentence saying so."""
+    requested = params.get("page", "1")
+    try:
+        number = int(requested)
+    except (TypeError, ValueError):
+        result_page.notices.append(f"“{requested}” is not a page number; showing the first page.")
+        return paginator.page(1)
+    if number > MAX_PAGE_NUMBER and paginator.num_pages > MAX_PAGE_NUMBER:
+        result_page.notices.append(f"Only the first {MAX_PAGE_NUMBER} pages can be shown; narrow the search "
+                                   f"with words or filters to see the rest.")
+        return paginator.page(MAX_PAGE_NUMBER)
+    if number > paginator.num_pages:
+        pages = "1 page" if paginator.num_pages == 1 else f"{paginator.num_pages} pages"
+        result_page.notices.append(f"The results fill only {pages}; page {number} is past the end, "
+                                   f"so this is the last page.")
+    return paginator.get_page(number)
 
 
 def run_search(params):
     """Validate the parameters, search the index, and load the requested page."""
-    filterset, data, errors = validate(params)
-    result_page = SearchPage(filterset=filterset, page=_page_number(params))
+    filterset, errors = validate(params)
+    result_page = SearchPage(filterset=filterset)
     if errors:
         result_page.errors = errors
         return result_page
-    result_page.query_text = data.get("q") or ""
-    result_page.sort = data.get("sort") or search.RELEVANCE
+    query = filterset.qs
+    result_page.query_text = filterset.form.cleaned_data.get("q") or ""
+    result_page.sort = query.sort
     result_page.searched = True
+    backend = search.backend()
     try:
-        result = search.search(result_page.query_text, filterset.to_filters(data), sort=result_page.sort,
-                               offset=(result_page.page - 1) * PER_PAGE, limit=PER_PAGE, facet_limits=FACET_LIMITS)
+        results = backend.search(query)
+        page = _page(Paginator(results, PER_PAGE), params, result_page)
     except search.QueryError as error:
         result_page.errors = [f"Search: {error}."]
         return result_page
-    result_page.total = result.total
-    result_page.pages = math.ceil(result.total / PER_PAGE)
-    if result_page.page > result_page.pages > 0:
-        pages = "1 page" if result_page.pages == 1 else f"{result_page.pages} pages"
-        result_page.errors = [f"The results fill only {pages}; page {result_page.page} is past the end."]
-    result_page.terms = search.highlight_terms(result.parsed_query)
-    scores = {int(item_id): score for item_id, score in result.hits}
-    result_page.hits = [Hit(item, passage(item.rationale, result_page.terms), scores[item.pk])
+    result_page.total, result_page.page, result_page.pages = results.total, page.number, page.paginator.num_pages
+    result_page.highlighter = backend.highlighter(query.text)
+    hits = list(page.object_list)
+    scores = {hit.item_id: hit.score for hit in hits}
+    result_page.hits = [Hit(item, result_page.highlighter.passage(item.rationale), scores[item.pk])
                         for item in load_items(list(scores))]
-    result_page.facets = _facets(params, result.facets, data)
+    result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
     return result_page

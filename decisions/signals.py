@@ -10,6 +10,6 @@ from decisions.models import Determination
 @receiver(post_delete, sender=Determination)
 def remove_from_index(sender, instance, **kwargs):
     pk, original = instance.pk, instance.original_file  # Django clears instance.pk after the delete
-    transaction.on_commit(lambda: search.remove_determinations([pk]))
+    transaction.on_commit(lambda: search.backend().remove([pk]))
     if original:
         transaction.on_commit(lambda: original.delete(save=False))

@@ -5,11 +5,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from decisions import search, vocabulary
+from decisions import vocabulary
 from decisions.models import READER_PREFETCH, CitedPage, Determination, GuidelineCitation, GuidelineSource
-from decisions.search.highlight import marked
-from decisions.search.schema import FACET_FIELDS
-from decisions.searching import run_search
+from decisions.search.fields import FACET_FIELDS
+from decisions.searching import highlighter_for, run_search
 
 
 def search_page(request):
@@ -35,10 +34,10 @@ def determination_page(request, pk):
             Prefetch("items__citations", queryset=GuidelineCitation.objects.prefetch_related("cited_pages"))),
         pk=pk)
     query_text = request.GET.get("q", "")
-    terms = search.terms_for(query_text)
-    items = [(item, marked(item.rationale, terms)) for item in determination.items.all()]
+    highlighter = highlighter_for(query_text)
+    items = [(item, highlighter.marked(item.rationale)) for item in determination.items.all()]
     return render(request, "decisions/determination.html", {
-        "determination": determination, "items": items, "summary": marked(determination.clinical_summary, terms),
+        "determination": determination, "items": items, "summary": highlighter.marked(determination.clinical_summary),
         "query_text": query_text, "back_query": request.GET.get("back", ""),
     })
 

@@ -27,16 +27,31 @@ def text_list(name, default):
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def integer(name, default, minimum=0):
+def _bounded(name, default, minimum, convert, kind):
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = convert(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {kind}.") from None
     if value < minimum:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum:g}.")
+    return value
+
+
+def integer(name, default, minimum=0):
+    return _bounded(name, default, minimum, int, "a whole number")
+
+
+def number(name, default, minimum=0.0):
+    return _bounded(name, default, minimum, float, "a number")
+
+
+def choice(name, default, choices):
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
     return value
 
 

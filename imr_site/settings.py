@@ -100,8 +100,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Whoosh index lives on local disk beside the database file.
+# Search: the engine, where the embedded (Whoosh) index lives, how much memory each process may
+# use for its caches of postings and bitsets, and how long one search may run before it is stopped.
+SEARCH_BACKEND = env.choice("SEARCH_BACKEND", "whoosh", ["whoosh"])
 WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
+SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 384, minimum=16)
+SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)
 
 # Uploads: one letter is a few hundred KB; a ZIP of many letters may be larger.
 IMR_MAX_UPLOAD_BYTES = env.integer("IMR_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)

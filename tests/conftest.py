@@ -2,7 +2,6 @@
 import pytest
 
 from decisions import importing, search
-from decisions.search import engine
 from tests.letters import SEEDS
 
 
@@ -11,8 +10,7 @@ def isolated_storage(settings, tmp_path):
     settings.WHOOSH_INDEX_DIR = tmp_path / "whoosh"
     settings.MEDIA_ROOT = tmp_path / "media"
     yield
-    engine.reset()
-    search.clear()
+    search.backend().clear()
 
 
 @pytest.fixture

@@ -98,10 +98,12 @@ def test_reparse_action(admin_client, seeded):
 
 def test_editing_an_item_in_the_admin_updates_the_search_index(admin_client, seeded, django_capture_on_commit_callbacks):
     from decisions import search
-    from decisions.search import Filters
+    from decisions.search import AnyOf
+
+    overturned_baclofen = search.query(outcome=AnyOf(("overturned",)), treatment=AnyOf(("baclofen",)))
 
     item = DecisionItem.objects.get(request="Baclofen 10mg #90")
-    assert search.search("", Filters(outcome=["overturned"], treatment=["baclofen"])).total == 0
+    assert search.backend().search(overturned_baclofen).total == 0
     url = f"/admin/decisions/decisionitem/{item.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
@@ -112,4 +114,4 @@ def test_editing_an_item_in_the_admin_updates_the_search_index(admin_client, see
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert search.search("", Filters(outcome=["overturned"], treatment=["baclofen"])).total == 1
+    assert search.backend().search(overturned_baclofen).total == 1

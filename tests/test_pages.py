@@ -67,13 +67,21 @@ def test_paging_links(client, seeded, monkeypatch):
     ({"treatment": "unobtainium"}, "No treatment called"),
     ({"drug_class": "magic"}, "is not a drug class"),
     ({"case": "12345"}, "does not look like CM15-0012345"),
-    ({"page": "999"}, "past the end"),
 ])
 def test_bad_input_gets_a_friendly_message(client, seeded, params, message):
     response = client.get("/", params)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'role="alert"' in html and message in html.replace("&#x27;", "'").replace("&quot;", '"')
+
+
+@pytest.mark.parametrize("page, notice", [("999", "page 999 is past the end, so this is the last page"),
+                                          ("two", "“two” is not a page number; showing the first page")])
+def test_a_page_past_the_end_shows_the_last_page_and_says_so(client, seeded, page, notice):
+    html = client.get("/", {"page": page}).content.decode().replace("&#x27;", "'")
+    assert 'role="status"' in html and notice in html
+    assert html.count('<article class="hit">') == 20  # the seeds' 20 items fill page 1, the last
+
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

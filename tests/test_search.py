@@ -4,19 +4,29 @@ from datetime import date
 import pytest
 
 from decisions import importing, search, searching
-from decisions.models import Determination
-from decisions.search import Filters
+from decisions.models import DecisionItem, Determination
+from decisions.search import AnyOf, CitedPages, DateRange
 from tests.letters import SEED_FILES, item, standard_letter
 
 pytestmark = pytest.mark.django_db
 
 
-def requests_for(text="", sort=search.RELEVANCE, **filters):
-    result = search.search(text, Filters(**filters), sort=sort, limit=100)
-    from decisions.models import DecisionItem
+def find(text="", sort=search.RELEVANCE, facets=(), page_source=None, page_from=None, page_to=None,
+         decided_from=None, decided_to=None, injured_from=None, injured_to=None, **keywords):
+    filters = {name: AnyOf(tuple(values if isinstance(values, list) else [values]))
+               for name, values in keywords.items()}
+    if page_from:
+        filters["cited"] = CitedPages(page_source, page_from, page_to or page_from)
+    if decided_from or decided_to:
+        filters["decided"] = DateRange(decided_from, decided_to)
+    if injured_from or injured_to:
+        filters["injured"] = DateRange(injured_from, injured_to)
+    return search.backend().search(search.query(text, sort=sort, facets=facets, **filters))
 
+
+def requests_for(text="", sort=search.RELEVANCE, **filters):
     by_id = dict(DecisionItem.objects.values_list("pk", "request"))
-    return [by_id[int(item_id)] for item_id, _ in result.hits]
+    return [by_id[hit.item_id] for hit in find(text, sort, **filters)[:100]]
 
 
 def test_overturned_items_citing_chronic_pain_page_80(seeded):
@@ -77,7 +87,7 @@ def test_drug_class_word_matches_the_class(seeded):
     ({"source": ["acoem"]}, {"Aquatic therapy", "Klonopin", "Restoril"}),
     ({"page_source": "acoem", "page_from": 402}, {"Klonopin", "Restoril"}),
     ({"page_from": 63, "page_to": 64}, {"Baclofen 10mg #90", "Zanaflex 4 MG #90", "Robaxin"}),
-    ({"acoem_chapter": "3"}, {"Aquatic therapy"}),
+    ({"acoem_chapter": ["3"]}, {"Aquatic therapy"}),
     ({"specialty": ["Neurology"]}, {"Zanaflex 4 MG #90", "Neurontin 800 MG #90", "Butrans Patch 5 MCG #4",
                                     "Klonopin .5 #30"}),
     ({"state": ["Texas"], "outcome": ["overturned"]}, {"Opana", "Follow up with surgeon", "Miralax", "Gralise 300mg"}),
@@ -105,26 +115,26 @@ def test_filters_combined_with_text(seeded, text, filters, expected):
 
 
 def test_facets_count_the_current_results_and_keep_other_values_of_a_chosen_field(seeded):
-    result = search.search("", Filters(outcome=["overturned"]), limit=5)
+    result = find(outcome=["overturned"], facets=[("outcome", None), ("category", None)])
     assert result.total == 5
     assert dict(result.facets["outcome"]) == {"upheld": 15, "overturned": 5}  # own field: counts ignore its filter
     assert dict(result.facets["category"]) == {"pharmaceuticals": 4, "evaluation and management": 1}
-    text_only = search.search("opioid", Filters(), limit=5)
+    text_only = find("opioid", facets=[("outcome", None)])
     assert sum(count for _, count in text_only.facets["outcome"]) == text_only.total
 
 
 def test_paging_and_sorting(seeded, monkeypatch):
-    everything = search.search("", Filters(), limit=100)
-    assert everything.total == 20 and len(everything.hits) == 20
-    pages = [search.search("", Filters(), offset=offset, limit=7).hits for offset in (0, 7, 14)]
+    everything = find()
+    assert everything.total == 20 and len(everything[:100]) == 20
+    pages = [find()[offset:offset + 7] for offset in (0, 7, 14)]
     assert [len(page) for page in pages] == [7, 7, 6]
-    assert [hit for page in pages for hit in page] == everything.hits
-    assert search.search("", Filters(), offset=40, limit=7).hits == []
+    assert [hit for page in pages for hit in page] == everything[:100]
+    assert find()[40:47] == []
     # Relevance: the item whose request names the drug comes before letters that only mention it.
     assert requests_for("Robaxin")[0] == "Robaxin"
     Determination.objects.filter(source_name__startswith="001").update(decision_date=date(2015, 3, 1))
     Determination.objects.filter(source_name__startswith="000").update(decision_date=date(2014, 1, 1))
-    search.index_determinations(Determination.objects.values_list("pk", flat=True))
+    search.backend().index(Determination.objects.values_list("pk", flat=True))
     newest = requests_for(sort=search.NEWEST)
     assert newest[0] == "Zanaflex 4 MG #90" and newest[4] == "Neurontin 300mg 300mg 3 times a day for 1 week then 2 " \
                                                              "tablets 3 times a day #180"
@@ -141,7 +151,7 @@ def test_paging_and_sorting(seeded, monkeypatch):
 ])
 def test_malformed_queries_raise_friendly_errors(seeded, text, message):
     with pytest.raises(search.QueryError, match=message):
-        search.search(text, Filters())
+        find(text)
 
 
 def test_index_follows_the_database(seeded, django_capture_on_commit_callbacks):
@@ -149,15 +159,15 @@ def test_index_follows_the_database(seeded, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         Determination.objects.get(source_name__startswith="001").delete()
     assert requests_for("Zanaflex") == []
-    assert search.search("", Filters(), limit=1).total == 16
+    assert find().total == 16
 
 
 def test_rebuild_index_from_scratch(seeded):
-    search.clear()
+    search.backend().clear()
     from django.core.management import call_command
 
     call_command("rebuild_index")
-    assert search.search("", Filters(), limit=1).total == 20
+    assert find().total == 20
     assert requests_for("baclofen") == ["Baclofen 10mg #90"]
 
 
@@ -171,6 +181,6 @@ def test_search_page_data_highlights_and_loads_hits(seeded):
 
 
 def test_an_empty_index_answers_with_nothing(db):
-    result = search.search("baclofen", Filters(outcome=["upheld"]))
-    assert (result.total, result.hits) == (0, [])
+    result = find("baclofen", outcome=["upheld"])
+    assert (result.total, result[:20]) == (0, [])
     assert SEED_FILES  # the sample letters exist for the other tests

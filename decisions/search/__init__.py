@@ -1,18 +1,37 @@
-"""Full-text search of decision items with Whoosh: the index, queries, filters, facets, highlights.
+"""Full-text search of decision items behind one backend contract.
 
-Nothing here knows about views: callers pass plain values and get plain results back.
+`backend()` is the configured engine (settings.SEARCH_BACKEND); `syntax.parse` turns what a person
+typed into a query tree; `contract` holds the plain types both sides speak. Views, forms and
+templates use only these, never an engine.
 """
-from decisions.search.engine import NEWEST, OLDEST, RELEVANCE, Filters, SearchResult, all_item_ids, search, warm
-from decisions.search.index import clear, index_determinations, rebuild, remove_determinations
-from decisions.search.index import open_index
-from decisions.search.query import QueryError, highlight_terms
-from decisions.search.query import terms_for as _terms_for
+import functools
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from decisions.search.contract import (
+    NEWEST, OLDEST, RELEVANCE, SORTS, AnyOf, CitedPages, DateRange, QueryError, SearchQuery, SearchResults,
+    SearchTimeout,
+)
+from decisions.search.syntax import parse
+
+BACKENDS = {"whoosh": "decisions.search.backends.whoosh.WhooshBackend"}
 
 
-def terms_for(text):
-    """Words to mark in a letter for a query text (none for an invalid query)."""
-    return _terms_for(text, open_index().schema)
+@functools.lru_cache(maxsize=None)
+def _backend(name):
+    return import_string(BACKENDS[name])()
 
 
-__all__ = ["NEWEST", "OLDEST", "RELEVANCE", "Filters", "QueryError", "SearchResult", "all_item_ids", "clear", "highlight_terms",
-           "index_determinations", "rebuild", "remove_determinations", "search", "terms_for", "warm"]
+def backend():
+    """The configured search backend (one per process)."""
+    return _backend(settings.SEARCH_BACKEND)
+
+
+def query(text="", sort=RELEVANCE, facets=(), **filters):
+    """A SearchQuery from typed text and filters given by registry name (tests, shell, commands)."""
+    return SearchQuery(text=parse(text), filters=tuple(filters.items()), sort=sort, facets=tuple(facets))
+
+
+__all__ = ["NEWEST", "OLDEST", "RELEVANCE", "SORTS", "AnyOf", "CitedPages", "DateRange", "QueryError",
+           "SearchQuery", "SearchResults", "SearchTimeout", "backend", "parse", "query"]

@@ -1,52 +1,39 @@
-"""Whoosh documents built from stored items: what the index knows of each decision item."""
+"""Search documents built from stored items: what every backend knows of each decision item."""
 from django.db.models import Prefetch
 
 from decisions.models import READER_PREFETCH, CitedPage, DecisionItem, GuidelineCitation
 
-ANY_SOURCE = "any"
-
-
-def _keywords(values):
-    return ",".join(sorted({value.replace(",", " ") for value in values if value}))
-
-
-def day_number(day):
-    """A date as the index stores it; 0 stands for unknown."""
-    return day.toordinal() if day else 0
-
-
 def item_document(item, specialties, states):
-    cited, sources = [], set()
+    """The item as every backend indexes it: ids, text fields, and filter fields by registry name
+    (keyword values as lists, dates as dates, cited pages as (source, page) pairs)."""
+    sources, chapters, cited = set(), set(), set()
     for citation in item.citations.all():
         sources.add(citation.source)
         if citation.chapter:
-            cited.append(f"{citation.source}:ch{citation.chapter}")
-        for cited_page in citation.cited_pages.all():
-            cited += [f"{citation.source}:{cited_page.page}", f"{ANY_SOURCE}:{cited_page.page}"]
+            chapters.add(citation.chapter)
+        cited.update((citation.source, cited_page.page) for cited_page in citation.cited_pages.all())
     determination = item.determination
-    document = {
-        "item_id": str(item.pk),
-        "determination_id": str(determination.pk),
+    return {
+        "item_id": item.pk,
+        "determination_id": determination.pk,
         "request": item.request,
         "treatment_words": " ".join(filter(None, [item.treatment, item.drug_class])),
         "rationale": item.rationale,
-        "pairs": "\n".join(filter(None, [item.request, item.rationale, item.treatment, item.drug_class])),
         "summary": determination.clinical_summary,
-        "treatment": item.treatment or "",
-        "category": item.treatment_category,
-        "drug_class": item.drug_class or "",
-        "outcome": item.outcome,
-        "necessity": item.necessity,
-        "case_number": determination.case_number or "",
-        "source": _keywords(sources),
-        "cited": _keywords(cited),
-        "specialty": _keywords(specialties),
-        "state": _keywords(states),
+        "outcome": [item.outcome],
+        "category": [item.treatment_category],
+        "drug_class": [item.drug_class] if item.drug_class else [],
+        "treatment": [item.treatment] if item.treatment else [],
+        "necessity": [item.necessity],
+        "case_number": [determination.case_number] if determination.case_number else [],
+        "source": sorted(sources),
+        "acoem_chapter": sorted(chapters),
+        "specialty": list(specialties),
+        "state": list(states),
+        "cited": sorted(cited),
+        "decided": determination.decision_date,
+        "injured": determination.date_of_injury,
     }
-    document = {key: value for key, value in document.items() if value != ""}
-    document["decision_day"] = day_number(determination.decision_date)
-    document["injury_day"] = day_number(determination.date_of_injury)
-    return document
 
 
 def documents_for(determination_ids):

@@ -1,4 +1,4 @@
-"""Rebuild the Whoosh index from the database, beside the live one, then swap it in."""
+"""Rebuild the search index from the database, beside the live one, then swap it in."""
 import sys
 
 from django.core.management.base import BaseCommand
@@ -15,5 +15,5 @@ class Command(BaseCommand):
         ids = list(Determination.objects.order_by("pk").values_list("pk", flat=True))
         total = DecisionItem.objects.count()
         with tqdm(total=total, desc="Indexing", unit=" items", disable=None, file=sys.stderr) as bar:
-            count = search.rebuild(ids, progress=bar.update)
+            count = search.backend().rebuild(ids, progress=bar.update)
         self.stdout.write(f"Indexed {count} items from {len(ids)} letters.")

@@ -3,7 +3,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
 
-from decisions.search.schema import TEXT_ANALYZER
+from decisions.search.backends.whoosh.schema import TEXT_ANALYZER
+
 
 class _Formatter(HtmlFormatter):
     """Marks terms, and shows with … where a passage starts or ends inside the text."""
@@ -14,6 +15,19 @@ class _Formatter(HtmlFormatter):
 
 
 _FORMATTER = _Formatter(tagname="mark", classname="match", termclass="term", between=" ")
+
+
+class Highlighter:
+    """Marks the analysed words of one query (`terms`) wherever their forms occur in a text."""
+
+    def __init__(self, terms):
+        self.terms = frozenset(terms)
+
+    def passage(self, text, maxchars=360, fallback_chars=280):
+        return passage(text, self.terms, maxchars, fallback_chars)
+
+    def marked(self, text):
+        return marked(text, self.terms)
 
 
 def passage(text, terms, maxchars=360, fallback_chars=280):

@@ -1,0 +1,1 @@
+"""Search backends: each implements `base.SearchBackend`; settings.SEARCH_BACKEND picks one."""

@@ -1,0 +1,83 @@
+"""The contract every search backend keeps; tests/search/contract.py checks it on each one."""
+import time
+from dataclasses import dataclass
+
+from decisions.search.contract import SearchTimeout
+
+
+@dataclass
+class IndexCheck:
+    """How the index differs from the database: item ids missing from it, and ids it should not hold."""
+
+    indexed: int
+    missing: list
+    extra: list
+
+    @property
+    def in_step(self):
+        return not self.missing and not self.extra
+
+
+class SearchBackend:
+    """Index decision items and answer SearchQuery objects with SearchResults.
+
+    Writers: `index` (re)indexes every item of the given letters, `remove` drops them, `rebuild`
+    builds a fresh index from scratch while searches go on, `clear` drops everything. Readers:
+    `search`, `iter_ids` (every hit in order, for exports), `highlighter`, `indexed_ids`.
+    """
+
+    name = "base"
+    # What the query language can use here: phrases, slop, prefix, wildcard, relevance.
+    capabilities = frozenset()
+
+    def index(self, determination_ids, new=False):
+        """Index the items of these letters; `new` says none of them was indexed before."""
+        raise NotImplementedError
+
+    def remove(self, determination_ids):
+        raise NotImplementedError
+
+    def rebuild(self, determination_ids, progress=None):
+        """Build a fresh index of these letters and switch to it; returns the number of items."""
+        raise NotImplementedError
+
+    def clear(self):
+        raise NotImplementedError
+
+    def search(self, query):
+        """SearchResults for a SearchQuery; QueryError with a sentence when it cannot run."""
+        raise NotImplementedError
+
+    def iter_ids(self, query):
+        """Every matching item id, in the query's order, produced lazily."""
+        raise NotImplementedError
+
+    def highlighter(self, text_query):
+        """An object with passage(text) and marked(text) giving safe HTML with the query's words marked."""
+        raise NotImplementedError
+
+    def indexed_ids(self):
+        """The ids of every item in the index."""
+        raise NotImplementedError
+
+    def warm(self):
+        """Load what the first searches would, so a new worker starts fast."""
+
+    def check(self, database_ids):
+        """Compare the index with the item ids the database holds."""
+        indexed = set(self.indexed_ids())
+        database_ids = set(database_ids)
+        return IndexCheck(len(indexed), sorted(database_ids - indexed), sorted(indexed - database_ids))
+
+
+class Deadline:
+    """A search's time budget; backends look at it between steps and stop with a sentence."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def check(self):
+        if time.monotonic() > self.ends:
+            raise SearchTimeout(f"this search took longer than {self.seconds:g} seconds and was stopped; "
+                                f"make it narrower with a phrase, another word or a filter")

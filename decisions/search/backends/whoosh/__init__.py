@@ -1,0 +1,234 @@
+"""The embedded default backend: a Whoosh index on this machine's disk.
+
+Nothing outside this package imports Whoosh. Matching, facets and ordering run on bitsets and
+NumPy arrays read from the index (`view`, `evaluate`, `rank`); Whoosh stores the postings,
+analyses text, and marks passages.
+"""
+import functools
+import itertools
+import os
+import shutil
+import threading
+
+from django.conf import settings
+from whoosh.query import Or as WhooshOr
+from whoosh.query import Term as WhooshTerm
+
+from decisions.search import fields as registry
+from decisions.search.backends.base import Deadline, SearchBackend
+from decisions.search.backends.whoosh import rank, store
+from decisions.search.backends.whoosh.cache import BoundedCache
+from decisions.search.backends.whoosh.evaluate import Evaluator, text_fields, tokens_of
+from decisions.search.backends.whoosh.highlight import Highlighter
+from decisions.search.backends.whoosh.schema import whoosh_document
+from decisions.search.backends.whoosh.view import IndexView, bits_to_flags, set_bits
+from decisions.search.contract import RELEVANCE, Hit, Phrase, Prefix, SearchResults, Term, Wildcard, leaves
+from decisions.search.documents import documents_for
+
+DELETE_BATCH = 500
+HIGHLIGHT_EXPANSIONS = 50
+# Warm-up reads the postings of the words found in the most items, per field.
+WARM_TERMS = {"rationale": 40, "request": 30, "treatment_words": 20}
+
+
+class WhooshBackend(SearchBackend):
+    name = "whoosh"
+    capabilities = frozenset({"phrases", "slop", "prefix", "wildcard", "relevance"})
+
+    def __init__(self):
+        self.cache = BoundedCache(settings.SEARCH_CACHE_MB * 1024 * 1024)
+        self._views = {}
+        self._lock = threading.Lock()
+
+    # Reading
+
+    def _view(self):
+        """The view of the live index, replaced when the index was rebuilt or written to."""
+        live = store.store()
+        with self._lock:
+            checked_before = live.checked
+            name, ix = live.live()
+            view = self._views.get(live.directory)
+            if view is not None and view.index_name == name and (
+                    live.checked == checked_before or view.searcher.up_to_date()):
+                return view
+            if view is not None and view.index_name == name:
+                searcher = view.searcher.refresh()
+            else:
+                searcher = ix.searcher()
+            fresh = IndexView(name, searcher, self.cache)
+            self._views[live.directory] = fresh
+            if view is not None:
+                view.close()
+            return fresh
+
+    def _match(self, view, query, deadline):
+        """(matched bits, bits of the text alone, bits of each filter, evaluator)."""
+        evaluator = Evaluator(view, deadline)
+        text_bits = evaluator.bits(query.text) if query.text is not None else view.live
+        filter_bits = {name: evaluator.filter_bits(name, value) for name, value in query.filters}
+        matched = text_bits
+        for bits in filter_bits.values():
+            matched &= bits
+        return matched, text_bits, filter_bits, evaluator
+
+    def search(self, query):
+        view = self._view()
+        deadline = Deadline(settings.SEARCH_TIME_BUDGET_SECONDS)
+        matched, text_bits, filter_bits, evaluator = self._match(view, query, deadline)
+        facets = {name: self._facet(view, evaluator, name, limit, text_bits, filter_bits)
+                  for name, limit in query.facets}
+        ranking = _Ranking(view, evaluator, query, matched, deadline)
+        return SearchResults(total=matched.bit_count(), facets=facets, window=ranking.window)
+
+    def _facet(self, view, evaluator, name, limit, text_bits, filter_bits):
+        """Counts per value; the field's own filter is left out, so choosing one value still shows
+        how many items the others have."""
+        base = text_bits
+        for other, bits in filter_bits.items():
+            if other != name:
+                base &= bits
+        counts = []
+        for value in view.values(name):
+            count = (base & view.bits(name, value)).bit_count()
+            if count:
+                counts.append((value, count))
+        counts.sort(key=lambda pair: (-pair[1], pair[0]))
+        return counts[:limit] if limit else counts
+
+    def iter_ids(self, query):
+        view = self._view()
+        deadline = Deadline(settings.SEARCH_TIME_BUDGET_SECONDS)
+        matched, _, _, evaluator = self._match(view, query, deadline)
+        ranking = _Ranking(view, evaluator, query, matched, deadline)
+        item_ids = view.column("item_id")
+        for docnum in ranking.order(None):
+            yield int(item_ids[docnum])
+
+    def highlighter(self, text_query):
+        view = self._view()
+        evaluator = Evaluator(view, Deadline(settings.SEARCH_TIME_BUDGET_SECONDS))
+        terms = set()
+        for leaf in leaves(text_query):
+            if isinstance(leaf, (Term, Phrase)) and (leaf.field is None or leaf.field in registry.TEXT_FIELDS):
+                terms.update(tokens_of((leaf.word,)) if isinstance(leaf, Term) else tokens_of(leaf.words))
+            elif isinstance(leaf, (Prefix, Wildcard)):
+                for field_name, _ in text_fields(leaf.field):
+                    terms.update(itertools.islice(evaluator.expansions(field_name, leaf), HIGHLIGHT_EXPANSIONS))
+        return Highlighter(terms)
+
+    def indexed_ids(self):
+        view = self._view()
+        return view.column("item_id")[set_bits(view.live, view.size)].tolist()
+
+    def warm(self):
+        view = self._view()
+        for field_name, count in WARM_TERMS.items():
+            frequent = view.reader.most_frequent_terms(field_name, count)
+            for _, text in frequent:
+                view.postings(field_name, text.decode("utf-8") if isinstance(text, bytes) else text)
+        rank.ordered(view, bits_to_flags(view.live, view.size), "newest", None, 1)
+        for name in registry.FACET_FIELDS:
+            for value in view.values(name):
+                view.bits(name, value)
+        view.column("item_id")
+        for name in registry.DATE_FIELDS:
+            view.column(name)
+        for name in registry.DEFAULT_TEXT_FIELDS:
+            view.lengths(name)
+
+    # Writing
+
+    def index(self, determination_ids, new=False):
+        ids = [str(pk) for pk in determination_ids]
+        if not ids:
+            return 0
+        live = store.store()
+        writer = live.writer()
+        count = 0
+        try:
+            if not new:
+                for start in range(0, len(ids), DELETE_BATCH):
+                    writer.delete_by_query(WhooshOr([WhooshTerm("determination_id", pk)
+                                                     for pk in ids[start:start + DELETE_BATCH]]))
+            for document in documents_for(determination_ids):
+                writer.add_document(**whoosh_document(document))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        live.expire()
+        return count
+
+    def remove(self, determination_ids):
+        ids = [str(pk) for pk in determination_ids]
+        if not ids:
+            return
+        live = store.store()
+        writer = live.writer()
+        writer.delete_by_query(WhooshOr([WhooshTerm("determination_id", pk) for pk in ids]))
+        writer.commit()
+        live.expire()
+
+    def rebuild(self, determination_ids, progress=None, batch=500, processes=None):
+        """Build a fresh index in a new directory, then switch the pointer to it; searches go on
+        meanwhile. Analysis runs in `processes` worker processes (default: one per CPU core)."""
+        directory = store.root()
+        name, ix = store.new_index(directory)
+        processes = processes or os.cpu_count() or 1
+        writer = ix.writer(limitmb=256, procs=processes, multisegment=processes > 1)
+        count = 0
+        ids = list(determination_ids)
+        try:
+            for start in range(0, len(ids), batch):
+                for document in documents_for(ids[start:start + batch]):
+                    writer.add_document(**whoosh_document(document))
+                    count += 1
+                    if progress:
+                        progress(1)
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(directory / name, ignore_errors=True)
+            raise
+        writer.commit()
+        store.switch_to(directory, name)
+        store.store().expire()
+        return count
+
+    def clear(self):
+        directory = store.root()
+        with self._lock:
+            view = self._views.pop(directory, None)
+            if view is not None:
+                view.close()
+        store.forget()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+class _Ranking:
+    """The order of one search's matches, computed once and read a window at a time."""
+
+    def __init__(self, view, evaluator, query, matched, deadline):
+        self.view, self.evaluator, self.query, self.matched, self.deadline = view, evaluator, query, matched, deadline
+
+    @functools.cached_property
+    def flags(self):
+        return bits_to_flags(self.matched, self.view.size)
+
+    @functools.cached_property
+    def relevance(self):
+        if self.query.text is None or self.query.sort != RELEVANCE:
+            return None
+        return rank.scores(self.view, self.evaluator, self.query.text, self.flags)
+
+    def order(self, stop):
+        self.deadline.check()
+        return rank.ordered(self.view, self.flags, self.query.sort, self.relevance, stop)
+
+    def window(self, start, stop):
+        docnums = self.order(stop)[start:stop]
+        item_ids = self.view.column("item_id")[docnums]
+        scores = self.relevance[docnums] if self.relevance is not None else [None] * len(docnums)
+        return [Hit(int(item_id), None if score is None else round(float(score), 4))
+                for item_id, score in zip(item_ids, scores)]

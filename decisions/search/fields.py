@@ -1,0 +1,68 @@
+"""The one registry of what can be searched and filtered: adding a filter starts here.
+
+Text fields are searched by words and phrases; filter fields hold exact values (keywords),
+dates or cited pages. Backends, the query syntax, the FilterSet and the page all read this.
+"""
+from dataclasses import dataclass
+
+KEYWORD, DATE, CITED = "keyword", "date", "cited"
+
+
+@dataclass(frozen=True)
+class TextField:
+    name: str
+    boost: float  # weight of a match here; 0 means searched only when named (`summary:diabetes`)
+    phrases: bool = True  # whether phrases can be searched in it
+
+
+@dataclass(frozen=True)
+class FilterField:
+    name: str
+    kind: str
+    title: str
+    facet_limit: int | None = None  # facets show this many values; None: no facet
+    case_sensitive: bool = False  # keyword values compared as stored (names), else lower-cased
+
+
+# The clinical summary is shared by every item of a letter, so a plain query leaves it out.
+TEXT_FIELDS = {
+    "request": TextField("request", 3.0),
+    "treatment_words": TextField("treatment_words", 3.0),
+    "rationale": TextField("rationale", 1.0),
+    "summary": TextField("summary", 0.0, phrases=False),
+}
+DEFAULT_TEXT_FIELDS = [name for name, text_field in TEXT_FIELDS.items() if text_field.boost]
+
+FILTER_FIELDS = {f.name: f for f in [
+    FilterField("outcome", KEYWORD, "Outcome", facet_limit=50),
+    FilterField("category", KEYWORD, "Category", facet_limit=50),
+    FilterField("drug_class", KEYWORD, "Drug class", facet_limit=12),
+    FilterField("treatment", KEYWORD, "Treatment", facet_limit=15),
+    FilterField("source", KEYWORD, "Guideline source", facet_limit=50),
+    FilterField("specialty", KEYWORD, "Reviewer specialty", facet_limit=12, case_sensitive=True),
+    FilterField("state", KEYWORD, "Licensure state", facet_limit=12, case_sensitive=True),
+    FilterField("necessity", KEYWORD, "Rationale concludes", facet_limit=50),
+    FilterField("case_number", KEYWORD, "IMR case number"),
+    FilterField("acoem_chapter", KEYWORD, "ACOEM chapter"),
+    FilterField("cited", CITED, "Cited page"),
+    FilterField("decided", DATE, "Decision date"),
+    FilterField("injured", DATE, "Date of injury"),
+]}
+FACET_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.facet_limit]
+KEYWORD_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.kind == KEYWORD]
+DATE_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.kind == DATE]
+
+# What a person may type before a colon, and the field it means.
+QUERY_FIELD_NAMES = {
+    "request": "request", "rationale": "rationale", "summary": "summary", "treatment": "treatment",
+    "outcome": "outcome", "class": "drug_class", "category": "category", "case": "case_number",
+    "specialty": "specialty", "state": "state", "source": "source", "necessity": "necessity",
+}
+
+
+def normalize_keyword(name, value):
+    """A keyword value as documents store it."""
+    value = " ".join(str(value).split())
+    if name == "case_number":
+        return value.upper()
+    return value if FILTER_FIELDS[name].case_sensitive else value.lower()
