@@ -1,0 +1,117 @@
+"""The contract suite on the Whoosh backend, plus what only this backend has: its index
+directories, its caches and its time budget."""
+import pytest
+
+from decisions import search
+from tests.search.contract import BackendContract
+
+pytestmark = pytest.mark.django_db
+
+
+class TestWhooshContract(BackendContract):
+    @pytest.fixture
+    def backend(self, settings):
+        settings.SEARCH_BACKEND = "whoosh"
+        return search.backend()
+
+
+def _search_in_another_process(index_dir, text, ready, go):
+    """A second process (a gunicorn worker's stand-in) that counts `text` before and after `go` appears."""
+    import subprocess
+    import sys
+
+    script = f"""
+import os, sys, time
+os.environ.update(DJANGO_SETTINGS_MODULE="imr_site.settings", DEBUG="1", WHOOSH_INDEX_DIR={str(index_dir)!r})
+import django; django.setup()
+from decisions import search
+backend = search.backend()
+count = lambda: backend.search(search.query({text!r})).total
+print(count(), flush=True)
+open({str(ready)!r}, "w").close()
+while not os.path.exists({str(go)!r}):
+    time.sleep(0.02)
+seen = time.monotonic()
+before = count()
+while count() == before and time.monotonic() - seen < 5:
+    time.sleep(0.05)
+print(count(), round(time.monotonic() - seen, 2), flush=True)
+"""
+    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+
+
+def _wait_for(path, seconds=30):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def test_a_rebuild_is_seen_by_another_process_within_a_second(seeded, settings, tmp_path):
+    """The old engine kept serving the old index when a rebuilt one restarted at the same generation."""
+    from decisions.models import Determination
+
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    worker = _search_in_another_process(settings.WHOOSH_INDEX_DIR, "zanaflex", ready, go)
+    _wait_for(ready)
+    keep = Determination.objects.exclude(source_name__startswith="001").values_list("pk", flat=True)
+    search.backend().rebuild(keep)  # a fresh index without the Zanaflex letter, generation 1 again
+    go.touch()
+    output, _ = worker.communicate(timeout=60)
+    first, (after, seconds) = output.split("\n")[0], output.split("\n")[1].split()
+    assert (int(first), int(after)) == (1, 0)
+    assert float(seconds) <= 1.0
+
+
+def test_a_write_keeps_what_the_old_segments_cached(seeded):
+    """An import adds a segment; the postings read from the segments before it stay cached."""
+    from decisions import importing
+    from tests.letters import item, standard_letter
+
+    backend = search.backend()
+    backend.search(search.query("therapy"))
+    cached = {key for key in backend.cache._entries if key[1] == "postings" and "/" in key[0]}
+    assert cached
+    letter = standard_letter([item(["Zolpidem 10mg #30: Upheld"], "Decision based on ODG Insomnia treatment.",
+                                   "Zolpidem is not recommended for long-term use. Not medically necessary.")])
+    importing.import_candidates([importing.Candidate("zolpidem.txt", letter.encode())])
+    assert backend.search(search.query("zolpidem")).total == 1
+    still = {key for key in backend.cache._entries if key[1] == "postings" and "/" in key[0]}
+    assert cached & still, "the old segments' postings were thrown away"
+
+
+def test_the_caches_stay_within_their_byte_bound(seeded, settings):
+    from decisions.search.backends.whoosh import WhooshBackend
+
+    settings.SEARCH_CACHE_MB = 16
+    backend = WhooshBackend()
+    backend.cache.max_bytes = 64 * 1024  # small enough that the seeds' postings overflow it
+    for text in ["therapy", "pain", "opio*", "medic*", '"not medically necessary"', "spasm OR weaning"]:
+        backend.search(search.query(text, facets=[("treatment", None), ("specialty", None)]))
+        assert backend.cache.bytes <= backend.cache.max_bytes
+    assert len(backend.cache) > 0
+
+
+def test_a_search_over_its_time_budget_stops_with_a_sentence(client, seeded, settings):
+    settings.SEARCH_TIME_BUDGET_SECONDS = 0
+    html = client.get("/", {"q": '"not medically necessary"~3'}).content.decode()
+    assert "took longer than 0 seconds and was stopped" in html
+
+
+def test_nothing_outside_the_whoosh_backend_imports_whoosh():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    backend = root / "decisions" / "search" / "backends" / "whoosh"
+    offenders = [str(path.relative_to(root)) for path in (root / "decisions").rglob("*.py")
+                 if backend not in path.parents and ("import whoosh" in path.read_text()
+                                                     or "from whoosh" in path.read_text())]
+    assert offenders == []
+
+
+def test_butrans_does_not_hang(seeded):
+    """Whoosh's UnionMatcher.skip_to_quality loops forever on some queries; no Whoosh matcher is used to search."""
+    results = search.backend().search(search.query("Butrans"))
+    assert results.total >= 1 and len(results[:1]) == 1
