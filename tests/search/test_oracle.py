@@ -5,15 +5,11 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from whoosh import query as wq
-
 from benchmarks.corpus import letters
 from decisions import importing, search
-from decisions.search import fields as registry
 from decisions.search.backends.whoosh import store
-from decisions.search.backends.whoosh.view import analyze
+from decisions.search.backends.whoosh.reference import reference_item_ids
 from decisions.search.contract import And, Match, Not, Or, Phrase, Prefix, Term, Wildcard
-from decisions.search.fields import normalize_keyword
 from tests.search.corpus import ITEMS, import_corpus
 
 pytestmark = pytest.mark.django_db
@@ -54,67 +50,27 @@ trees = st.recursive(leaves, lambda children: st.one_of(
 ), max_leaves=6)
 
 
-def _fields(field):
-    return [field] if field else registry.DEFAULT_TEXT_FIELDS
-
-
-def _words_query(field, tokens, slop=1):
-    if not tokens:
-        return wq.NullQuery
-    return wq.Term(field, tokens[0]) if len(tokens) == 1 else wq.Phrase(field, tokens, slop=slop)
-
-
-def whoosh_query(node):
-    """The same tree as Whoosh's own query objects, matched with positions by Whoosh."""
-    if isinstance(node, And):
-        return wq.And([whoosh_query(child) for child in node.children])
-    if isinstance(node, Or):
-        return wq.Or([whoosh_query(child) for child in node.children])
-    if isinstance(node, Not):
-        return wq.Not(whoosh_query(node.child))
-    if isinstance(node, Match):
-        return wq.Term(node.field, normalize_keyword(node.field, node.value))
-    if isinstance(node, Term):
-        return wq.Or([_words_query(field, analyze(node.word)) for field in _fields(node.field)])
-    if isinstance(node, Phrase):
-        return wq.Or([_words_query(field, analyze(" ".join(node.words)), node.slop) for field in _fields(node.field)])
-    if isinstance(node, Prefix):
-        return wq.Or([wq.Prefix(field, node.prefix) for field in _fields(node.field)])
-    return wq.Or([wq.Wildcard(field, node.pattern) for field in _fields(node.field)])
-
-
 @pytest.fixture
 def oracle_corpus(db):
     import_corpus()
     generated = [importing.Candidate(name, text.encode()) for name, text in letters(60, seed=7)]
     importing.import_candidates(generated)
     _, ix = store.store().live(force=True)
-    searcher = ix.searcher()
-    item_ids = list(searcher.reader().column_reader("item_id"))
-    yield searcher, item_ids
-    searcher.close()
-
-
-def _oracle_ids(searcher, item_ids, node):
-    matcher = whoosh_query(node).normalize().matcher(searcher)
-    reader = searcher.reader()
-    return {item_ids[docnum] for docnum in matcher.all_ids() if not reader.is_deleted(docnum)}
+    with ix.searcher() as searcher:
+        yield searcher
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           derandomize=True)
 @given(tree=trees)
 def test_backend_matches_exactly_what_whoosh_matches(oracle_corpus, tree):
-    searcher, item_ids = oracle_corpus
-    backend = search.backend()
-    results = backend.search(search.SearchQuery(text=tree))
+    results = search.backend().search(search.SearchQuery(text=tree))
     found = {hit.item_id for hit in results[:results.total]}
-    assert found == _oracle_ids(searcher, item_ids, tree)
+    assert found == reference_item_ids(oracle_corpus, tree)
 
 
 def test_the_oracle_corpus_makes_phrases_differ_from_their_words(oracle_corpus):
     """The comparison means something only where a phrase and its words apart give different sets."""
-    searcher, item_ids = oracle_corpus
     rng = random.Random(3)
     differing = 0
     for _ in range(200):
@@ -123,5 +79,5 @@ def test_the_oracle_corpus_makes_phrases_differ_from_their_words(oracle_corpus):
         words = tuple(run[start:start + 3])
         if len(words) > 1:
             phrase, apart = Phrase(words), And(tuple(Term(word) for word in words))
-            differing += _oracle_ids(searcher, item_ids, phrase) != _oracle_ids(searcher, item_ids, apart)
+            differing += reference_item_ids(oracle_corpus, phrase) != reference_item_ids(oracle_corpus, apart)
     assert differing >= 10
