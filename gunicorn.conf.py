@@ -5,6 +5,14 @@ import os
 # Warm-up reads the most common words' postings (tens of seconds on a large index): give a
 # worker time to finish it before the arbiter counts it as hung.
 timeout = 120
+# Threads: a client that sends its request slowly holds one thread, not a whole worker, so two
+# slow clients no longer take the site down (a buffering proxy in front is better still).
+worker_class = "gthread"
+threads = 4
+# Recycle a worker after about 2,000 requests (jittered so they do not all restart at once), so
+# one that grew on an unusual request gives its memory back.
+max_requests = 2000
+max_requests_jitter = 200
 
 
 def post_worker_init(worker):

@@ -1,9 +1,11 @@
 """Admin: browse and fix stored letters, upload new ones, re-parse after a parser change."""
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
@@ -145,10 +147,11 @@ class DeterminationAdmin(admin.ModelAdmin):
             form = UploadForm()
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "report": report, "title": "Upload determination letters",
-                   "limit_mb": importing.settings.IMR_MAX_UPLOAD_BYTES // 1_000_000}
+                   "letter_limit": filesizeformat(settings.IMR_MAX_UPLOAD_BYTES),
+                   "zip_limit": filesizeformat(settings.IMR_MAX_ZIP_UPLOAD_BYTES)}
         return TemplateResponse(request, "admin/decisions/determination/upload.html", context)
 
-    @admin.action(description="Re-parse selected letters with the current parser")
+    @admin.action(description="Re-parse selected letters with the current parser", permissions=["change"])
     def reparse_selected(self, request, queryset):
         report = importing.reparse(queryset)
         for failure in report.failures:
@@ -164,11 +167,8 @@ def _reindex_on_commit(determination_id):
 
 
 def _read_limited(upload):
-    """An upload's bytes, never more than one byte past the limit (the import then refuses it)."""
-    limit = importing.settings.IMR_MAX_UPLOAD_BYTES
-    if upload.name.lower().endswith(".zip"):
-        limit = max(limit, importing.settings.IMR_MAX_UNZIPPED_BYTES)
-    return upload.read(limit + 1)
+    """An upload's bytes, never more than one byte past its limit (the import then refuses it)."""
+    return upload.read(importing.upload_limit(upload.name) + 1)
 
 
 class CitationInline(admin.TabularInline):

@@ -1,8 +1,10 @@
 """Read-only JSON API and CSV export; the same search as the page, in other forms."""
 import csv
+import dataclasses
 import itertools
 from dataclasses import asdict
 
+from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -79,6 +81,15 @@ def items_json(request):
     })
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A cell a spreadsheet will not run as a formula (OWASP: prefix such text with a quote)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 class _Echo:
     """csv.writer target that hands each row back instead of buffering it."""
 
@@ -92,7 +103,7 @@ def _csv_rows(item_ids, request):
     while chunk := list(itertools.islice(item_ids, EXPORT_CHUNK)):
         for item in load_items(chunk):
             determination = item.determination
-            yield writer.writerow([
+            yield writer.writerow(inert(cell) for cell in [
                 item.pk, determination.pk, determination.case_number,
                 determination.decision_date.isoformat() if determination.decision_date else "",
                 item.request, item.treatment, item.drug_class, item.treatment_category, item.outcome, item.necessity,
@@ -103,17 +114,19 @@ def _csv_rows(item_ids, request):
 
 @require_GET
 def items_csv(request):
-    """Every item matching the search, streamed in chunks so a large export stays small in memory."""
+    """Every item matching the search, streamed in chunks so a large export stays small in memory;
+    a search with more items than one download may hold gets a sentence instead."""
     filterset, errors = validate(request.GET)
     if errors:
         return _error(400, " ".join(errors))
     try:
-        item_ids = search.backend().iter_ids(filterset.qs)
-        first = next(item_ids, None)
+        results = search.backend().search(dataclasses.replace(filterset.qs, facets=()))
+        if results.total > settings.IMR_EXPORT_MAX_ROWS:
+            return _error(400, f"This search matches {results.total:,} items; a download holds at most "
+                               f"{settings.IMR_EXPORT_MAX_ROWS:,}. Narrow it with words, filters or dates.")
+        item_ids = iter([hit.item_id for hit in results[:results.total]])
     except search.QueryError as error:
         return _error(400, f"Search: {error}.")
-    if first is not None:
-        item_ids = itertools.chain([first], item_ids)
     response = StreamingHttpResponse(_csv_rows(item_ids, request), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="imr-decisions.csv"'
     return response

@@ -3,6 +3,7 @@
 The import command and the admin upload both go through `import_candidates`, so a file gets the
 same checks and the same outcome whichever way it arrives.
 """
+import functools
 import io
 import logging
 import multiprocessing
@@ -13,15 +14,17 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connections, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from decisions import search
+from decisions.columns import fit_to_columns
 from decisions.models import (
     CitedPage, DecisionItem, Determination, GuidelineCitation, LicensureState, ReviewerLicensure, ReviewerSpecialty,
     Specialty,
 )
 from decisions.parsing import ParseError, content_hash, parse_document, parse_letter_text
-from decisions.parsing.documents import PDF_MAGIC
+from decisions.parsing.documents import PDF_MAGIC, PdfLimits
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +72,16 @@ def _suffix(name):
     return PurePosixPath(name).suffix.lower()
 
 
-def _size_refusal(size):
-    limit = settings.IMR_MAX_UPLOAD_BYTES
+def upload_limit(name):
+    """Bytes one uploaded file may hold: a letter, or a ZIP of letters."""
+    return settings.IMR_MAX_ZIP_UPLOAD_BYTES if _suffix(name) == ".zip" else settings.IMR_MAX_UPLOAD_BYTES
+
+
+def _size_refusal(size, limit=None):
+    limit = limit or settings.IMR_MAX_UPLOAD_BYTES
     if size > limit:
-        return f"file is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB"
+        return f"the file holds {size:,} bytes ({filesizeformat(size)}); the limit is {limit:,} bytes " \
+               f"({filesizeformat(limit)})"
     return None
 
 
@@ -126,6 +135,9 @@ def candidates_from_zip(archive_name, data):
 def candidates_from_upload(name, data):
     """One uploaded or found file: a letter, or a ZIP of letters."""
     if _suffix(name) == ".zip" or data[:4] == b"PK\x03\x04":
+        if refusal := _size_refusal(len(data), settings.IMR_MAX_ZIP_UPLOAD_BYTES):
+            yield Candidate(name, refused=refusal)
+            return
         yield from candidates_from_zip(name, data)
     else:
         yield Candidate(name, data=data, refused=_size_refusal(len(data)))
@@ -144,7 +156,7 @@ def candidates_from_paths(paths):
             continue
         for file_path in files:
             size = file_path.stat().st_size
-            if refusal := (_size_refusal(size) if _suffix(file_path.name) != ".zip" else None):
+            if refusal := _size_refusal(size, upload_limit(file_path.name)):
                 yield Candidate(str(file_path), refused=refusal)
                 continue
             yield from candidates_from_upload(str(file_path), file_path.read_bytes())
@@ -161,16 +173,20 @@ def _format_refusal(candidate):
 
 
 class _Names:
-    """Specialty and state rows by name, cached so a large import does not query for each letter."""
+    """Specialty and state rows by name, cached so a large import does not query for each letter.
+    A rolled-back transaction takes its new rows with it, so after one the cache must be forgotten."""
 
     def __init__(self, model):
         self.model, self.ids = model, {}
+
+    def forget(self):
+        self.ids.clear()
 
     def ids_for(self, names):
         missing = [name for name in names if name not in self.ids]
         if missing:
             for name in missing:
-                self.ids[name] = self.model.objects.get_or_create(name=name[:120])[0].pk
+                self.ids[name] = self.model.objects.get_or_create(name=name)[0].pk
         return [self.ids[name] for name in dict.fromkeys(names)]
 
 
@@ -191,8 +207,7 @@ def _parsed_fields(determination, letter):
     return determination
 
 
-def _write_rows(pairs, names):
-    """Reviewer links, items, citations and pages of saved determinations: one INSERT per table."""
+def _write_reviewers(pairs, names):
     specialties, states = names
     ReviewerSpecialty.objects.bulk_create(
         ReviewerSpecialty(determination=determination, specialty_id=pk, position=position)
@@ -202,29 +217,59 @@ def _write_rows(pairs, names):
         ReviewerLicensure(determination=determination, state_id=pk, position=position)
         for determination, letter in pairs
         for position, pk in enumerate(states.ids_for(letter.reviewer.licensure_states), start=1))
-    parsed_items = [item for _, letter in pairs for item in letter.items]
-    items = DecisionItem.objects.bulk_create([
-        DecisionItem(
-            determination=determination, position=position, request=item.request[:2000],
-            treatment=item.treatment.name or "", treatment_category=item.treatment.category,
-            drug_class=item.treatment.drug_class or "", strength=(item.treatment.strength or "")[:40],
-            quantity=item.treatment.quantity, refills=item.treatment.refills, outcome=item.outcome,
-            claims_administrator_guideline=item.claims_administrator_guideline or "",
-            maximus_guideline=item.maximus_guideline or "", rationale=item.rationale, necessity=item.necessity,
-        )
-        for determination, letter in pairs
-        for position, item in enumerate(letter.items, start=1)
-    ])
+
+
+ITEM_FIELDS = ["request", "treatment", "treatment_category", "drug_class", "strength", "quantity", "refills",
+               "outcome", "claims_administrator_guideline", "maximus_guideline", "rationale", "necessity"]
+
+
+def _item_row(determination, position, item):
+    return DecisionItem(
+        determination=determination, position=position, request=item.request[:2000],
+        treatment=item.treatment.name or "", treatment_category=item.treatment.category,
+        drug_class=item.treatment.drug_class or "", strength=item.treatment.strength or "",
+        quantity=item.treatment.quantity, refills=item.treatment.refills, outcome=item.outcome,
+        claims_administrator_guideline=item.claims_administrator_guideline or "",
+        maximus_guideline=item.maximus_guideline or "", rationale=item.rationale, necessity=item.necessity,
+    )
+
+
+def _write_citations(items, parsed_items):
     citations, pages = [], []
     for stored, parsed in zip(items, parsed_items):
         for position, citation in enumerate(parsed.citations, start=1):
             row = GuidelineCitation(item=stored, position=position, source=citation.source,
-                                    chapter=citation.chapter or "", topic=(citation.topic or "")[:400])
+                                    chapter=citation.chapter or "", topic=citation.topic or "")
             citations.append(row)
             pages.extend(CitedPage(citation=row, item=stored, source=citation.source, page=page)
                          for page in citation.pages)
     GuidelineCitation.objects.bulk_create(citations)
     CitedPage.objects.bulk_create(pages)
+
+
+def _write_rows(pairs, names):
+    """Reviewer links, items, citations and pages of new determinations: one INSERT per table."""
+    _write_reviewers(pairs, names)
+    items = DecisionItem.objects.bulk_create([
+        _item_row(determination, position, item)
+        for determination, letter in pairs for position, item in enumerate(letter.items, start=1)])
+    _write_citations(items, [item for _, letter in pairs for item in letter.items])
+
+
+def _replace_rows(determination, letter, names):
+    """A re-parsed letter's rows; each item keeps its id (and so its permalink) by its position."""
+    ReviewerSpecialty.objects.filter(determination=determination).delete()
+    ReviewerLicensure.objects.filter(determination=determination).delete()
+    _write_reviewers([(determination, letter)], names)
+    old = dict(determination.items.values_list("position", "pk"))
+    rows = [_item_row(determination, position, item) for position, item in enumerate(letter.items, start=1)]
+    for row in rows:
+        row.pk = old.get(row.position)
+    GuidelineCitation.objects.filter(item__determination=determination).delete()
+    determination.items.filter(position__gt=len(rows)).delete()
+    DecisionItem.objects.bulk_update([row for row in rows if row.pk], ITEM_FIELDS)
+    DecisionItem.objects.bulk_create([row for row in rows if not row.pk])
+    _write_citations(rows, letter.items)
 
 
 def _name_caches():
@@ -235,11 +280,10 @@ def write_parsed_letter(determination, letter, names):
     """Save a determination's parsed fields and (re)create its items; caller holds a transaction."""
     replacing = determination.pk is not None
     _parsed_fields(determination, letter).save()
-    if replacing:  # a new letter has nothing to replace, and Django's cascade collector is not free
-        ReviewerSpecialty.objects.filter(determination=determination).delete()
-        ReviewerLicensure.objects.filter(determination=determination).delete()
-        determination.items.all().delete()
-    _write_rows([(determination, letter)], names)
+    if replacing:
+        _replace_rows(determination, letter, names)
+    else:  # a new letter has nothing to replace, and Django's cascade collector is not free
+        _write_rows([(determination, letter)], names)
     return determination
 
 
@@ -272,15 +316,16 @@ def _store_batch(batch, names):
     letter fails by itself."""
     try:
         return _store_together(batch, names)
-    except IntegrityError:
-        if len(batch) == 1:  # imported concurrently elsewhere
-            return [ImportResult(batch[0].candidate.name, DUPLICATE, "already present (imported at the same time)")]
     except Exception as error:
-        if len(batch) == 1:
-            logger.exception("import of %s failed", batch[0].candidate.name)
-            return [ImportResult(batch[0].candidate.name, FAILED,
-                                 f"could not be stored: {type(error).__name__}: {error}")]
-    return [result for prepared in batch for result in _store_batch([prepared], names)]
+        for cache in names:
+            cache.forget()
+        if len(batch) > 1:
+            return [result for prepared in batch for result in _store_batch([prepared], names)]
+        prepared = batch[0]
+        if isinstance(error, IntegrityError) and Determination.objects.filter(content_sha256=prepared.digest).exists():
+            return [ImportResult(prepared.candidate.name, DUPLICATE, "already present (imported at the same time)")]
+        logger.exception("import of %s failed", prepared.candidate.name)
+        return [ImportResult(prepared.candidate.name, FAILED, f"could not be stored: {type(error).__name__}: {error}")]
 
 
 def _imported(prepared, determination):
@@ -300,17 +345,21 @@ class _Prepared:
     failure: str | None = None
 
 
-def _prepare(candidate):
+def pdf_limits():
+    return PdfLimits(settings.IMR_PDF_SECONDS, settings.IMR_PDF_MEMORY_MB * 2**20, settings.IMR_PDF_MAX_PAGES)
+
+
+def _prepare(candidate, limits):
     """Checks, hash and parse: no database, so it can run in a worker process."""
     failure = candidate.refused or _format_refusal(candidate)
     if failure:
         return _Prepared(candidate, failure=failure)
     digest = content_hash(candidate.data)
     try:
-        letter_text, letter = parse_document(candidate.data)
+        letter_text, letter = parse_document(candidate.data, limits)
     except ParseError as error:
         return _Prepared(candidate, digest, failure=str(error))
-    return _Prepared(candidate, digest, letter_text, letter)
+    return _Prepared(candidate, digest, letter_text, fit_to_columns(letter))
 
 
 def _triage(prepared, seen):
@@ -326,12 +375,13 @@ def _triage(prepared, seen):
 
 def _prepared_stream(candidates, workers):
     """Candidates prepared in order; with several workers, parsing overlaps the database writes."""
+    prepare = functools.partial(_prepare, limits=pdf_limits())
     if workers <= 1:
-        yield from map(_prepare, candidates)
+        yield from map(prepare, candidates)
         return
     connections.close_all()  # forked workers must not share the parent's database connection
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_prepare, candidates, chunksize=4)
+        yield from pool.imap(prepare, candidates, chunksize=4)
 
 
 def _batches(prepared_stream, size):
@@ -396,9 +446,10 @@ def reparse(determinations):
         try:
             if determination.original_file:
                 with determination.original_file.open("rb") as original:
-                    letter_text, letter = parse_document(original.read())
+                    letter_text, letter = parse_document(original.read(), pdf_limits())
             else:
                 letter_text, letter = determination.text, parse_letter_text(determination.text)
+            fit_to_columns(letter)
             with transaction.atomic():
                 determination.text = letter_text
                 write_parsed_letter(determination, letter, names)

@@ -1,4 +1,5 @@
 """Pages: the search page, a letter, and browsing by cited guideline page."""
+from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +20,7 @@ def search_page(request):
     return render(request, "decisions/search.html", {
         "result": result, "carried": carried, "base_query": base_query.urlencode(),
         "treatment_names": _treatment_names, "vocabulary_version": vocabulary.size()["version"],
+        "export_max_rows": settings.IMR_EXPORT_MAX_ROWS,
     })
 
 

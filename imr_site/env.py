@@ -69,10 +69,19 @@ def database(default_url):
     return config
 
 
-def secret_key(debug):
-    key = os.environ.get("SECRET_KEY")
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key(debug, key_file):
+    """SECRET_KEY from the environment, else the file scripts/serve writes, else (DEBUG only) a
+    development key. A short key is refused: it can be guessed and sessions forged."""
+    key = os.environ.get("SECRET_KEY") or (key_file.read_text().strip() if key_file.is_file() else "")
     if key:
+        if len(key) < MIN_SECRET_KEY_LENGTH and not debug:
+            raise ImproperlyConfigured(f"SECRET_KEY is {len(key)} characters long; use a random string of at least "
+                                       f"{MIN_SECRET_KEY_LENGTH}.")
         return key
     if debug:
         return "django-insecure-development-only-key-not-for-production-use"
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (use a long random string).")
+    raise ImproperlyConfigured(f"SECRET_KEY must be set when DEBUG is off (use a long random string), or "
+                               f"written to {key_file} (scripts/serve does that).")

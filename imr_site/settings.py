@@ -8,7 +8,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("IMR_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = env.flag("DEBUG", default=False)
-SECRET_KEY = env.secret_key(DEBUG)
+SECRET_KEY = env.secret_key(DEBUG, VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.text_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "axes",
     "decisions",
 ]
 
@@ -32,9 +33,35 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "decisions.middleware.UploadGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes: after 5 failed logins from one address, or for one user name, logins are refused
+# for 15 minutes (a successful login resets the count).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+
+# django-csp: scripts and everything else only from this site; inline style attributes are
+# allowed for the admin's own templates.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "imr_site.urls"
 WSGI_APPLICATION = "imr_site.wsgi.application"
@@ -109,8 +136,15 @@ SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minim
 
 # Uploads: one letter is a few hundred KB; a ZIP of many letters may be larger.
 IMR_MAX_UPLOAD_BYTES = env.integer("IMR_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
+IMR_MAX_ZIP_UPLOAD_BYTES = env.integer("IMR_MAX_ZIP_UPLOAD_BYTES", 500 * 1024 * 1024, minimum=1024)
 IMR_MAX_UNZIPPED_BYTES = env.integer("IMR_MAX_UNZIPPED_BYTES", 500 * 1024 * 1024, minimum=1024)
 IMR_MAX_ZIP_ENTRIES = env.integer("IMR_MAX_ZIP_ENTRIES", 5000, minimum=1)
+# A CSV download holds at most this many items (about 3 s of a worker at the limit).
+IMR_EXPORT_MAX_ROWS = env.integer("IMR_EXPORT_MAX_ROWS", 10_000, minimum=1)
+# Reading one PDF happens in a child process with these bounds (real letters need far less).
+IMR_PDF_SECONDS = env.number("IMR_PDF_SECONDS", 30.0, minimum=1)
+IMR_PDF_MEMORY_MB = env.integer("IMR_PDF_MEMORY_MB", 1024, minimum=128)
+IMR_PDF_MAX_PAGES = env.integer("IMR_PDF_MAX_PAGES", 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 1000
@@ -123,7 +157,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from the reverse proxy a deployment says it has.
+BEHIND_PROXY = env.flag("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 CSRF_TRUSTED_ORIGINS = env.text_list("CSRF_TRUSTED_ORIGINS", [])
 
 LOGGING = {

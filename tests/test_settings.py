@@ -20,7 +20,7 @@ def _manage(*args, **environment):
 
 @pytest.mark.parametrize("environment, message", [
     ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a yes/no value"),
-    ({"DEBUG": "0"}, "SECRET_KEY must be set when DEBUG is off"),
+    ({"DEBUG": "0", "IMR_VAR_DIR": "/nonexistent-var"}, "SECRET_KEY must be set when DEBUG is off"),
     ({"DEBUG": "1", "DATABASE_URL": "mysql://root@localhost/imr"}, "only SQLite and PostgreSQL are supported"),
     ({"DEBUG": "1", "DATABASE_URL": "not a url"}, "is not a database URL"),
     ({"DEBUG": "1", "IMR_MAX_UPLOAD_BYTES": "lots"}, "IMR_MAX_UPLOAD_BYTES='lots' is not a whole number"),

@@ -16,7 +16,8 @@ class TestWhooshContract(BackendContract):
 
 
 def _search_in_another_process(index_dir, text, ready, go):
-    """A second process (a gunicorn worker's stand-in) that counts `text` before and after `go` appears."""
+    """A second process (a gunicorn worker's stand-in) that counts `text`, then, once `go` appears, how
+    long until its count changes."""
     import subprocess
     import sys
 
@@ -27,12 +28,12 @@ import django; django.setup()
 from decisions import search
 backend = search.backend()
 count = lambda: backend.search(search.query({text!r})).total
-print(count(), flush=True)
+before = count()
+print(before, flush=True)
 open({str(ready)!r}, "w").close()
 while not os.path.exists({str(go)!r}):
     time.sleep(0.02)
 seen = time.monotonic()
-before = count()
 while count() == before and time.monotonic() - seen < 5:
     time.sleep(0.05)
 print(count(), round(time.monotonic() - seen, 2), flush=True)

@@ -23,7 +23,7 @@ class SearchBackend:
 
     Writers: `index` (re)indexes every item of the given letters, `remove` drops them, `rebuild`
     builds a fresh index from scratch while searches go on, `clear` drops everything. Readers:
-    `search`, `iter_ids` (every hit in order, for exports), `highlighter`, `indexed_ids`.
+    `search`, `highlighter`, `indexed_ids`.
     """
 
     name = "base"
@@ -46,10 +46,6 @@ class SearchBackend:
 
     def search(self, query):
         """SearchResults for a SearchQuery; QueryError with a sentence when it cannot run."""
-        raise NotImplementedError
-
-    def iter_ids(self, query):
-        """Every matching item id, in the query's order, produced lazily."""
         raise NotImplementedError
 
     def highlighter(self, text_query):

@@ -96,15 +96,6 @@ class WhooshBackend(SearchBackend):
         counts.sort(key=lambda pair: (-pair[1], pair[0]))
         return counts[:limit] if limit else counts
 
-    def iter_ids(self, query):
-        view = self._view()
-        deadline = Deadline(settings.SEARCH_TIME_BUDGET_SECONDS)
-        matched, _, _, evaluator = self._match(view, query, deadline)
-        ranking = _Ranking(view, evaluator, query, matched, deadline)
-        item_ids = view.column("item_id")
-        for docnum in ranking.order(None):
-            yield int(item_ids[docnum])
-
     def highlighter(self, text_query):
         view = self._view()
         evaluator = Evaluator(view, Deadline(settings.SEARCH_TIME_BUDGET_SECONDS))

@@ -6,6 +6,7 @@ lengths are NumPy arrays. Everything read from a segment is cached under the seg
 everything combined under the view's key, both in one byte-bounded cache.
 """
 import itertools
+import threading
 
 import numpy
 
@@ -13,6 +14,9 @@ from decisions.search.backends.whoosh import postings
 from decisions.search.backends.whoosh.schema import TEXT_ANALYZER
 
 _view_numbers = itertools.count(1)
+# Whoosh's segment readers seek and read shared file objects, and a refreshed view shares the
+# unchanged segments' readers with the view before it: one thread at a time reads the index.
+_READ_LOCK = threading.Lock()
 
 
 def bits_of(docnums, size):
@@ -69,7 +73,11 @@ class IndexView:
     def _segment_postings(self, segment, key, field_name, text):
         btext = self.reader.schema[field_name].to_bytes(text)
         return self.cache.get((key, "postings", field_name, text),
-                              lambda: postings.term_postings(segment, field_name, btext))
+                              lambda: self._read(postings.term_postings, segment, field_name, btext))
+
+    def _read(self, function, *args):
+        with _READ_LOCK:
+            return function(*args)
 
     def bits(self, field_name, text):
         """Live documents holding the term."""
@@ -80,7 +88,8 @@ class IndexView:
         """A numeric sortable field's value for every document of the view."""
         def build():
             parts = [self.cache.get((key, "column", field_name),
-                                    lambda segment=segment: postings.numeric_column(segment, field_name, dtype))
+                                    lambda segment=segment: self._read(postings.numeric_column, segment, field_name,
+                                                                       dtype))
                      for segment, _, key in self.segments]
             return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=dtype)
         return self._cached("column", (field_name,), build)
@@ -88,7 +97,7 @@ class IndexView:
     def lengths(self, field_name):
         def build():
             parts = [self.cache.get((key, "lengths", field_name),
-                                    lambda segment=segment: postings.field_lengths(segment, field_name))
+                                    lambda segment=segment: self._read(postings.field_lengths, segment, field_name))
                      for segment, _, key in self.segments]
             return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=numpy.float32)
         return self._cached("lengths", (field_name,), build)
@@ -99,14 +108,15 @@ class IndexView:
 
     def values(self, field_name):
         """Every value a keyword field holds (its lexicon)."""
-        return self._cached("values", (field_name,), lambda: [
+        return self._cached("values", (field_name,), lambda: self._read(lambda: [
             value.decode("utf-8") if isinstance(value, bytes) else value
-            for value in self.reader.lexicon(field_name)])
+            for value in self.reader.lexicon(field_name)]))
 
     def expand(self, field_name, prefix, limit):
         """Terms of the field starting with prefix, at most limit + 1 of them."""
-        return list(itertools.islice((text.decode("utf-8") if isinstance(text, bytes) else text
-                                      for text in self.reader.expand_prefix(field_name, prefix)), limit + 1))
+        with _READ_LOCK:
+            return list(itertools.islice((text.decode("utf-8") if isinstance(text, bytes) else text
+                                          for text in self.reader.expand_prefix(field_name, prefix)), limit + 1))
 
     def positions(self, field_name, text, docnums):
         """{docnum: positions} of a term in the given sorted documents."""
@@ -115,7 +125,7 @@ class IndexView:
             local = [docnum - offset for docnum in docnums if offset <= docnum < offset + segment.doc_count_all()]
             if local:
                 btext = self.reader.schema[field_name].to_bytes(text)
-                for docnum, where in postings.positions(segment, field_name, btext, local).items():
+                for docnum, where in self._read(postings.positions, segment, field_name, btext, local).items():
                     found[docnum + offset] = where
         return found
 
