@@ -142,7 +142,7 @@ IMR_MAX_ZIP_ENTRIES = env.integer("IMR_MAX_ZIP_ENTRIES", 5000, minimum=1)
 # A CSV download holds at most this many items (about 3 s of a worker at the limit).
 IMR_EXPORT_MAX_ROWS = env.integer("IMR_EXPORT_MAX_ROWS", 10_000, minimum=1)
 # Reading one PDF happens in a child process with these bounds (real letters need far less).
-IMR_PDF_SECONDS = env.number("IMR_PDF_SECONDS", 30.0, minimum=1)
+IMR_PDF_SECONDS = env.number("IMR_PDF_SECONDS", 20.0, minimum=1)
 IMR_PDF_MEMORY_MB = env.integer("IMR_PDF_MEMORY_MB", 1024, minimum=128)
 IMR_PDF_MAX_PAGES = env.integer("IMR_PDF_MAX_PAGES", 60, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -22,7 +22,7 @@ def _looks_binary(sample):
 class PdfLimits:
     """What reading one PDF may cost. Real letters take well under a second, a few MB and 20 pages."""
 
-    seconds: float = 30.0
+    seconds: float = 20.0
     memory_bytes: int = 1024 * 2**20
     pages: int = 60
 
