@@ -33,6 +33,8 @@ def _arguments():
     parser.add_argument("--database-url", help="default: a fresh SQLite file in the output folder")
     parser.add_argument("--skip-gunicorn", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="keep an earlier import and index of the same size")
+    parser.add_argument("--backends", default="whoosh",
+                        help="comma-separated search backends to build and time in this run: whoosh,postgres")
     return parser.parse_args()
 
 
@@ -157,6 +159,49 @@ def _exactness(texts):
     return rows
 
 
+def _index_size_mb(name, out):
+    from django.db import connection
+
+    if name == "whoosh":
+        return _directory_mb(out / "index")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('search_postgres_itemdocument'), "
+                       "pg_database_size(current_database())")
+        table, database = cursor.fetchone()
+    return round(table / 1e6, 1), round(database / 1e6, 1)
+
+
+def _benchmark_backend(name, args, out, fixed):
+    """Build one backend's index from the imported letters, then time the fixed queries through it."""
+    from django.conf import settings
+
+    from decisions import search
+    from decisions.models import DecisionItem, Determination
+
+    settings.SEARCH_BACKEND = os.environ["SEARCH_BACKEND"] = name
+    result = {}
+    if not args.reuse:
+        items = DecisionItem.objects.count()
+        started = time.perf_counter()
+        search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
+        seconds = time.perf_counter() - started
+        result["index"] = {"items": items, "seconds": round(seconds, 1), "items_per_second": round(items / seconds, 1),
+                           "size_mb": _index_size_mb(name, out)}
+        print(f"{name} index: {result['index']}", flush=True)
+    result["peak_memory_mb_after_index"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if (out / "index").exists():
+        result["exactness"] = _exactness(fixed["exactness"])
+        print(f"{name} exactness:", json.dumps(result["exactness"]), flush=True)
+    result["django_client_ms"] = _summary(_time_client(fixed["queries"], args.repeat))
+    print(f"{name} django test client:", json.dumps(result["django_client_ms"]), flush=True)
+    if not args.skip_gunicorn:
+        wall, server_time, memory = _time_gunicorn(fixed["queries"], args.repeat, out)
+        result["gunicorn_wall_ms"] = _summary(wall)
+        result["gunicorn_server_ms"] = _summary(server_time)
+        result["gunicorn_worker_peak_memory_mb"] = memory
+    return result
+
+
 def _directory_mb(path):
     return round(sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6, 1)
 
@@ -176,8 +221,7 @@ def main():
     from django.db import connection
 
     from benchmarks.corpus import letters
-    from decisions import importing, search
-    from decisions.models import DecisionItem, Determination
+    from decisions import importing
 
     results = {"letters": args.letters, "seed": args.seed, "database": connection.vendor,
                "machine": {"cpus": os.cpu_count()}}
@@ -199,28 +243,12 @@ def main():
                              "imported": report.count(importing.IMPORTED), "failed": len(report.failures)}
         print(f"import: {results['import']}", flush=True)
 
-        items = DecisionItem.objects.count()
-        started = time.perf_counter()
-        search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
-        seconds = time.perf_counter() - started
-        results["index"] = {"items": items, "seconds": round(seconds, 1), "items_per_second": round(items / seconds, 1),
-                            "size_mb": _directory_mb(out / "index")}
-        print(f"index: {results['index']}", flush=True)
     call_command("collectstatic", interactive=False, verbosity=0)
-    results["peak_memory_mb_import_and_index"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
     fixed = json.loads((REPO / "benchmarks" / "queries.json").read_text())
-    results["exactness"] = _exactness(fixed["exactness"])
-    print("exactness:", json.dumps(results["exactness"]), flush=True)
-    queries = fixed["queries"]
-    results["queries"] = len(queries)
-    results["django_client_ms"] = _summary(_time_client(queries, args.repeat))
-    print("django test client:", json.dumps(results["django_client_ms"]), flush=True)
-    if not args.skip_gunicorn:
-        wall, server_time, memory = _time_gunicorn(queries, args.repeat, out)
-        results["gunicorn_wall_ms"] = _summary(wall)
-        results["gunicorn_server_ms"] = _summary(server_time)
-        results["gunicorn_worker_peak_memory_mb"] = memory
+    results["queries"] = len(fixed["queries"])
+    results["backends"] = {}
+    for name in args.backends.split(","):
+        results["backends"][name] = _benchmark_backend(name, args, out, fixed)
     results["peak_memory_mb_benchmark_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     (out / "results.json").write_text(json.dumps(results, indent=2))
@@ -232,23 +260,31 @@ def main():
 def _table(results):
     lines = [f"# {results['letters']:,} letters on {results['database']}", ""]
     if "import" in results:
-        lines += [f"- import: {results['import']['letters_per_second']} letters/s "
-                  f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)",
-                  f"- index: {results['index']['items_per_second']} items/s ({results['index']['items']:,} items in "
-                  f"{results['index']['seconds']} s), {results['index']['size_mb']} MB on disk"]
+        lines.append(f"- import: {results['import']['letters_per_second']} letters/s "
+                     f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)")
     lines += [f"- peak memory: {results['peak_memory_mb_benchmark_process']} MB (benchmark process)", ""]
-    columns = [("django_client_ms", "test client"), ("gunicorn_server_ms", "gunicorn server"),
-               ("gunicorn_wall_ms", "gunicorn wall")]
-    present = [(key, label) for key, label in columns if key in results]
-    lines.append("| kind | " + " | ".join(f"{label} p50 / p95 / max ms" for _, label in present) + " |")
-    lines.append("|---|" + "---|" * len(present))
-    for kind in results["django_client_ms"]:
-        cells = [f"{results[key][kind]['p50_ms']} / {results[key][kind]['p95_ms']} / {results[key][kind]['max_ms']}"
-                 for key, _ in present]
-        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
-    lines += ["", "| query | site | Whoosh's matcher | reachable by paging |", "|---|---|---|---|"]
-    lines += [f"| `{row['query']}` | {row['site']:,} | {row['whoosh_matcher']:,} | {row['reachable_by_paging']:,} |"
-              for row in results.get("exactness", [])]
+    for name, backend in results["backends"].items():
+        lines += [f"## Search backend: {name}", ""]
+        if "index" in backend:
+            index = backend["index"]
+            lines += [f"- index: {index['items_per_second']} items/s ({index['items']:,} items in {index['seconds']} s), "
+                      f"size (MB; for postgres: table, whole database) {index['size_mb']}", ""]
+        columns = [("django_client_ms", "test client"), ("gunicorn_server_ms", "gunicorn server"),
+                   ("gunicorn_wall_ms", "gunicorn wall")]
+        present = [(key, label) for key, label in columns if key in backend]
+        lines.append("| kind | " + " | ".join(f"{label} p50 / p95 / max ms" for _, label in present) + " |")
+        lines.append("|---|" + "---|" * len(present))
+        for kind in backend["django_client_ms"]:
+            cells = [f"{backend[key][kind]['p50_ms']} / {backend[key][kind]['p95_ms']} / {backend[key][kind]['max_ms']}"
+                     for key, _ in present]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+        if backend.get("exactness"):
+            lines += ["", "| query | site | Whoosh's matcher | reachable by paging |", "|---|---|---|---|"]
+            lines += [f"| `{row['query']}` | {row['site']:,} | {row['whoosh_matcher']:,} | {row['reachable_by_paging']:,} |"
+                      for row in backend["exactness"]]
+        if backend.get("gunicorn_worker_peak_memory_mb"):
+            lines += ["", f"- gunicorn worker peak RSS (MB): {backend['gunicorn_worker_peak_memory_mb']}"]
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 

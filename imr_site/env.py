@@ -48,10 +48,17 @@ def number(name, default, minimum=0.0):
     return _bounded(name, default, minimum, float, "a number")
 
 
-def choice(name, default, choices):
-    value = (os.environ.get(name) or default).strip().lower()
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def search_backend(database):
+    """SEARCH_BACKEND: whoosh (the embedded default) or postgres (needs a PostgreSQL DATABASE_URL)."""
+    value = (os.environ.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if value not in SEARCH_BACKENDS:
+        raise ImproperlyConfigured(f"SEARCH_BACKEND={value!r} is not one of: {', '.join(SEARCH_BACKENDS)}.")
+    if value == "postgres" and not database["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL "
+                                   "(postgres://user@host:5432/name); this one is SQLite.")
     return value
 
 

@@ -20,9 +20,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_filters",
     "axes",
     "decisions",
+    "decisions.search.backends.postgres",
 ]
 
 MIDDLEWARE = [
@@ -129,7 +131,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Search: the engine, where the embedded (Whoosh) index lives, how much memory each process may
 # use for its caches of postings and bitsets, and how long one search may run before it is stopped.
-SEARCH_BACKEND = env.choice("SEARCH_BACKEND", "whoosh", ["whoosh"])
+SEARCH_BACKEND = env.search_backend(DATABASES["default"])
+DATABASE_ROUTERS = ["decisions.search.backends.postgres.router.PostgresOnlyRouter"]
 WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
 SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 384, minimum=16)
 SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)

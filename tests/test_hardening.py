@@ -15,6 +15,7 @@ from decisions.parsing import ParseError, parse_document
 from decisions.parsing.documents import PdfLimits
 from tests.hostile import nested_xobjects_pdf, scattered_text_pdf
 from tests.letters import CREDENTIALS, REPO, SEED_FILES, item, pdfminer_style, standard_letter
+from tests.servers import gunicorn, manage, site_environment
 
 OPIOIDS = "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78."
 NOT_NECESSARY = "The request is not medically necessary."
@@ -157,40 +158,23 @@ def _slow_client(port):
 
 def test_two_slow_clients_leave_the_served_site_answering(tmp_path):
     """gunicorn with the repository's configuration; two clients that never finish their headers."""
-    import socket
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {**os.environ, "DEBUG": "0", "HTTPS": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "127.0.0.1",
-                   "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "WHOOSH_INDEX_DIR": str(tmp_path / "index")}
-    for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=REPO, env=environment, check=True)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "imr_site.wsgi", "--config", "gunicorn.conf.py",
-                               "--bind", f"127.0.0.1:{port}", "--workers", "2"], cwd=REPO, env=environment,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    slow = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/", timeout=2).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-                time.sleep(0.3)
+    environment = site_environment(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                                   WHOOSH_INDEX_DIR=str(tmp_path / "index"))
+    manage(environment, "migrate", "-v0")
+    with gunicorn(environment) as base:
+        port = int(base.rsplit(":", 1)[1])
         slow = [_slow_client(port) for _ in range(2)]
-        answered, started = 0, time.monotonic()
-        for _ in range(6):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/?q=pain", timeout=10) as response:
-                answered += response.status == 200
-        assert answered == 6 and time.monotonic() - started < 20
-    finally:
-        for sock in slow:
-            sock.close()
-        server.terminate()
-        server.wait(timeout=30)
+        try:
+            answered, started = 0, time.monotonic()
+            for _ in range(6):
+                with urllib.request.urlopen(f"{base}/?q=pain", timeout=10) as response:
+                    answered += response.status == 200
+            assert answered == 6 and time.monotonic() - started < 20
+        finally:
+            for sock in slow:
+                sock.close()
 
 
 # 6. Logins are throttled

@@ -15,7 +15,8 @@ from decisions.search.contract import (
 )
 from decisions.search.syntax import parse
 
-BACKENDS = {"whoosh": "decisions.search.backends.whoosh.WhooshBackend"}
+BACKENDS = {"whoosh": "decisions.search.backends.whoosh.WhooshBackend",
+            "postgres": "decisions.search.backends.postgres.backend.PostgresBackend"}
 
 
 @functools.lru_cache(maxsize=None)

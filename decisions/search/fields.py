@@ -66,3 +66,16 @@ def normalize_keyword(name, value):
     if name == "case_number":
         return value.upper()
     return value if FILTER_FIELDS[name].case_sensitive else value.lower()
+
+
+def cited_term(source, page):
+    """`chronic_pain:63`; source None stands for any guideline (`any:63`)."""
+    return f"{source or 'any'}:{page}"
+
+
+def stored_values(name, document):
+    """What a document holds for a keyword or cited-page filter, as every backend stores it."""
+    if FILTER_FIELDS[name].kind == CITED:
+        pages = document[name]
+        return sorted({cited_term(source, page) for source, page in pages} | {cited_term(None, page) for _, page in pages})
+    return sorted({normalize_keyword(name, value) for value in document[name] if value})

@@ -116,11 +116,17 @@ class BackendContract:
         ("neuropath*", {"gabapentin"}),
         ("supervis*", {"mri"}),
         ("request:lumb*", {"mri", "lumbar"}),
-        ("radicul?path*", {"lumbar"}),
     ])
-    def test_prefixes_and_wildcards(self, corpus, text, expected):
+    def test_prefixes(self, corpus, text, expected):
         self.requires(corpus, "prefix")
         assert self.matches(corpus, text) == expected
+
+    def test_wildcards_or_a_sentence_saying_they_are_not_supported(self, corpus):
+        if "wildcard" in corpus.capabilities:
+            assert self.matches(corpus, "radicul?path*") == {"lumbar"}
+        else:
+            with pytest.raises(search.QueryError, match="not supported"):
+                corpus.search(search.query("radicul?path*"))
 
     @pytest.mark.parametrize("text, message", [
         ('"urine drug', "quotation mark is not closed"),

@@ -1,7 +1,7 @@
 """Which documents a query tree and the filters match, as bitsets over one IndexView.
 
 Exact semantics, checked against Whoosh's own matcher by the oracle test: a word matches in
-any default field (or the one named); a phrase of 2-3 words is one term of its field's
+any default field (or the one named); a phrase of 2-4 words is one term of its field's
 `_phrases` companion; a longer or sloppy phrase narrows candidates with those terms (or its
 words) and confirms each candidate with word positions, as Whoosh's Phrase does.
 """
@@ -11,7 +11,7 @@ import functools
 import re
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, cited_term, day, phrases_field, shingle
+from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, day, phrases_field, shingle
 from decisions.search.backends.whoosh.view import analyze, bits_of, flags_to_bits, set_bits
 from decisions.search.contract import (
     And, AnyOf, CitedPages, DateRange, Match, Not, Or, Phrase, Prefix, QueryError, Term, Wildcard,
@@ -158,7 +158,7 @@ class Evaluator:
         if isinstance(value, CitedPages):
             bits = 0
             for page in range(value.first, value.last + 1):
-                bits |= self.view.bits(name, cited_term(value.source, page))
+                bits |= self.view.bits(name, registry.cited_term(value.source, page))
             return bits
         if isinstance(value, DateRange):
             return self.view._cached("dates", (name, value.start, value.end), lambda: self._dates(name, value))

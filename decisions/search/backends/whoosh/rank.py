@@ -1,7 +1,7 @@
 """The one ordering of matched documents, so every page is a window on the same list.
 
 Relevance is BM25 (k1 1.2, b 0.75) over the query's positive leaves, computed with NumPy on
-the matched documents only: a word in each default field with that field's weight, a 2-3 word
+the matched documents only: a word in each default field with that field's weight, a 2-4 word
 phrase as its `_phrases` term, a keyword match (a brand's generic, an outcome) by its idf, a
 prefix as a constant. Ties, and sorts by date, go newest first; undated items come last;
 the document number settles the rest, so the order is total and paging is stable.

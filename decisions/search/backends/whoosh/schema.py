@@ -1,9 +1,10 @@
 """The Whoosh schema: one document per decision item; fields follow the registry in search.fields.
 
 Each phrase-searchable text field has a companion `<field>_phrases` field holding its adjacent
-2- and 3-word runs as single terms ("not|medic|necessari"), so a phrase of two or three words
-is one exact term lookup in its own field, never across fields. Longer and sloppy phrases
-narrow candidates with those terms and are confirmed with word positions.
+2- to 4-word runs as single terms ("not|medic|necessari"), so a phrase of up to four words is
+one exact term lookup in its own field, never across fields. Longer and sloppy phrases narrow
+candidates with those terms and are confirmed with word positions (slow on very common long
+phrases at 100k letters: the time budget stops them with a sentence).
 """
 from datetime import date
 
@@ -15,11 +16,11 @@ from decisions.search import fields as registry
 # No stop words: "not medically necessary" must not match "medically necessary".
 TEXT_ANALYZER = StemmingAnalyzer(stoplist=None, minsize=1)
 SHINGLE_JOINER = "|"
-LONGEST_SHINGLE = 3
+LONGEST_SHINGLE = 4
 
 
 class ShingleFilter(Filter):
-    """Adjacent analysed words as single tokens: a b c -> a|b, a|b|c, b|c."""
+    """Adjacent analysed words as single tokens: a b c -> a|b, a|b|c, b|c (up to LONGEST_SHINGLE words)."""
 
     def __call__(self, tokens):
         window = []
@@ -59,11 +60,6 @@ def build_schema():
     return schema
 
 
-def cited_term(source, page):
-    """`chronic_pain:63`; source None stands for any guideline (`any:63`)."""
-    return f"{source or 'any'}:{page}"
-
-
 def day(value):
     return value.toordinal() if isinstance(value, date) else UNKNOWN_DAY
 
@@ -79,12 +75,6 @@ def whoosh_document(document):
     for name, filter_field in registry.FILTER_FIELDS.items():
         if filter_field.kind == registry.DATE:
             values[name] = day(document.get(name))
-        elif filter_field.kind == registry.CITED:
-            terms = {cited_term(source, page) for source, page in document[name]}
-            terms |= {cited_term(None, page) for _, page in document[name]}
-            if terms:
-                values[name] = ",".join(sorted(terms))
-        elif document.get(name):
-            values[name] = ",".join(sorted({registry.normalize_keyword(name, value).replace(",", " ")
-                                            for value in document[name] if value}))
+        elif stored := registry.stored_values(name, document):
+            values[name] = ",".join(value.replace(",", " ") for value in stored)
     return values

@@ -1,0 +1,297 @@
+"""The search backend on PostgreSQL full-text search: every web server reads the same database.
+
+Matching is SQL: each text field has its own tsvector (so a phrase never runs across fields),
+phrases are phraseto_tsquery, sloppy phrases the OR of their allowed distances (<1>, <2>, ...),
+prefixes `word:*`; filters are array overlaps and date ranges; facets are GROUP BY counts over
+the matched rows; ranking is ts_rank_cd; passages are ts_headline.
+"""
+import itertools
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import OperationalError, connection, transaction
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.sql import Query
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from decisions.search import fields as registry
+from decisions.search.backends.base import SearchBackend
+from decisions.search.backends.postgres.models import ItemDocument
+from decisions.search.contract import (
+    NEWEST, OLDEST, And, AnyOf, CitedPages, DateRange, Hit, Match, Not, Or, Phrase, Prefix, QueryError,
+    SearchResults, SearchTimeout, Term, leaves,
+)
+from decisions.search.documents import documents_for
+
+CONFIG = "imr"
+MAX_SLOP_ALTERNATIVES = 64
+BATCH = 500
+START, STOP = "\x02", "\x03"  # ts_headline's marks, replaced by <mark> once the text is escaped
+PASSAGE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=45, MinWords=20, FragmentDelimiter=\x04"
+WHOLE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+
+_INSERT = f"""
+INSERT INTO search_postgres_itemdocument (item_id, determination_id, {", ".join(registry.TEXT_FIELDS)}, document,
+    {", ".join(name for name in registry.FILTER_FIELDS if name not in registry.DATE_FIELDS)},
+    {", ".join(registry.DATE_FIELDS)})
+VALUES (%s, %s, {", ".join(f"to_tsvector('{CONFIG}', %s)" for _ in registry.TEXT_FIELDS)},
+    setweight(to_tsvector('{CONFIG}', %s), 'A') || setweight(to_tsvector('{CONFIG}', %s), 'C'),
+    {", ".join("%s" for name in registry.FILTER_FIELDS if name not in registry.DATE_FIELDS)},
+    {", ".join("%s" for _ in registry.DATE_FIELDS)})
+"""
+
+
+def _row(document):
+    texts = [document.get(name) or "" for name in registry.TEXT_FIELDS]
+    naming = f"{document.get('request') or ''} {document.get('treatment_words') or ''}"
+    arrays = [registry.stored_values(name, document) for name in registry.FILTER_FIELDS
+              if name not in registry.DATE_FIELDS]
+    return [document["item_id"], document["determination_id"], *texts, naming, document.get("rationale") or "",
+            *arrays, *[document.get(name) for name in registry.DATE_FIELDS]]
+
+
+def _quoted(word):
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _sloppy(words, slop):
+    """`"a b c"~n` as the OR of every allowed spacing: a <1> b <1> c | a <1> b <2> c | ..."""
+    gaps = len(words) - 1
+    if slop ** gaps > MAX_SLOP_ALTERNATIVES:
+        raise QueryError(f"a phrase of {len(words)} words with ~{slop} is more than this search engine can take; "
+                         f"use fewer words or a smaller ~ number")
+    alternatives = []
+    for distances in itertools.product(range(1, slop + 1), repeat=gaps):
+        parts = [_quoted(words[0])]
+        for distance, word in zip(distances, words[1:]):
+            parts += [f"<{distance}>", _quoted(word)]
+        alternatives.append("(" + " ".join(parts) + ")")
+    return SearchQuery(" | ".join(alternatives), search_type="raw", config=CONFIG)
+
+
+def text_query(leaf):
+    """The tsquery of one text leaf (a word, a phrase or a prefix)."""
+    if isinstance(leaf, Term):
+        return SearchQuery(leaf.word, search_type="phrase", config=CONFIG)
+    if isinstance(leaf, Phrase):
+        if leaf.slop > 1:
+            return _sloppy(leaf.words, leaf.slop)
+        return SearchQuery(" ".join(leaf.words), search_type="phrase", config=CONFIG)
+    if isinstance(leaf, Prefix):
+        return SearchQuery(f"{_quoted(leaf.prefix)}:*", search_type="raw", config=CONFIG)
+    raise QueryError("wildcards with ? or * inside a word are not supported here; use a prefix like opio*")
+
+
+class _Compiler:
+    def __init__(self):
+        self._case_values = {}
+
+    def where(self, node):
+        if isinstance(node, And):
+            return _all(self.where(child) for child in node.children)
+        if isinstance(node, Or):
+            return _any(self.where(child) for child in node.children)
+        if isinstance(node, Not):
+            return ~self.where(node.child)
+        if isinstance(node, Match):
+            return self.keyword(node.field, [node.value])
+        tsquery = text_query(node)
+        fields = [node.field] if node.field else registry.DEFAULT_TEXT_FIELDS
+        return _any(Q(**{field: tsquery}) for field in fields)
+
+    def keyword(self, name, values):
+        stored = [registry.normalize_keyword(name, value) for value in values]
+        if registry.FILTER_FIELDS[name].case_sensitive:
+            stored = [known for known in self._known(name) if known.lower() in {value.lower() for value in stored}]
+        return Q(**{f"{name}__overlap": stored})
+
+    def _known(self, name):
+        if name not in self._case_values:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT DISTINCT unnest({name}) FROM search_postgres_itemdocument")
+                self._case_values[name] = [value for (value,) in cursor.fetchall()]
+        return self._case_values[name]
+
+    def filter(self, name, value):
+        if isinstance(value, AnyOf):
+            return self.keyword(name, value.values)
+        if isinstance(value, CitedPages):
+            return Q(cited__overlap=[registry.cited_term(value.source, page)
+                                     for page in range(value.first, value.last + 1)])
+        if isinstance(value, DateRange):
+            condition = Q(**{f"{name}__isnull": False})
+            if value.start:
+                condition &= Q(**{f"{name}__gte": value.start})
+            if value.end:
+                condition &= Q(**{f"{name}__lte": value.end})
+            return condition
+        raise TypeError(f"unknown filter value {value!r}")
+
+
+def _all(conditions):
+    result = Q()
+    for condition in conditions:
+        result &= condition
+    return result
+
+
+def _any(conditions):
+    conditions = list(conditions)
+    result = conditions[0]
+    for condition in conditions[1:]:
+        result |= condition
+    return result
+
+
+def _rank_query(text):
+    queries = [text_query(leaf) for leaf in leaves(text) if not isinstance(leaf, Match)]
+    if not queries:
+        return None
+    combined = queries[0]
+    for query in queries[1:]:
+        combined |= query
+    return combined
+
+
+def _timed(function):
+    """Run database work under the search time budget (statement_timeout for these statements only)."""
+    milliseconds = max(1, int(settings.SEARCH_TIME_BUDGET_SECONDS * 1000))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            before = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(milliseconds)])
+            try:
+                return function()
+            finally:
+                if not transaction.get_rollback():
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+    except OperationalError as error:
+        if "statement timeout" in str(error):
+            raise SearchTimeout(f"this search took longer than {settings.SEARCH_TIME_BUDGET_SECONDS:g} seconds and "
+                                f"was stopped; make it narrower with a phrase, another word or a filter") from None
+        raise
+
+
+class PostgresBackend(SearchBackend):
+    name = "postgres"
+    capabilities = frozenset({"phrases", "slop", "prefix", "relevance"})
+
+    def _matching(self, query, compiler, skip=None):
+        rows = ItemDocument.objects.all()
+        if query.text is not None:
+            rows = rows.filter(compiler.where(query.text))
+        for name, value in query.filters:
+            if name != skip:
+                rows = rows.filter(compiler.filter(name, value))
+        return rows
+
+    def search(self, query):
+        compiler = _Compiler()
+
+        def answer():
+            matched = self._matching(query, compiler)
+            facets = {name: self._facet(query, compiler, name, limit) for name, limit in query.facets}
+            return matched.count(), facets
+
+        total, facets = _timed(answer)
+        ordered = self._ordered(self._matching(query, compiler), query)
+
+        def window(start, stop):
+            return _timed(lambda: [Hit(item_id, None if rank is None else round(rank, 4))
+                                   for item_id, rank in ordered[start:stop]])
+        return SearchResults(total=total, facets=facets, window=window)
+
+    def _ordered(self, rows, query):
+        """(item id, rank or None) in the one order every page is a window on."""
+        by_date = F("decided").asc(nulls_last=True) if query.sort == OLDEST else F("decided").desc(nulls_last=True)
+        rank_query = _rank_query(query.text) if query.text is not None and query.sort not in (NEWEST, OLDEST) else None
+        if rank_query is None:
+            rows = rows.annotate(rank=Value(None, output_field=FloatField()))
+            return rows.order_by(by_date, "item_id").values_list("item_id", "rank")
+        rows = rows.annotate(rank=SearchRank(F("document"), rank_query, cover_density=True))
+        return rows.order_by("-rank", by_date, "item_id").values_list("item_id", "rank")
+
+    def _facet(self, query, compiler, name, limit):
+        """Counts per value over the matched rows, leaving the field's own filter out."""
+        base = self._matching(query, compiler, skip=name).values("item_id")
+        sql, params = base.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT value, count(*) FROM search_postgres_itemdocument d, unnest(d.{name}) value "
+                           f"WHERE d.item_id IN ({sql}) GROUP BY value ORDER BY 2 DESC, 1"
+                           + (" LIMIT %s" if limit else ""), [*params, *([limit] if limit else [])])
+            return [(value, count) for value, count in cursor.fetchall()]
+
+    def highlighter(self, text_query):
+        return _Highlighter(_rank_query(text_query) if text_query is not None else None)
+
+    def indexed_ids(self):
+        return list(ItemDocument.objects.values_list("item_id", flat=True))
+
+    def index(self, determination_ids, new=False):
+        ids = list(determination_ids)
+        if not ids:
+            return 0
+        count = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not new:
+                cursor.execute("DELETE FROM search_postgres_itemdocument WHERE determination_id = ANY(%s)", [ids])
+            for start in range(0, len(ids), BATCH):
+                rows = [_row(document) for document in documents_for(ids[start:start + BATCH])]
+                cursor.executemany(_INSERT, rows)
+                count += len(rows)
+        return count
+
+    def remove(self, determination_ids):
+        ItemDocument.objects.filter(determination_id__in=list(determination_ids)).delete()
+
+    def rebuild(self, determination_ids, progress=None):
+        """Replace every row in one transaction: searches see the old rows until it commits."""
+        ids = list(determination_ids)
+        count = 0
+        with transaction.atomic():
+            ItemDocument.objects.all().delete()
+            for start in range(0, len(ids), BATCH):
+                added = self.index(ids[start:start + BATCH], new=True)
+                count += added
+                if progress:
+                    progress(added)
+        return count
+
+    def clear(self):
+        ItemDocument.objects.all().delete()
+
+
+class _Highlighter:
+    """ts_headline with the query's words; the text is escaped around the marks it places."""
+
+    def __init__(self, query):
+        self.query = query
+        if query is not None:
+            sql_query = Query(ItemDocument)
+            self.tsquery_sql, self.tsquery_params = query.resolve_expression(sql_query).as_sql(
+                sql_query.get_compiler(connection=connection), connection)
+
+    def _headline(self, text, options):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ts_headline(%s, %s, {self.tsquery_sql}, %s)",
+                           [CONFIG, text, *self.tsquery_params, options])
+            return cursor.fetchone()[0]
+
+    def _html(self, marked):
+        return escape(marked).replace(START, '<mark class="match term0">').replace(STOP, "</mark>")
+
+    def passage(self, text, fallback_chars=280):
+        if text and self.query is not None:
+            marked = self._headline(text, PASSAGE_OPTIONS)
+            if START in marked:
+                fragments = [self._html(fragment.strip()) for fragment in marked.split("\x04")]
+                return mark_safe("…" + " … ".join(fragments) + "…")
+        opening = (text or "")[:fallback_chars]
+        return mark_safe(escape(opening) + ("…" if len(text or "") > fallback_chars else ""))
+
+    def marked(self, text):
+        if text and self.query is not None:
+            return mark_safe(self._html(self._headline(text, WHOLE_OPTIONS)))
+        return escape(text or "")

@@ -1,0 +1,44 @@
+"""One row per decision item: a tsvector per text field, keyword arrays and dates for filters.
+
+No foreign key to the item: the table exists only on PostgreSQL, and Django's delete collector
+must not look for it on SQLite. The backend's index/remove keep it in step, like Whoosh's.
+"""
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+
+from decisions.search import fields as registry
+
+TEXT_COLUMNS = list(registry.TEXT_FIELDS)
+ARRAY_COLUMNS = [name for name, f in registry.FILTER_FIELDS.items() if f.kind != registry.DATE]
+DATE_COLUMNS = registry.DATE_FIELDS
+
+
+class ItemDocument(models.Model):
+    item_id = models.BigIntegerField(primary_key=True)
+    determination_id = models.BigIntegerField(db_index=True)
+    request = SearchVectorField()
+    treatment_words = SearchVectorField()
+    rationale = SearchVectorField()
+    summary = SearchVectorField()
+    document = SearchVectorField(help_text="request and treatment words weighted A, rationale C: for ranking")
+    outcome = ArrayField(models.TextField(), default=list)
+    category = ArrayField(models.TextField(), default=list)
+    drug_class = ArrayField(models.TextField(), default=list)
+    treatment = ArrayField(models.TextField(), default=list)
+    source = ArrayField(models.TextField(), default=list)
+    specialty = ArrayField(models.TextField(), default=list)
+    state = ArrayField(models.TextField(), default=list)
+    necessity = ArrayField(models.TextField(), default=list)
+    case_number = ArrayField(models.TextField(), default=list)
+    acoem_chapter = ArrayField(models.TextField(), default=list)
+    cited = ArrayField(models.TextField(), default=list)
+    decided = models.DateField(null=True)
+    injured = models.DateField(null=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=[name], name=f"item_document_{name}") for name in
+                   [*TEXT_COLUMNS, *ARRAY_COLUMNS]] + [
+            models.Index(fields=["decided", "item_id"], name="item_document_decided"),
+            models.Index(fields=["injured"], name="item_document_injured")]
