@@ -9,11 +9,11 @@ from django.utils.http import urlencode
 from decisions import vocabulary
 from decisions.models import READER_PREFETCH, CitedPage, Determination, GuidelineCitation, GuidelineSource
 from decisions.search.fields import FACET_FIELDS
-from decisions.searching import highlighter_for, run_search
+from decisions.results import highlighter_for, search_results
 
 
 def search_page(request):
-    result = run_search(request.GET)
+    result = search_results(request.GET)
     carried = [(name, value) for name in FACET_FIELDS for value in request.GET.getlist(name) if value.strip()]
     base_query = request.GET.copy()
     base_query.pop("page", None)

@@ -128,7 +128,7 @@ def test_csv_export_streams_every_matching_item(client, seeded):
     assert len(rows) == 15 and {row["outcome"] for row in rows} == {"upheld"}
     baclofen = next(row for row in rows if row["request"] == "Baclofen 10mg #90")
     assert baclofen["citations"] == ("MTUS Chronic Pain Muscle relaxants (for pain) and Weaning of medications "
-                                     "sections p. 63, 64, 124")
+                                     "sections p. 63–64, 124")
     assert client.get("/export.csv", {"cited_page": "nope"}).status_code == 400
 
 

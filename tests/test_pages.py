@@ -46,7 +46,7 @@ def test_typed_treatment_brand_name_filters_by_generic(client, seeded):
 
 
 def test_paging_links(client, seeded, monkeypatch):
-    monkeypatch.setattr("decisions.searching.PER_PAGE", 8)
+    monkeypatch.setattr("decisions.results.PER_PAGE", 8)
     first = client.get("/").content.decode()
     assert "Page 1 of 3" in first and 'rel="next" href="?&amp;page=2"' in first
     last = client.get("/", {"page": 3}).content.decode()

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from decisions import importing, search, searching
+from decisions import importing, results, search
 from decisions.models import DecisionItem, Determination
 from decisions.search import AnyOf, CitedPages, DateRange
 from tests.letters import SEED_FILES, item, standard_letter
@@ -174,7 +174,7 @@ def test_rebuild_index_from_scratch(seeded):
 def test_search_page_data_highlights_and_loads_hits(seeded):
     from django.http import QueryDict
 
-    page = searching.run_search(QueryDict("q=spasm&outcome=upheld"))
+    page = results.search_results(QueryDict("q=spasm&outcome=upheld"))
     assert page.errors == [] and page.total == 2
     assert all('<mark class="match' in str(hit.passage) for hit in page.hits)
     assert {hit.item.request for hit in page.hits} == {"Zanaflex 4 MG #90", "Baclofen 10mg #90"}

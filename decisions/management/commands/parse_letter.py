@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from decisions.letter_json import letter_json
+from decisions.serializers import letter_json
 from decisions.parsing import ParseError, content_hash, parse_document
 
 

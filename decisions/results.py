@@ -1,6 +1,7 @@
 """One search, from request parameters to a page of loaded, highlighted hits with facet counts.
 
-The HTML page, the JSON API and the CSV export all call `run_search`, so they cannot disagree.
+The HTML page and the JSON API call `search_results`; the CSV export validates the same
+parameters with `validate` and runs the same SearchQuery, so none of them can disagree.
 """
 from dataclasses import dataclass, field
 
@@ -36,7 +37,7 @@ class FacetValue:
 
 
 @dataclass
-class SearchPage:
+class ResultsPage:
     filterset: ItemSearchFilterSet
     errors: list = field(default_factory=list)
     total: int = 0
@@ -126,10 +127,10 @@ def _page(paginator, params, result_page):
     return paginator.get_page(number)
 
 
-def run_search(params):
+def search_results(params):
     """Validate the parameters, search the index, and load the requested page."""
     filterset, errors = validate(params)
-    result_page = SearchPage(filterset=filterset)
+    result_page = ResultsPage(filterset=filterset)
     if errors:
         result_page.errors = errors
         return result_page

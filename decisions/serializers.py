@@ -1,7 +1,10 @@
-"""The JSON form of a parsed letter (shared/letter-schema.md): one function writes it.
+"""Every outside form of letters and items, in one place: the page, the API and the CSV share it.
 
-Stored letters are turned back into the parser's dataclasses first, so the `parse_letter`
-command and the API cannot drift apart.
+- letter -> JSON (shared/letter-schema.md): stored letters are turned back into the parser's
+  dataclasses first, so the `parse_letter` command and the API cannot drift apart;
+- item -> JSON (the items API) and item -> CSV row (the export);
+- a citation as text ("MTUS Chronic Pain Opioids p. 74–96, 124"), with the same page runs
+  the HTML partial `_citations.html` links.
 """
 from dataclasses import asdict
 
@@ -76,3 +79,52 @@ def stored_letter(determination):
         clinical_summary=determination.clinical_summary, diagnoses=list(determination.diagnoses),
         items=items, warnings=list(determination.warnings),
     )
+
+
+def citation_text(citation):
+    """One citation as a line of text; consecutive pages as runs, like the page shows them."""
+    runs = ", ".join(f"{first}–{last}" if last != first else f"{first}" for first, last in citation.page_runs)
+    return (citation.get_source_display() + (f" ch. {citation.chapter}" if citation.chapter else "")
+            + (f" {citation.topic}" if citation.topic else "") + (f" p. {runs}" if runs else ""))
+
+
+def item_json(item, absolute_url):
+    """An item as the items API gives it (`absolute_url` turns a path into a full URL)."""
+    determination = item.determination
+    return {
+        "id": item.pk,
+        "determination_id": item.determination_id,
+        "position": item.position,
+        "url": absolute_url(item.get_absolute_url()),
+        "case_number": determination.case_number or None,
+        "decision_date": _iso(determination.decision_date),
+        "request": item.request,
+        "outcome": item.outcome,
+        "necessity": item.necessity,
+        "treatment": {"name": item.treatment or None, "category": item.treatment_category,
+                      "drug_class": item.drug_class or None},
+        "citations": [asdict(stored_citation(citation)) for citation in item.citations.all()],
+        "specialties": determination.specialty_names,
+    }
+
+
+CSV_COLUMNS = ["item_id", "determination_id", "case_number", "decision_date", "request", "treatment", "drug_class",
+               "category", "outcome", "necessity", "citations", "specialties", "url"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A cell a spreadsheet will not run as a formula (OWASP: prefix such text with a quote)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def item_csv_row(item, absolute_url):
+    """An item as one row of CSV_COLUMNS, every cell inert."""
+    determination = item.determination
+    return [inert(cell) for cell in [
+        item.pk, determination.pk, determination.case_number, _iso(determination.decision_date) or "",
+        item.request, item.treatment, item.drug_class, item.treatment_category, item.outcome, item.necessity,
+        "; ".join(citation_text(citation) for citation in item.citations.all()),
+        "; ".join(determination.specialty_names), absolute_url(item.get_absolute_url()),
+    ]]
