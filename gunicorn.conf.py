@@ -1,4 +1,5 @@
 """gunicorn settings: each worker warms up before it takes requests."""
+
 import io
 import os
 
@@ -22,9 +23,20 @@ def post_worker_init(worker):
 
     search.backend().warm()
     host = (os.environ.get("ALLOWED_HOSTS") or "localhost").split(",")[0].strip() or "localhost"
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": "q=pain", "SERVER_NAME": host,
-               "SERVER_PORT": "80", "HTTP_HOST": host, "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
-               "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0), "wsgi.multithread": False,
-               "wsgi.multiprocess": True, "wsgi.run_once": False}
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "q=pain",
+        "SERVER_NAME": host,
+        "SERVER_PORT": "80",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
     for _ in worker.wsgi(environ, lambda status, headers, exc_info=None: None):
         pass

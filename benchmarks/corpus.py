@@ -5,116 +5,284 @@ Letters vary: with or without a case header, 1-6 disputed items, drug and servic
 about 12% overturned, Chronic Pain / ACOEM / Postsurgical / ODG citations, long and short
 rationales built from sentence banks, headings long enough to wrap.
 """
+
 import random
 import textwrap
 from datetime import date, timedelta
 
-STATES = ["California", "Texas", "Ohio", "New York", "Florida", "Arizona", "Nevada", "Oregon", "Washington",
-          "Michigan", "New Jersey", "Illinois", "Pennsylvania", "Maryland", "Georgia", "Colorado"]
-SPECIALTIES = ["Orthopedic Surgery", "Physical Medicine & Rehabilitation", "Pain Medicine", "Anesthesiology",
-               "Occupational Medicine", "Preventive Medicine", "Internal Medicine", "Family Practice", "Neurology",
-               "Psychiatry", "Chiropractic", "Acupuncture", "Spine Surgery", "Hand Surgery", "Neuromuscular Medicine"]
-DIAGNOSES = ["lumbar radiculopathy", "cervical strain", "chronic low back pain", "lumbar disc herniation",
-             "right shoulder impingement", "carpal tunnel syndrome", "knee internal derangement", "myofascial pain",
-             "post laminectomy syndrome", "depression", "anxiety", "insomnia", "lateral epicondylitis",
-             "degenerative disc disease", "cervical radiculitis", "sacroiliac joint dysfunction"]
+STATES = [
+    "California",
+    "Texas",
+    "Ohio",
+    "New York",
+    "Florida",
+    "Arizona",
+    "Nevada",
+    "Oregon",
+    "Washington",
+    "Michigan",
+    "New Jersey",
+    "Illinois",
+    "Pennsylvania",
+    "Maryland",
+    "Georgia",
+    "Colorado",
+]
+SPECIALTIES = [
+    "Orthopedic Surgery",
+    "Physical Medicine & Rehabilitation",
+    "Pain Medicine",
+    "Anesthesiology",
+    "Occupational Medicine",
+    "Preventive Medicine",
+    "Internal Medicine",
+    "Family Practice",
+    "Neurology",
+    "Psychiatry",
+    "Chiropractic",
+    "Acupuncture",
+    "Spine Surgery",
+    "Hand Surgery",
+    "Neuromuscular Medicine",
+]
+DIAGNOSES = [
+    "lumbar radiculopathy",
+    "cervical strain",
+    "chronic low back pain",
+    "lumbar disc herniation",
+    "right shoulder impingement",
+    "carpal tunnel syndrome",
+    "knee internal derangement",
+    "myofascial pain",
+    "post laminectomy syndrome",
+    "depression",
+    "anxiety",
+    "insomnia",
+    "lateral epicondylitis",
+    "degenerative disc disease",
+    "cervical radiculitis",
+    "sacroiliac joint dysfunction",
+]
 
 # family -> (request templates, citation, guideline sentences)
 FAMILIES = {
-    "opioid": (["Norco 10/325mg #{q}", "Oxycontin {s}mg #{q}", "Percocet 5/325mg #{q}", "Tramadol 50mg #{q}",
-                "MS Contin ER {s}mg, 3x a day, #{q} with 1 refill", "Opana ER {s}mg #{q}", "Butrans {s}mcg/hr patch #4",
-                "Nucynta 50mg #{q}", "Hydrocodone/APAP 10/325mg #{q} with {r} refills"],
-               ("chronic_pain", ["Opioids", "Criteria for use of opioids", "When to Continue Opioids",
-                                 "On-Going Management", "Weaning of medications"], [(74, 96), (78, 80), (80, 81),
-                                                                                    (78,), (79, 80), (124,)]),
-               ["The MTUS guidelines require ongoing review and documentation of pain relief, functional status, "
-                "appropriate medication use, and side effects for patients on opioids.",
-                "Guidelines recommend the 4 A's for ongoing monitoring: analgesia, activities of daily living, "
-                "adverse side effects, and aberrant drug-taking behaviors.",
-                "Urine drug screens are recommended to assess for the use or presence of illegal drugs in patients "
-                "on chronic opioid therapy.",
-                "Opioids should be discontinued if there is no overall improvement in function, unless there are "
-                "extenuating circumstances.",
-                "The cardinal criteria for continuation of opioid therapy include return to work, improved "
-                "functioning, and reduced pain."]),
-    "muscle relaxant": (["Baclofen 10mg #{q}", "Zanaflex 4mg #{q}", "Flexeril 7.5mg #{q}", "Soma 350mg #{q}",
-                         "Robaxin 750mg #{q}", "Cyclobenzaprine 10mg #{q}", "Skelaxin 800mg #{q}"],
-                        ("chronic_pain", ["Muscle relaxants (for pain)", "Muscle Relaxants", "Antispasmodics"],
-                         [(63, 66), (63,), (64,), (65,)]),
-                        ["Non-sedating muscle relaxants are recommended with caution as a second-line option for "
-                         "short-term treatment of acute exacerbations in patients with chronic low back pain.",
-                         "Efficacy appears to diminish over time, and prolonged use of some medications in this "
-                         "class may lead to dependence.",
-                         "Muscle relaxants show no benefit beyond NSAIDs in pain and overall improvement in most "
-                         "low back pain cases."]),
-    "anticonvulsant": (["Neurontin 300mg #{q}", "Gabapentin 600mg #{q}", "Lyrica 75mg #{q}", "Topamax 50mg #{q}",
-                        "Gralise 600mg #{q}"],
-                       ("chronic_pain", ["Antiepilepsy Drugs (AEDs)", "Gabapentin", "Pregabalin"],
-                        [(16, 22), (49,), (99,), (18, 19)]),
-                       ["Antiepilepsy drugs are recommended for neuropathic pain due to nerve damage.",
-                        "A good response to the use of antiepilepsy drugs has been defined as a 50% reduction in "
-                        "pain, and a moderate response as a 30% reduction.",
-                        "After initiation of treatment there should be documentation of pain relief and improvement "
-                        "in function as well as documentation of side effects."]),
-    "benzodiazepine": (["Klonopin 0.5mg #{q}", "Xanax 1mg #{q}", "Valium 5mg #{q}", "Restoril 30mg #{q}",
-                        "Ativan 1mg #{q}"],
-                       ("chronic_pain", ["Benzodiazepines"], [(24,)]),
-                       ["Benzodiazepines are not recommended for long-term use because long-term efficacy is "
-                        "unproven and there is a risk of dependence.",
-                        "Most guidelines limit the use of benzodiazepines to 4 weeks."]),
-    "topical": (["Lidoderm 5% patch #{q}", "Voltaren gel 1% #{r}", "Flurbiprofen 20%/Lidocaine 5% cream 180gm",
-                 "Terocin patches #{q}", "Capsaicin cream 0.025%"],
-                ("chronic_pain", ["Topical Analgesics", "Lidoderm (lidocaine patch)"], [(111, 113), (56, 57), (112,)]),
-                ["Topical analgesics are largely experimental in use with few randomized controlled trials to "
-                 "determine efficacy or safety.",
-                 "Any compounded product that contains at least one drug or drug class that is not recommended is "
-                 "not recommended."]),
-    "physical therapy": (["Physical therapy 2 times a week for 6 weeks for the lumbar spine",
-                          "Physical therapy x 12 sessions", "Aquatic therapy 2x4", "Chiropractic manipulation x 6",
-                          "Acupuncture 6 sessions for the cervical spine"],
-                         ("chronic_pain", ["Physical Medicine", "Aquatic Therapy", "Manual therapy & manipulation",
-                                           "Acupuncture Medical Treatment Guidelines"], [(98, 99), (22,), (58, 60),
-                                                                                         (8, 9)]),
-                         ["Physical medicine guidelines allow for fading of treatment frequency plus active "
-                          "self-directed home physical medicine, 9-10 visits over 8 weeks for myalgia.",
-                          "There must be demonstration of functional improvement at various milestones in the "
-                          "treatment program in order to justify continued treatment.",
-                          "Aquatic therapy is recommended as an optional form of exercise therapy where reduced "
-                          "weight bearing is desirable."]),
-    "injection": (["Lumbar epidural steroid injection at L4-5", "Cervical epidural steroid injection",
-                   "Trigger point injections x 4", "Bilateral L4-5 facet injections",
-                   "Right knee cortisone injection", "Radiofrequency ablation L3-L5"],
-                  ("chronic_pain", ["Epidural Steroid Injections (ESIs)", "Trigger Point Injections",
-                                    "Facet joint injections"], [(46,), (122,), (300, 301)]),
-                  ["Epidural steroid injections are recommended as an option for treatment of radicular pain.",
-                   "Radiculopathy must be documented by physical examination and corroborated by imaging studies "
-                   "and/or electrodiagnostic testing.",
-                   "Trigger point injections are not recommended for radicular pain."]),
-    "imaging": (["MRI of the lumbar spine without contrast", "MRI of the right shoulder", "EMG/NCV of the bilateral "
-                 "upper extremities", "CT scan of the cervical spine", "X-rays of the lumbar spine, 3 views",
-                 "Urine drug screen"],
-                ("acoem", ["Low Back Complaints", "Shoulder Complaints", "Neck and Upper Back Complaints"],
-                 [(303, 305), (207, 209), (177, 178), (182,)]),
-                ["Unequivocal objective findings that identify specific nerve compromise on the neurologic "
-                 "examination are sufficient evidence to warrant imaging in patients who do not respond to "
-                 "treatment.",
-                 "Imaging studies should be reserved for cases in which surgery is considered or red-flag "
-                 "diagnoses are being evaluated."]),
-    "surgery": (["Right shoulder arthroscopy with subacromial decompression", "L4-5 lumbar fusion",
-                 "Left carpal tunnel release", "Right knee arthroscopy with partial meniscectomy",
-                 "Post-operative physical therapy x 12"],
-                ("postsurgical", [None], [(10, 11), (26, 27), (15,), (24,)]),
-                ["Surgical consultation is indicated for patients who have activity limitation for more than one "
-                 "month and failure of conservative care.",
-                 "The postsurgical treatment guidelines recommend an initial course of therapy of one half of the "
-                 "general course of therapy."]),
-    "consult": (["Follow up with surgeon", "Pain management consultation", "Psychological evaluation",
-                 "Functional restoration program x 160 hours", "Follow-up visit in 4 weeks"],
-                ("acoem", ["Independent Medical Examinations and Consultations", "Initial Approaches to Treatment"],
-                 [(127,), (48,), (92,)]),
-                ["The occupational health practitioner may refer to other specialists if a diagnosis is uncertain "
-                 "or extremely complex, or when psychosocial factors are present.",
-                 "Consultation is indicated when the plan or course of care may benefit from additional expertise."]),
+    "opioid": (
+        [
+            "Norco 10/325mg #{q}",
+            "Oxycontin {s}mg #{q}",
+            "Percocet 5/325mg #{q}",
+            "Tramadol 50mg #{q}",
+            "MS Contin ER {s}mg, 3x a day, #{q} with 1 refill",
+            "Opana ER {s}mg #{q}",
+            "Butrans {s}mcg/hr patch #4",
+            "Nucynta 50mg #{q}",
+            "Hydrocodone/APAP 10/325mg #{q} with {r} refills",
+        ],
+        (
+            "chronic_pain",
+            [
+                "Opioids",
+                "Criteria for use of opioids",
+                "When to Continue Opioids",
+                "On-Going Management",
+                "Weaning of medications",
+            ],
+            [(74, 96), (78, 80), (80, 81), (78,), (79, 80), (124,)],
+        ),
+        [
+            "The MTUS guidelines require ongoing review and documentation of pain relief, functional status, "
+            "appropriate medication use, and side effects for patients on opioids.",
+            "Guidelines recommend the 4 A's for ongoing monitoring: analgesia, activities of daily living, "
+            "adverse side effects, and aberrant drug-taking behaviors.",
+            "Urine drug screens are recommended to assess for the use or presence of illegal drugs "
+            "in patients "
+            "on chronic opioid therapy.",
+            "Opioids should be discontinued if there is no overall improvement in function, unless there are "
+            "extenuating circumstances.",
+            "The cardinal criteria for continuation of opioid therapy include return to work, improved "
+            "functioning, and reduced pain.",
+        ],
+    ),
+    "muscle relaxant": (
+        [
+            "Baclofen 10mg #{q}",
+            "Zanaflex 4mg #{q}",
+            "Flexeril 7.5mg #{q}",
+            "Soma 350mg #{q}",
+            "Robaxin 750mg #{q}",
+            "Cyclobenzaprine 10mg #{q}",
+            "Skelaxin 800mg #{q}",
+        ],
+        (
+            "chronic_pain",
+            ["Muscle relaxants (for pain)", "Muscle Relaxants", "Antispasmodics"],
+            [(63, 66), (63,), (64,), (65,)],
+        ),
+        [
+            "Non-sedating muscle relaxants are recommended with caution as a second-line option for "
+            "short-term treatment of acute exacerbations in patients with chronic low back pain.",
+            "Efficacy appears to diminish over time, and prolonged use of some medications in this "
+            "class may lead to dependence.",
+            "Muscle relaxants show no benefit beyond NSAIDs in pain and overall improvement in most "
+            "low back pain cases.",
+        ],
+    ),
+    "anticonvulsant": (
+        [
+            "Neurontin 300mg #{q}",
+            "Gabapentin 600mg #{q}",
+            "Lyrica 75mg #{q}",
+            "Topamax 50mg #{q}",
+            "Gralise 600mg #{q}",
+        ],
+        (
+            "chronic_pain",
+            ["Antiepilepsy Drugs (AEDs)", "Gabapentin", "Pregabalin"],
+            [(16, 22), (49,), (99,), (18, 19)],
+        ),
+        [
+            "Antiepilepsy drugs are recommended for neuropathic pain due to nerve damage.",
+            "A good response to the use of antiepilepsy drugs has been defined as a 50% reduction in "
+            "pain, and a moderate response as a 30% reduction.",
+            "After initiation of treatment there should be documentation of pain relief and improvement "
+            "in function as well as documentation of side effects.",
+        ],
+    ),
+    "benzodiazepine": (
+        ["Klonopin 0.5mg #{q}", "Xanax 1mg #{q}", "Valium 5mg #{q}", "Restoril 30mg #{q}", "Ativan 1mg #{q}"],
+        ("chronic_pain", ["Benzodiazepines"], [(24,)]),
+        [
+            "Benzodiazepines are not recommended for long-term use because long-term efficacy is "
+            "unproven and there is a risk of dependence.",
+            "Most guidelines limit the use of benzodiazepines to 4 weeks.",
+        ],
+    ),
+    "topical": (
+        [
+            "Lidoderm 5% patch #{q}",
+            "Voltaren gel 1% #{r}",
+            "Flurbiprofen 20%/Lidocaine 5% cream 180gm",
+            "Terocin patches #{q}",
+            "Capsaicin cream 0.025%",
+        ],
+        (
+            "chronic_pain",
+            ["Topical Analgesics", "Lidoderm (lidocaine patch)"],
+            [(111, 113), (56, 57), (112,)],
+        ),
+        [
+            "Topical analgesics are largely experimental in use with few randomized controlled trials to "
+            "determine efficacy or safety.",
+            "Any compounded product that contains at least one drug or drug class that is not recommended is "
+            "not recommended.",
+        ],
+    ),
+    "physical therapy": (
+        [
+            "Physical therapy 2 times a week for 6 weeks for the lumbar spine",
+            "Physical therapy x 12 sessions",
+            "Aquatic therapy 2x4",
+            "Chiropractic manipulation x 6",
+            "Acupuncture 6 sessions for the cervical spine",
+        ],
+        (
+            "chronic_pain",
+            [
+                "Physical Medicine",
+                "Aquatic Therapy",
+                "Manual therapy & manipulation",
+                "Acupuncture Medical Treatment Guidelines",
+            ],
+            [(98, 99), (22,), (58, 60), (8, 9)],
+        ),
+        [
+            "Physical medicine guidelines allow for fading of treatment frequency plus active "
+            "self-directed home physical medicine, 9-10 visits over 8 weeks for myalgia.",
+            "There must be demonstration of functional improvement at various milestones in the "
+            "treatment program in order to justify continued treatment.",
+            "Aquatic therapy is recommended as an optional form of exercise therapy where reduced "
+            "weight bearing is desirable.",
+        ],
+    ),
+    "injection": (
+        [
+            "Lumbar epidural steroid injection at L4-5",
+            "Cervical epidural steroid injection",
+            "Trigger point injections x 4",
+            "Bilateral L4-5 facet injections",
+            "Right knee cortisone injection",
+            "Radiofrequency ablation L3-L5",
+        ],
+        (
+            "chronic_pain",
+            ["Epidural Steroid Injections (ESIs)", "Trigger Point Injections", "Facet joint injections"],
+            [(46,), (122,), (300, 301)],
+        ),
+        [
+            "Epidural steroid injections are recommended as an option for treatment of radicular pain.",
+            "Radiculopathy must be documented by physical examination and corroborated by imaging studies "
+            "and/or electrodiagnostic testing.",
+            "Trigger point injections are not recommended for radicular pain.",
+        ],
+    ),
+    "imaging": (
+        [
+            "MRI of the lumbar spine without contrast",
+            "MRI of the right shoulder",
+            "EMG/NCV of the bilateral upper extremities",
+            "CT scan of the cervical spine",
+            "X-rays of the lumbar spine, 3 views",
+            "Urine drug screen",
+        ],
+        (
+            "acoem",
+            ["Low Back Complaints", "Shoulder Complaints", "Neck and Upper Back Complaints"],
+            [(303, 305), (207, 209), (177, 178), (182,)],
+        ),
+        [
+            "Unequivocal objective findings that identify specific nerve compromise on the neurologic "
+            "examination are sufficient evidence to warrant imaging in patients who do not respond to "
+            "treatment.",
+            "Imaging studies should be reserved for cases in which surgery is considered or red-flag "
+            "diagnoses are being evaluated.",
+        ],
+    ),
+    "surgery": (
+        [
+            "Right shoulder arthroscopy with subacromial decompression",
+            "L4-5 lumbar fusion",
+            "Left carpal tunnel release",
+            "Right knee arthroscopy with partial meniscectomy",
+            "Post-operative physical therapy x 12",
+        ],
+        ("postsurgical", [None], [(10, 11), (26, 27), (15,), (24,)]),
+        [
+            "Surgical consultation is indicated for patients who have activity limitation for more than one "
+            "month and failure of conservative care.",
+            "The postsurgical treatment guidelines recommend an initial course of therapy of one half of the "
+            "general course of therapy.",
+        ],
+    ),
+    "consult": (
+        [
+            "Follow up with surgeon",
+            "Pain management consultation",
+            "Psychological evaluation",
+            "Functional restoration program x 160 hours",
+            "Follow-up visit in 4 weeks",
+        ],
+        (
+            "acoem",
+            ["Independent Medical Examinations and Consultations", "Initial Approaches to Treatment"],
+            [(127,), (48,), (92,)],
+        ),
+        [
+            "The occupational health practitioner may refer to other specialists if a diagnosis is uncertain "
+            "or extremely complex, or when psychosocial factors are present.",
+            "Consultation is indicated when the plan or course of care may benefit from additional "
+            "expertise.",
+        ],
+    ),
 }
 CASE_SENTENCES = [
     "The injured worker reports {pain} pain rated {n}/10 without medications and {m}/10 with medications.",
@@ -184,16 +352,23 @@ def _citation_text(rng, family):
 
 def _request(rng, family):
     template = rng.choice(FAMILIES[family][0])
-    return template.format(q=rng.choice([30, 60, 90, 120, 180, 240]), s=rng.choice([10, 15, 20, 30, 40]),
-                           r=rng.choice([1, 2, 3]))
+    return template.format(
+        q=rng.choice([30, 60, 90, 120, 180, 240]), s=rng.choice([10, 15, 20, 30, 40]), r=rng.choice([1, 2, 3])
+    )
 
 
 def _rationale(rng, family, necessary, request, day):
     sentences = rng.sample(FAMILIES[family][2], k=min(len(FAMILIES[family][2]), rng.randint(1, 3)))
     for _ in range(rng.randint(2, 7)):
-        sentences.append(rng.choice(CASE_SENTENCES).format(
-            pain=rng.choice(["low back", "neck", "shoulder", "knee", "wrist"]), n=rng.randint(6, 10),
-            m=rng.randint(2, 6), d=_fmt(day - timedelta(days=rng.randint(20, 200))), dx=rng.choice(DIAGNOSES)))
+        sentences.append(
+            rng.choice(CASE_SENTENCES).format(
+                pain=rng.choice(["low back", "neck", "shoulder", "knee", "wrist"]),
+                n=rng.randint(6, 10),
+                m=rng.randint(2, 6),
+                d=_fmt(day - timedelta(days=rng.randint(20, 200))),
+                dx=rng.choice(DIAGNOSES),
+            )
+        )
     verdict = "medically necessary" if necessary else "not medically necessary"
     sentences.append(f"Therefore, the request for {request} is {verdict}.")
     return " ".join(sentences)
@@ -210,25 +385,41 @@ def letter(rng, number):
         out.para(f"UR Denial Date: {_fmt(decided - timedelta(days=60))} Date of Injury: {_fmt(injured)}")
         out.para(f"Application Received: {_fmt(decided - timedelta(days=40))} Decision Date: {_fmt(decided)}")
     out.para("HOW THE IMR FINAL DETERMINATION WAS MADE")
-    out.para("MAXIMUS Federal Services sent the complete case file to an expert reviewer. He/she has no "
-             "affiliation with the employer, employee, providers or the claims administrator. He/she has been in "
-             "active clinical practice for more than five years and is currently working at least 24 hours a week "
-             "in active practice.")
+    out.para(
+        "MAXIMUS Federal Services sent the complete case file to an expert reviewer. He/she has no "
+        "affiliation with the employer, employee, providers or the claims administrator. He/she has been in "
+        "active clinical practice for more than five years and is currently working at least 24 hours a week "
+        "in active practice."
+    )
     states = ["California"] + rng.sample(STATES[1:], k=rng.choice([0, 0, 1, 2]))
     rng.shuffle(states)
-    out.lines += ["The Expert Reviewer has the following credentials:", f"State(s) of Licensure: {', '.join(states)}",
-                  f"Certification(s)/Specialty: {', '.join(rng.sample(SPECIALTIES, k=rng.choice([1, 2, 2])))}", None]
+    out.lines += [
+        "The Expert Reviewer has the following credentials:",
+        f"State(s) of Licensure: {', '.join(states)}",
+        f"Certification(s)/Specialty: {', '.join(rng.sample(SPECIALTIES, k=rng.choice([1, 2, 2])))}",
+        None,
+    ]
     out.para("CLINICAL CASE SUMMARY")
-    out.para("The expert reviewer developed the following clinical case summary based on a review of the case "
-             "file, including all medical records:")
+    out.para(
+        "The expert reviewer developed the following clinical case summary based on a review of the case "
+        "file, including all medical records:"
+    )
     age, sex = rng.randint(24, 68), rng.choice(["male", "female"])
     diagnoses = rng.sample(DIAGNOSES, k=rng.randint(1, 4))
-    out.para(f"The {age} year old {sex} sustained an industrial injury on {_fmt(injured)}. The diagnoses include "
-             f"{', '.join(diagnoses)}. " + " ".join(rng.choice(CASE_SENTENCES).format(
-                 pain="low back", n=8, m=4, d=_fmt(decided - timedelta(days=90)), dx=diagnoses[0])
-                 for _ in range(rng.randint(2, 8))))
+    out.para(
+        f"The {age} year old {sex} sustained an industrial injury on {_fmt(injured)}. The diagnoses include "
+        f"{', '.join(diagnoses)}. "
+        + " ".join(
+            rng.choice(CASE_SENTENCES).format(
+                pain="low back", n=8, m=4, d=_fmt(decided - timedelta(days=90)), dx=diagnoses[0]
+            )
+            for _ in range(rng.randint(2, 8))
+        )
+    )
     out.para("IMR ISSUES, DECISIONS AND RATIONALES")
-    out.para("The Final Determination was based on decisions for the disputed items/services set forth below:")
+    out.para(
+        "The Final Determination was based on decisions for the disputed items/services set forth below:"
+    )
     for _ in range(rng.choices([1, 2, 3, 4, 5, 6], weights=[30, 25, 20, 12, 8, 5])[0]):
         family = rng.choice(list(FAMILIES))
         request = _request(rng, family)

@@ -7,13 +7,13 @@
 Everything goes under benchmarks/out/<N>/ (its own SQLite database, media and index, or
 --database-url for PostgreSQL). Results: benchmarks/out/<N>/results.json and results.md.
 """
+
 import argparse
 import json
 import os
 import resource
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -26,25 +26,38 @@ sys.path.insert(0, str(REPO))
 
 
 def _arguments():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--letters", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each query (after a warm-up)")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in the output folder")
     parser.add_argument("--skip-gunicorn", action="store_true")
-    parser.add_argument("--reuse", action="store_true", help="keep an earlier import and index of the same size")
-    parser.add_argument("--backends", default="whoosh",
-                        help="comma-separated search backends to build and time in this run: whoosh,postgres")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an earlier import and index of the same size"
+    )
+    parser.add_argument(
+        "--backends",
+        default="whoosh",
+        help="comma-separated search backends to build and time in this run: whoosh,postgres",
+    )
     return parser.parse_args()
 
 
 def _configure(out, database_url):
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "imr_site.settings", "DEBUG": "0", "HTTPS": "0",
-        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "IMR_VAR_DIR": str(out / "var"), "WHOOSH_INDEX_DIR": str(out / "index"),
-        "DATABASE_URL": database_url or f"sqlite:///{out / 'bench.sqlite3'}",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "imr_site.settings",
+            "DEBUG": "0",
+            "HTTPS": "0",
+            "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "IMR_VAR_DIR": str(out / "var"),
+            "WHOOSH_INDEX_DIR": str(out / "index"),
+            "DATABASE_URL": database_url or f"sqlite:///{out / 'bench.sqlite3'}",
+        }
+    )
 
 
 def _percentile(values, fraction):
@@ -56,8 +69,12 @@ def _summary(timings):
     """p50/p95/max in milliseconds per query kind."""
     table = {}
     for kind, values in timings.items():
-        table[kind] = {"runs": len(values), "p50_ms": round(_percentile(values, 0.5), 1),
-                       "p95_ms": round(_percentile(values, 0.95), 1), "max_ms": round(max(values), 1)}
+        table[kind] = {
+            "runs": len(values),
+            "p50_ms": round(_percentile(values, 0.5), 1),
+            "p95_ms": round(_percentile(values, 0.95), 1),
+            "max_ms": round(max(values), 1),
+        }
     return table
 
 
@@ -71,7 +88,7 @@ def _time_client(queries, repeat):
     client = Client()
     for query in queries:  # warm-up: opens the index and fills the per-reader caches
         assert client.get(_url(query)).status_code == 200, query
-    timings, totals = {}, {}
+    timings = {}
     for _ in range(repeat):
         for query in queries:
             started = time.perf_counter()
@@ -100,9 +117,25 @@ def _peak_rss_mb(pid):
 def _time_gunicorn(queries, repeat, out):
     port = _free_port()
     server = subprocess.Popen(
-        [str(REPO / ".venv/bin/gunicorn"), "imr_site.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--config", str(REPO / "gunicorn.conf.py"), "--log-level", "warning"],
-        cwd=REPO, env=os.environ.copy(), stdout=open(out / "gunicorn.log", "w"), stderr=subprocess.STDOUT)
+        [
+            str(REPO / ".venv/bin/gunicorn"),
+            "imr_site.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--config",
+            str(REPO / "gunicorn.conf.py"),
+            "--error-logfile",
+            str(out / "gunicorn.log"),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 180
@@ -112,7 +145,7 @@ def _time_gunicorn(queries, repeat, out):
                 break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start; see gunicorn.log")
+                    raise RuntimeError("gunicorn did not start; see gunicorn.log") from None
                 time.sleep(0.5)
         for _ in range(2):  # warm both workers
             for query in queries:
@@ -126,7 +159,9 @@ def _time_gunicorn(queries, repeat, out):
                     timing = response.headers.get("Server-Timing", "")
                 wall.setdefault(query["kind"], []).append((time.perf_counter() - started) * 1000)
                 server_time.setdefault(query["kind"], []).append(float(timing.split("dur=")[1]))
-        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
         memory = {pid: _peak_rss_mb(pid) for pid in workers}
         return wall, server_time, memory
     finally:
@@ -153,9 +188,15 @@ def _exactness(texts):
             reachable = (paginator.num_pages - 1) * 20 + len(last.object_list)
             started = time.perf_counter()
             reference = len(reference_item_ids(searcher, search.parse(text)))
-            rows.append({"query": text, "site": results.total, "whoosh_matcher": reference,
-                         "reachable_by_paging": reachable,
-                         "whoosh_matcher_seconds": round(time.perf_counter() - started, 2)})
+            rows.append(
+                {
+                    "query": text,
+                    "site": results.total,
+                    "whoosh_matcher": reference,
+                    "reachable_by_paging": reachable,
+                    "whoosh_matcher_seconds": round(time.perf_counter() - started, 2),
+                }
+            )
     return rows
 
 
@@ -165,8 +206,10 @@ def _index_size_mb(name, out):
     if name == "whoosh":
         return _directory_mb(out / "index")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_total_relation_size('search_postgres_itemdocument'), "
-                       "pg_database_size(current_database())")
+        cursor.execute(
+            "SELECT pg_total_relation_size('search_postgres_itemdocument'), "
+            "pg_database_size(current_database())"
+        )
         table, database = cursor.fetchone()
     return round(table / 1e6, 1), round(database / 1e6, 1)
 
@@ -185,8 +228,12 @@ def _benchmark_backend(name, args, out, fixed):
         started = time.perf_counter()
         search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
         seconds = time.perf_counter() - started
-        result["index"] = {"items": items, "seconds": round(seconds, 1), "items_per_second": round(items / seconds, 1),
-                           "size_mb": _index_size_mb(name, out)}
+        result["index"] = {
+            "items": items,
+            "seconds": round(seconds, 1),
+            "items_per_second": round(items / seconds, 1),
+            "size_mb": _index_size_mb(name, out),
+        }
         print(f"{name} index: {result['index']}", flush=True)
     result["peak_memory_mb_after_index"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if (out / "index").exists():
@@ -223,8 +270,12 @@ def main():
     from benchmarks.corpus import letters
     from decisions import importing
 
-    results = {"letters": args.letters, "seed": args.seed, "database": connection.vendor,
-               "machine": {"cpus": os.cpu_count()}}
+    results = {
+        "letters": args.letters,
+        "seed": args.seed,
+        "database": connection.vendor,
+        "machine": {"cpus": os.cpu_count()},
+    }
     corpus = out / "corpus"
     if not args.reuse or not corpus.exists():
         corpus.mkdir(exist_ok=True)
@@ -236,11 +287,16 @@ def main():
         print(f"generated {args.letters} letters in {results['generate_seconds']}s", flush=True)
 
         started = time.perf_counter()
-        report = importing.import_candidates(importing.candidates_from_paths([corpus]), index_batch=None,
-                                             workers=os.cpu_count() or 1)
+        report = importing.import_candidates(
+            importing.candidates_from_paths([corpus]), index_batch=None, workers=os.cpu_count() or 1
+        )
         seconds = time.perf_counter() - started
-        results["import"] = {"seconds": round(seconds, 1), "letters_per_second": round(args.letters / seconds, 1),
-                             "imported": report.count(importing.IMPORTED), "failed": len(report.failures)}
+        results["import"] = {
+            "seconds": round(seconds, 1),
+            "letters_per_second": round(args.letters / seconds, 1),
+            "imported": report.count(importing.IMPORTED),
+            "failed": len(report.failures),
+        }
         print(f"import: {results['import']}", flush=True)
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -249,7 +305,9 @@ def main():
     results["backends"] = {}
     for name in args.backends.split(","):
         results["backends"][name] = _benchmark_backend(name, args, out, fixed)
-    results["peak_memory_mb_benchmark_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_memory_mb_benchmark_process"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
 
     (out / "results.json").write_text(json.dumps(results, indent=2))
     table = _table(results)
@@ -260,28 +318,42 @@ def main():
 def _table(results):
     lines = [f"# {results['letters']:,} letters on {results['database']}", ""]
     if "import" in results:
-        lines.append(f"- import: {results['import']['letters_per_second']} letters/s "
-                     f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)")
+        lines.append(
+            f"- import: {results['import']['letters_per_second']} letters/s "
+            f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)"
+        )
     lines += [f"- peak memory: {results['peak_memory_mb_benchmark_process']} MB (benchmark process)", ""]
     for name, backend in results["backends"].items():
         lines += [f"## Search backend: {name}", ""]
         if "index" in backend:
             index = backend["index"]
-            lines += [f"- index: {index['items_per_second']} items/s ({index['items']:,} items in {index['seconds']} s), "
-                      f"size (MB; for postgres: table, whole database) {index['size_mb']}", ""]
-        columns = [("django_client_ms", "test client"), ("gunicorn_server_ms", "gunicorn server"),
-                   ("gunicorn_wall_ms", "gunicorn wall")]
+            lines += [
+                f"- index: {index['items_per_second']} items/s "
+                f"({index['items']:,} items in {index['seconds']} s), "
+                f"size (MB; for postgres: table, whole database) {index['size_mb']}",
+                "",
+            ]
+        columns = [
+            ("django_client_ms", "test client"),
+            ("gunicorn_server_ms", "gunicorn server"),
+            ("gunicorn_wall_ms", "gunicorn wall"),
+        ]
         present = [(key, label) for key, label in columns if key in backend]
         lines.append("| kind | " + " | ".join(f"{label} p50 / p95 / max ms" for _, label in present) + " |")
         lines.append("|---|" + "---|" * len(present))
         for kind in backend["django_client_ms"]:
-            cells = [f"{backend[key][kind]['p50_ms']} / {backend[key][kind]['p95_ms']} / {backend[key][kind]['max_ms']}"
-                     for key, _ in present]
+            cells = [
+                " / ".join(str(backend[key][kind][stat]) for stat in ("p50_ms", "p95_ms", "max_ms"))
+                for key, _ in present
+            ]
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
         if backend.get("exactness"):
             lines += ["", "| query | site | Whoosh's matcher | reachable by paging |", "|---|---|---|---|"]
-            lines += [f"| `{row['query']}` | {row['site']:,} | {row['whoosh_matcher']:,} | {row['reachable_by_paging']:,} |"
-                      for row in backend["exactness"]]
+            lines += [
+                f"| `{row['query']}` | {row['site']:,} | {row['whoosh_matcher']:,} "
+                f"| {row['reachable_by_paging']:,} |"
+                for row in backend["exactness"]
+            ]
         if backend.get("gunicorn_worker_peak_memory_mb"):
             lines += ["", f"- gunicorn worker peak RSS (MB): {backend['gunicorn_worker_peak_memory_mb']}"]
         lines.append("")

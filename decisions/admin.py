@@ -1,4 +1,5 @@
 """Admin: browse and fix stored letters, upload new ones, re-parse after a parser change."""
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -12,7 +13,13 @@ from django.utils.html import format_html
 
 from decisions import importing, search, vocabulary
 from decisions.models import (
-    CitedPage, DecisionItem, Determination, GuidelineCitation, GuidelineSource, LicensureState, Specialty,
+    CitedPage,
+    DecisionItem,
+    Determination,
+    GuidelineCitation,
+    GuidelineSource,
+    LicensureState,
+    Specialty,
 )
 
 
@@ -31,7 +38,9 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(help_text="PDF or text letters, or ZIP archives of them. Several files at once are fine.")
+    files = MultipleFileField(
+        help_text="PDF or text letters, or ZIP archives of them. Several files at once are fine."
+    )
 
 
 class HasWarningsFilter(admin.SimpleListFilter):
@@ -84,17 +93,39 @@ class DecisionItemInline(admin.StackedInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ["position", "request", "outcome", "necessity", "treatment", "treatment_category", "drug_class",
-              "maximus_guideline"]
+    fields = [
+        "position",
+        "request",
+        "outcome",
+        "necessity",
+        "treatment",
+        "treatment_category",
+        "drug_class",
+        "maximus_guideline",
+    ]
     readonly_fields = fields
 
 
 @admin.register(Determination)
 class DeterminationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "source_name", "format", "decision_date", "item_count", "specialty_list",
-                    "warning_count", "imported_at"]
-    list_filter = ["format", HasWarningsFilter, "items__outcome", "specialties", "licensure_states",
-                   ("items__citations__source", admin.ChoicesFieldListFilter)]
+    list_display = [
+        "__str__",
+        "source_name",
+        "format",
+        "decision_date",
+        "item_count",
+        "specialty_list",
+        "warning_count",
+        "imported_at",
+    ]
+    list_filter = [
+        "format",
+        HasWarningsFilter,
+        "items__outcome",
+        "specialties",
+        "licensure_states",
+        ("items__citations__source", admin.ChoicesFieldListFilter),
+    ]
     search_fields = ["case_number", "source_name", "content_sha256"]
     date_hierarchy = "imported_at"
     readonly_fields = ["content_sha256", "imported_at", "parsed_at", "warnings", "view_on_site_link"]
@@ -103,8 +134,12 @@ class DeterminationAdmin(admin.ModelAdmin):
     change_list_template = "admin/decisions/determination/change_list.html"
 
     def get_queryset(self, request):
-        return (super().get_queryset(request).annotate(num_items=Count("items", distinct=True))
-                .prefetch_related("specialty_links__specialty"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(num_items=Count("items", distinct=True))
+            .prefetch_related("specialty_links__specialty")
+        )
 
     @admin.display(description="items", ordering="num_items")
     def item_count(self, obj):
@@ -120,15 +155,23 @@ class DeterminationAdmin(admin.ModelAdmin):
 
     @admin.display(description="public page")
     def view_on_site_link(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url()) if obj.pk else ""
+        return (
+            format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
+            if obj.pk
+            else ""
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         _reindex_on_commit(form.instance.pk)
 
     def get_urls(self):
-        return [path("upload/", self.admin_site.admin_view(self.upload_view), name="decisions_determination_upload"),
-                *super().get_urls()]
+        return [
+            path(
+                "upload/", self.admin_site.admin_view(self.upload_view), name="decisions_determination_upload"
+            ),
+            *super().get_urls(),
+        ]
 
     def upload_view(self, request):
         if not self.has_add_permission(request):
@@ -138,17 +181,24 @@ class DeterminationAdmin(admin.ModelAdmin):
             form = UploadForm(request.POST, request.FILES)
             if form.is_valid():
                 report = importing.import_candidates(
-                    candidate for upload in form.cleaned_data["files"]
-                    for candidate in importing.candidates_from_upload(upload.name, _read_limited(upload)))
+                    candidate
+                    for upload in form.cleaned_data["files"]
+                    for candidate in importing.candidates_from_upload(upload.name, _read_limited(upload))
+                )
                 level = messages.WARNING if report.failures else messages.SUCCESS
                 self.message_user(request, f"Upload finished: {report.summary()}.", level)
                 form = UploadForm()
         else:
             form = UploadForm()
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "report": report, "title": "Upload determination letters",
-                   "letter_limit": filesizeformat(settings.IMR_MAX_UPLOAD_BYTES),
-                   "zip_limit": filesizeformat(settings.IMR_MAX_ZIP_UPLOAD_BYTES)}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "title": "Upload determination letters",
+            "letter_limit": filesizeformat(settings.IMR_MAX_UPLOAD_BYTES),
+            "zip_limit": filesizeformat(settings.IMR_MAX_ZIP_UPLOAD_BYTES),
+        }
         return TemplateResponse(request, "admin/decisions/determination/upload.html", context)
 
     @admin.action(description="Re-parse selected letters with the current parser", permissions=["change"])
@@ -156,9 +206,11 @@ class DeterminationAdmin(admin.ModelAdmin):
         report = importing.reparse(queryset)
         for failure in report.failures:
             self.message_user(request, f"{failure.name}: {failure.message}", messages.ERROR)
-        self.message_user(request, f"Re-parsed {report.count(importing.IMPORTED)} letters; "
-                                   f"{len(report.failures)} failed.",
-                          messages.WARNING if report.failures else messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Re-parsed {report.count(importing.IMPORTED)} letters; {len(report.failures)} failed.",
+            messages.WARNING if report.failures else messages.SUCCESS,
+        )
 
 
 def _reindex_on_commit(determination_id):
@@ -184,10 +236,23 @@ class CitationInline(admin.TabularInline):
 
 @admin.register(DecisionItem)
 class DecisionItemAdmin(admin.ModelAdmin):
-    list_display = ["request", "outcome", "treatment", "drug_class", "treatment_category", "necessity",
-                    "determination"]
-    list_filter = ["outcome", "necessity", RecognisedTreatmentFilter, "treatment_category", "drug_class",
-                   CitedSourceFilter]
+    list_display = [
+        "request",
+        "outcome",
+        "treatment",
+        "drug_class",
+        "treatment_category",
+        "necessity",
+        "determination",
+    ]
+    list_filter = [
+        "outcome",
+        "necessity",
+        RecognisedTreatmentFilter,
+        "treatment_category",
+        "drug_class",
+        CitedSourceFilter,
+    ]
     search_fields = ["request", "treatment", "determination__case_number"]
     list_select_related = ["determination"]
     raw_id_fields = ["determination"]
@@ -204,8 +269,12 @@ class DecisionItemAdmin(admin.ModelAdmin):
 
 admin.site.register(Specialty)
 admin.site.register(LicensureState)
-admin.site.register(CitedPage, list_display=["citation", "source", "page"], list_filter=["source"],
-                    raw_id_fields=["citation", "item"])
+admin.site.register(
+    CitedPage,
+    list_display=["citation", "source", "page"],
+    list_filter=["source"],
+    raw_id_fields=["citation", "item"],
+)
 admin.site.site_header = "IMR Precedent Search administration"
 admin.site.site_title = "IMR Precedent Search admin"
 admin.site.index_title = "Letters, items and uploads"

@@ -1,4 +1,5 @@
 """Read-only JSON API and CSV export; the same search as the page, in other forms."""
+
 import csv
 import dataclasses
 import itertools
@@ -9,9 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from decisions import search
-from decisions.serializers import CSV_COLUMNS, item_csv_row, item_json, letter_json, stored_letter
 from decisions.models import READER_PREFETCH, Determination
 from decisions.results import PER_PAGE, load_items, search_results, validate
+from decisions.serializers import CSV_COLUMNS, item_csv_row, item_json, letter_json, stored_letter
 
 EXPORT_CHUNK = 500
 
@@ -27,8 +28,11 @@ def api_index(request):
 
 @require_GET
 def determination_json(request, pk):
-    determination = (Determination.objects.prefetch_related(*READER_PREFETCH, "items__citations__cited_pages")
-                     .filter(pk=pk).first())
+    determination = (
+        Determination.objects.prefetch_related(*READER_PREFETCH, "items__citations__cited_pages")
+        .filter(pk=pk)
+        .first()
+    )
     if determination is None:
         return _error(404, f"no determination with id {pk}")
     body = letter_json(stored_letter(determination), determination.source_name, determination.content_sha256)
@@ -41,14 +45,31 @@ def items_json(request):
     page = search_results(request.GET)
     if page.errors:
         return _error(400, " ".join(page.errors))
-    return JsonResponse({
-        "count": page.total, "page": page.page, "pages": page.pages, "per_page": PER_PAGE,
-        "query": page.query_text, "sort": page.sort,
-        "results": [dict(item_json(hit.item, request.build_absolute_uri), highlight=str(hit.passage), score=hit.score)
-                    for hit in page.hits],
-        "facets": {name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
-                          for v in values] for name, (_, values) in page.facets.items()},
-    })
+    return JsonResponse(
+        {
+            "count": page.total,
+            "page": page.page,
+            "pages": page.pages,
+            "per_page": PER_PAGE,
+            "query": page.query_text,
+            "sort": page.sort,
+            "results": [
+                dict(
+                    item_json(hit.item, request.build_absolute_uri),
+                    highlight=str(hit.passage),
+                    score=hit.score,
+                )
+                for hit in page.hits
+            ],
+            "facets": {
+                name: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                    for v in values
+                ]
+                for name, (_, values) in page.facets.items()
+            },
+        }
+    )
 
 
 class _Echo:
@@ -76,9 +97,12 @@ def items_csv(request):
     try:
         results = search.backend().search(dataclasses.replace(filterset.qs, facets=()))
         if results.total > settings.IMR_EXPORT_MAX_ROWS:
-            return _error(400, f"This search matches {results.total:,} items; a download holds at most "
-                               f"{settings.IMR_EXPORT_MAX_ROWS:,}. Narrow it with words, filters or dates.")
-        item_ids = iter([hit.item_id for hit in results[:results.total]])
+            return _error(
+                400,
+                f"This search matches {results.total:,} items; a download holds at most "
+                f"{settings.IMR_EXPORT_MAX_ROWS:,}. Narrow it with words, filters or dates.",
+            )
+        item_ids = iter([hit.item_id for hit in results[: results.total]])
     except search.QueryError as error:
         return _error(400, f"Search: {error}.")
     response = StreamingHttpResponse(_csv_rows(item_ids, request), content_type="text/csv; charset=utf-8")

@@ -1,4 +1,5 @@
 """Values every page template uses."""
+
 from django.urls import reverse
 
 

@@ -4,6 +4,7 @@ The FilterSet's queryset is a `search.SearchQuery`; each filter adds its part (t
 keyword's values, a date range, cited pages, the sort), so `filterset.qs` is the query the
 backend runs. Cross-field rules live in the form's clean().
 """
+
 import re
 
 import django_filters
@@ -15,8 +16,11 @@ from decisions.models import GuidelineSource, Necessity, Outcome
 from decisions.parsing.citations import MAX_PAGE
 from decisions.search import AnyOf, CitedPages, DateRange
 
-SORTS = [(search.RELEVANCE, "Relevance"), (search.NEWEST, "Newest decision first"),
-         (search.OLDEST, "Oldest decision first")]
+SORTS = [
+    (search.RELEVANCE, "Relevance"),
+    (search.NEWEST, "Newest decision first"),
+    (search.OLDEST, "Oldest decision first"),
+]
 MAX_PAGE_RANGE = 400
 _PAGE_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:(?:-|–|to)\s*(\d{1,5}))?\s*$", re.IGNORECASE)
 _CASE_NUMBER = re.compile(r"CM\d{2}-\d{4,8}")
@@ -26,7 +30,9 @@ def parse_page_range(value):
     """`63` or `63-64` -> (63, 64); ValidationError with a sentence for anything else."""
     match = _PAGE_RANGE.match(value or "")
     if not match:
-        raise ValidationError(f"“{value}” is not a page or a page range; use a number like 63 or a range like 63-64.")
+        raise ValidationError(
+            f"“{value}” is not a page or a page range; use a number like 63 or a range like 63-64."
+        )
     first = int(match.group(1))
     last = int(match.group(2)) if match.group(2) else first
     if not 1 <= first <= MAX_PAGE or not 1 <= last <= MAX_PAGE:
@@ -85,7 +91,9 @@ def known_treatment(value):
     for name in vocabulary.non_drug_treatments():
         if name.lower() == value.lower():
             return name
-    raise ValidationError(f"No treatment called “{value}” is known; pick one from the list or search it as text.")
+    raise ValidationError(
+        f"No treatment called “{value}” is known; pick one from the list or search it as text."
+    )
 
 
 def known_drug_class(value):
@@ -131,20 +139,30 @@ def _keyword(**options):
 class ItemSearchFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search rationales, requests and summaries", method="filter_text")
     q.field_class = QueryField
-    outcome = django_filters.MultipleChoiceFilter(label="Outcome", choices=Outcome.choices, widget=forms.CheckboxSelectMultiple,
-                                                  method="filter_any_of")
+    outcome = django_filters.MultipleChoiceFilter(
+        label="Outcome", choices=Outcome.choices, widget=forms.CheckboxSelectMultiple, method="filter_any_of"
+    )
     treatment = _keyword(label="Treatment", clean_value=known_treatment)
     drug_class = _keyword(label="Drug class", clean_value=known_drug_class)
     category = _keyword(label="Category", clean_value=known_category)
-    source = django_filters.MultipleChoiceFilter(label="Guideline source", choices=GuidelineSource.choices,
-                                                 widget=forms.CheckboxSelectMultiple, method="filter_any_of")
+    source = django_filters.MultipleChoiceFilter(
+        label="Guideline source",
+        choices=GuidelineSource.choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_any_of",
+    )
     cited_page = django_filters.CharFilter(label="Cited page or range", method="filter_cited_pages")
     cited_page.field_class = PageRangeField
-    page_source = django_filters.ChoiceFilter(label="…in", choices=GuidelineSource.choices, empty_label="any source",
-                                              method="filter_nothing")
+    page_source = django_filters.ChoiceFilter(
+        label="…in", choices=GuidelineSource.choices, empty_label="any source", method="filter_nothing"
+    )
     chapter = _keyword(label="ACOEM chapter", field_name="acoem_chapter", clean_value=acoem_chapter)
-    necessity = django_filters.MultipleChoiceFilter(label="Rationale concludes", choices=Necessity.choices,
-                                                    widget=forms.CheckboxSelectMultiple, method="filter_any_of")
+    necessity = django_filters.MultipleChoiceFilter(
+        label="Rationale concludes",
+        choices=Necessity.choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_any_of",
+    )
     specialty = _keyword(label="Reviewer specialty")
     state = _keyword(label="Licensure state")
     decided = django_filters.DateFromToRangeFilter(label="Decided", method="filter_dates")
@@ -157,7 +175,7 @@ class ItemSearchFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_queryset(self, queryset):
-        """Each filter adds its part to the SearchQuery (django-filter's own loop insists on ORM querysets)."""
+        """Each filter adds its part to the SearchQuery (django-filter's own loop insists on querysets)."""
         for name, value in self.form.cleaned_data.items():
             queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -184,5 +202,9 @@ class ItemSearchFilterSet(django_filters.FilterSet):
 
     def error_sentences(self):
         form = self.form
-        return [f"{form.fields[name].label or name}: {' '.join(messages)}" if name != "__all__"
-                else " ".join(messages) for name, messages in form.errors.items()]
+        return [
+            f"{form.fields[name].label or name}: {' '.join(messages)}"
+            if name != "__all__"
+            else " ".join(messages)
+            for name, messages in form.errors.items()
+        ]

@@ -3,6 +3,7 @@
 The import command and the admin upload both go through `import_candidates`, so a file gets the
 same checks and the same outcome whichever way it arrives.
 """
+
 import functools
 import io
 import logging
@@ -20,7 +21,13 @@ from django.utils import timezone
 from decisions import search
 from decisions.columns import fit_to_columns
 from decisions.models import (
-    CitedPage, DecisionItem, Determination, GuidelineCitation, LicensureState, ReviewerLicensure, ReviewerSpecialty,
+    CitedPage,
+    DecisionItem,
+    Determination,
+    GuidelineCitation,
+    LicensureState,
+    ReviewerLicensure,
+    ReviewerSpecialty,
     Specialty,
 )
 from decisions.parsing import ParseError, content_hash, parse_document, parse_letter_text
@@ -64,8 +71,10 @@ class ImportReport:
         return [result for result in self.results if result.status == FAILED]
 
     def summary(self):
-        return (f"{self.count(IMPORTED)} imported, {self.count(DUPLICATE)} already present, "
-                f"{self.count(FAILED)} failed")
+        return (
+            f"{self.count(IMPORTED)} imported, {self.count(DUPLICATE)} already present, "
+            f"{self.count(FAILED)} failed"
+        )
 
 
 def _suffix(name):
@@ -80,8 +89,10 @@ def upload_limit(name):
 def _size_refusal(size, limit=None):
     limit = limit or settings.IMR_MAX_UPLOAD_BYTES
     if size > limit:
-        return f"the file holds {size:,} bytes ({filesizeformat(size)}); the limit is {limit:,} bytes " \
-               f"({filesizeformat(limit)})"
+        return (
+            f"the file holds {size:,} bytes ({filesizeformat(size)}); the limit is {limit:,} bytes "
+            f"({filesizeformat(limit)})"
+        )
     return None
 
 
@@ -94,13 +105,18 @@ def candidates_from_zip(archive_name, data):
         yield Candidate(archive_name, refused=f"not a readable ZIP archive ({error})")
         return
     if len(entries) > settings.IMR_MAX_ZIP_ENTRIES:
-        yield Candidate(archive_name, refused=f"archive holds {len(entries)} files; the limit is "
-                                              f"{settings.IMR_MAX_ZIP_ENTRIES}")
+        yield Candidate(
+            archive_name,
+            refused=f"archive holds {len(entries)} files; the limit is {settings.IMR_MAX_ZIP_ENTRIES}",
+        )
         return
     total = sum(info.file_size for info in entries)
     if total > settings.IMR_MAX_UNZIPPED_BYTES:
-        yield Candidate(archive_name, refused=f"archive unpacks to {total / 1e6:.0f} MB; the limit is "
-                                              f"{settings.IMR_MAX_UNZIPPED_BYTES / 1e6:.0f} MB (zip bomb?)")
+        yield Candidate(
+            archive_name,
+            refused=f"archive unpacks to {total / 1e6:.0f} MB; the limit is "
+            f"{settings.IMR_MAX_UNZIPPED_BYTES / 1e6:.0f} MB (zip bomb?)",
+        )
         return
     for info in entries:
         name = f"{archive_name}/{info.filename}"
@@ -115,7 +131,9 @@ def candidates_from_zip(archive_name, data):
             yield Candidate(name, refused="nested archive; upload the inner archive on its own")
         elif info.flag_bits & 0x1:
             yield Candidate(name, refused="password-protected entry")
-        elif info.file_size > 1_000_000 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+        elif info.file_size > 1_000_000 and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
             yield Candidate(name, refused=f"compression ratio over {MAX_COMPRESSION_RATIO}:1 (zip bomb?)")
         elif refusal := _size_refusal(info.file_size):
             yield Candidate(name, refused=refusal)
@@ -212,37 +230,66 @@ def _write_reviewers(pairs, names):
     ReviewerSpecialty.objects.bulk_create(
         ReviewerSpecialty(determination=determination, specialty_id=pk, position=position)
         for determination, letter in pairs
-        for position, pk in enumerate(specialties.ids_for(letter.reviewer.specialties), start=1))
+        for position, pk in enumerate(specialties.ids_for(letter.reviewer.specialties), start=1)
+    )
     ReviewerLicensure.objects.bulk_create(
         ReviewerLicensure(determination=determination, state_id=pk, position=position)
         for determination, letter in pairs
-        for position, pk in enumerate(states.ids_for(letter.reviewer.licensure_states), start=1))
+        for position, pk in enumerate(states.ids_for(letter.reviewer.licensure_states), start=1)
+    )
 
 
-ITEM_FIELDS = ["request", "treatment", "treatment_category", "drug_class", "strength", "quantity", "refills",
-               "outcome", "claims_administrator_guideline", "maximus_guideline", "rationale", "necessity"]
+ITEM_FIELDS = [
+    "request",
+    "treatment",
+    "treatment_category",
+    "drug_class",
+    "strength",
+    "quantity",
+    "refills",
+    "outcome",
+    "claims_administrator_guideline",
+    "maximus_guideline",
+    "rationale",
+    "necessity",
+]
 
 
 def _item_row(determination, position, item):
     return DecisionItem(
-        determination=determination, position=position, request=item.request[:2000],
-        treatment=item.treatment.name or "", treatment_category=item.treatment.category,
-        drug_class=item.treatment.drug_class or "", strength=item.treatment.strength or "",
-        quantity=item.treatment.quantity, refills=item.treatment.refills, outcome=item.outcome,
+        determination=determination,
+        position=position,
+        request=item.request[:2000],
+        treatment=item.treatment.name or "",
+        treatment_category=item.treatment.category,
+        drug_class=item.treatment.drug_class or "",
+        strength=item.treatment.strength or "",
+        quantity=item.treatment.quantity,
+        refills=item.treatment.refills,
+        outcome=item.outcome,
         claims_administrator_guideline=item.claims_administrator_guideline or "",
-        maximus_guideline=item.maximus_guideline or "", rationale=item.rationale, necessity=item.necessity,
+        maximus_guideline=item.maximus_guideline or "",
+        rationale=item.rationale,
+        necessity=item.necessity,
     )
 
 
 def _write_citations(items, parsed_items):
     citations, pages = [], []
-    for stored, parsed in zip(items, parsed_items):
+    for stored, parsed in zip(items, parsed_items, strict=True):
         for position, citation in enumerate(parsed.citations, start=1):
-            row = GuidelineCitation(item=stored, position=position, source=citation.source,
-                                    chapter=citation.chapter or "", topic=citation.topic or "")
+            row = GuidelineCitation(
+                item=stored,
+                position=position,
+                source=citation.source,
+                chapter=citation.chapter or "",
+                topic=citation.topic or "",
+            )
             citations.append(row)
-            pages.extend(CitedPage(citation=row, item=stored, source=citation.source, page=page)
-                         for page in citation.pages)
+            pages.extend(
+                CitedPage(citation=row, item=stored, source=citation.source, page=page)
+                for page in citation.pages
+            )
     GuidelineCitation.objects.bulk_create(citations)
     CitedPage.objects.bulk_create(pages)
 
@@ -250,9 +297,13 @@ def _write_citations(items, parsed_items):
 def _write_rows(pairs, names):
     """Reviewer links, items, citations and pages of new determinations: one INSERT per table."""
     _write_reviewers(pairs, names)
-    items = DecisionItem.objects.bulk_create([
-        _item_row(determination, position, item)
-        for determination, letter in pairs for position, item in enumerate(letter.items, start=1)])
+    items = DecisionItem.objects.bulk_create(
+        [
+            _item_row(determination, position, item)
+            for determination, letter in pairs
+            for position, item in enumerate(letter.items, start=1)
+        ]
+    )
     _write_citations(items, [item for _, letter in pairs for item in letter.items])
 
 
@@ -289,8 +340,11 @@ def write_parsed_letter(determination, letter, names):
 
 def _new_determination(prepared):
     candidate = prepared.candidate
-    determination = Determination(source_name=PurePosixPath(candidate.name).name[:255],
-                                  content_sha256=prepared.digest, text=prepared.text)
+    determination = Determination(
+        source_name=PurePosixPath(candidate.name).name[:255],
+        content_sha256=prepared.digest,
+        text=prepared.text,
+    )
     determination.original_file.save(determination.source_name, ContentFile(candidate.data), save=False)
     return _parsed_fields(determination, prepared.letter)
 
@@ -303,12 +357,15 @@ def _store_together(batch, names):
             determinations.append(_new_determination(prepared))
         with transaction.atomic():
             Determination.objects.bulk_create(determinations)
-            _write_rows([(d, p.letter) for d, p in zip(determinations, batch)], names)
+            _write_rows([(d, p.letter) for d, p in zip(determinations, batch, strict=True)], names)
     except BaseException:
         for determination in determinations:
             determination.original_file.delete(save=False)  # no orphan file for a letter not stored
         raise
-    return [_imported(prepared, determination) for prepared, determination in zip(batch, determinations)]
+    return [
+        _imported(prepared, determination)
+        for prepared, determination in zip(batch, determinations, strict=True)
+    ]
 
 
 def _store_batch(batch, names):
@@ -322,16 +379,32 @@ def _store_batch(batch, names):
         if len(batch) > 1:
             return [result for prepared in batch for result in _store_batch([prepared], names)]
         prepared = batch[0]
-        if isinstance(error, IntegrityError) and Determination.objects.filter(content_sha256=prepared.digest).exists():
-            return [ImportResult(prepared.candidate.name, DUPLICATE, "already present (imported at the same time)")]
+        if (
+            isinstance(error, IntegrityError)
+            and Determination.objects.filter(content_sha256=prepared.digest).exists()
+        ):
+            return [
+                ImportResult(
+                    prepared.candidate.name, DUPLICATE, "already present (imported at the same time)"
+                )
+            ]
         logger.exception("import of %s failed", prepared.candidate.name)
-        return [ImportResult(prepared.candidate.name, FAILED, f"could not be stored: {type(error).__name__}: {error}")]
+        return [
+            ImportResult(
+                prepared.candidate.name, FAILED, f"could not be stored: {type(error).__name__}: {error}"
+            )
+        ]
 
 
 def _imported(prepared, determination):
     items = len(prepared.letter.items)
-    return ImportResult(prepared.candidate.name, IMPORTED, f"{items} item{'s' if items != 1 else ''}",
-                        determination.pk, prepared.letter.warnings)
+    return ImportResult(
+        prepared.candidate.name,
+        IMPORTED,
+        f"{items} item{'s' if items != 1 else ''}",
+        determination.pk,
+        prepared.letter.warnings,
+    )
 
 
 @dataclass
@@ -398,20 +471,28 @@ def _batches(prepared_stream, size):
 def _import_batch(batch, seen, names):
     """Results, in input order, for one batch of prepared candidates."""
     digests = [p.digest for p in batch if p.digest]
-    present = dict(Determination.objects.filter(content_sha256__in=digests)
-                   .values_list("content_sha256", "source_name")) if digests else {}
+    present = (
+        dict(
+            Determination.objects.filter(content_sha256__in=digests).values_list(
+                "content_sha256", "source_name"
+            )
+        )
+        if digests
+        else {}
+    )
     results, to_store = [None] * len(batch), []
     for index, prepared in enumerate(batch):
         if prepared.digest in present:
-            results[index] = ImportResult(prepared.candidate.name, DUPLICATE,
-                                          f"already present as {present[prepared.digest]}")
+            results[index] = ImportResult(
+                prepared.candidate.name, DUPLICATE, f"already present as {present[prepared.digest]}"
+            )
         else:
             results[index] = _triage(prepared, seen)
             if results[index] is None:
                 to_store.append(index)
     if to_store:
         stored = _store_batch([batch[index] for index in to_store], names)
-        for index, result in zip(to_store, stored):
+        for index, result in zip(to_store, stored, strict=True):
             results[index] = result
             if result.status != IMPORTED:
                 seen.pop(batch[index].digest, None)  # a later copy may still be imported
@@ -454,9 +535,18 @@ def reparse(determinations):
                 determination.text = letter_text
                 write_parsed_letter(determination, letter, names)
         except (ParseError, OSError) as error:
-            report.results.append(ImportResult(determination.source_name, FAILED, str(error), determination.pk))
+            report.results.append(
+                ImportResult(determination.source_name, FAILED, str(error), determination.pk)
+            )
             continue
-        report.results.append(ImportResult(determination.source_name, IMPORTED,
-                                           f"{len(letter.items)} items", determination.pk, letter.warnings))
+        report.results.append(
+            ImportResult(
+                determination.source_name,
+                IMPORTED,
+                f"{len(letter.items)} items",
+                determination.pk,
+                letter.warnings,
+            )
+        )
     search.backend().index([r.determination_id for r in report.results if r.status == IMPORTED])
     return report

@@ -1,4 +1,5 @@
 """Request guards and timing: upload bodies checked before they are read; Server-Timing on every response."""
+
 import time
 
 from django.conf import settings
@@ -33,11 +34,16 @@ class UploadGuardMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponseBadRequest("The Content-Length header is not a number.", content_type="text/plain")
+            return HttpResponseBadRequest(
+                "The Content-Length header is not a number.", content_type="text/plain"
+            )
         if length > settings.IMR_MAX_ZIP_UPLOAD_BYTES + BODY_SLACK_BYTES:
-            return HttpResponse(f"The request holds {filesizeformat(length)}; uploads are limited to "
-                                f"{filesizeformat(settings.IMR_MAX_ZIP_UPLOAD_BYTES)}.", status=413,
-                                content_type="text/plain")
+            return HttpResponse(
+                f"The request holds {filesizeformat(length)}; uploads are limited to "
+                f"{filesizeformat(settings.IMR_MAX_ZIP_UPLOAD_BYTES)}.",
+                status=413,
+                content_type="text/plain",
+            )
         sends_files = request.META.get("CONTENT_TYPE", "").startswith("multipart/") and length > FORM_BYTES
         if sends_files and not (request.user.is_authenticated and request.user.is_staff):
             return HttpResponseForbidden("Only staff may upload files.", content_type="text/plain")

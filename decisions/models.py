@@ -1,4 +1,5 @@
 """What is stored of each determination letter: the letter, its disputed items, their citations."""
+
 from django.db import models
 from django.urls import reverse
 
@@ -69,10 +70,12 @@ class Determination(models.Model):
     ur_denial_date = models.DateField(null=True, blank=True)
     decision_date = models.DateField(null=True, blank=True, db_index=True)
     application_received = models.DateField(null=True, blank=True)
-    licensure_states = models.ManyToManyField(LicensureState, blank=True, related_name="determinations",
-                                              through="ReviewerLicensure")
-    specialties = models.ManyToManyField(Specialty, blank=True, related_name="determinations",
-                                         through="ReviewerSpecialty")
+    licensure_states = models.ManyToManyField(
+        LicensureState, blank=True, related_name="determinations", through="ReviewerLicensure"
+    )
+    specialties = models.ManyToManyField(
+        Specialty, blank=True, related_name="determinations", through="ReviewerSpecialty"
+    )
     patient_age = models.PositiveSmallIntegerField(null=True, blank=True)
     patient_sex = models.CharField(max_length=6, choices=Sex.choices, blank=True)
     date_of_injury = models.DateField(null=True, blank=True, db_index=True)
@@ -110,7 +113,9 @@ class ReviewerSpecialty(models.Model):
 
     class Meta:
         ordering = ["position"]
-        constraints = [models.UniqueConstraint(fields=["determination", "specialty"], name="one_specialty_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["determination", "specialty"], name="one_specialty_once")
+        ]
 
     def __str__(self):
         return str(self.specialty)
@@ -140,8 +145,12 @@ class DecisionItem(models.Model):
     determination = models.ForeignKey(Determination, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(help_text="1 for the letter's first item.")
     request = models.TextField()
-    treatment = models.CharField(max_length=120, blank=True, db_index=True,
-                                 help_text="Normalized treatment; blank when the vocabulary does not know it.")
+    treatment = models.CharField(
+        max_length=120,
+        blank=True,
+        db_index=True,
+        help_text="Normalized treatment; blank when the vocabulary does not know it.",
+    )
     treatment_category = models.CharField(max_length=40, db_index=True)
     drug_class = models.CharField(max_length=60, blank=True, db_index=True)
     strength = models.CharField(max_length=40, blank=True)
@@ -155,7 +164,9 @@ class DecisionItem(models.Model):
 
     class Meta:
         ordering = ["determination", "position"]
-        constraints = [models.UniqueConstraint(fields=["determination", "position"], name="one_item_per_position")]
+        constraints = [
+            models.UniqueConstraint(fields=["determination", "position"], name="one_item_per_position")
+        ]
         indexes = [
             models.Index(fields=["treatment", "outcome"]),
             models.Index(fields=["drug_class", "outcome"]),

@@ -3,6 +3,7 @@
 The HTML page and the JSON API call `search_results`; the CSV export validates the same
 parameters with `validate` and runs the same SearchQuery, so none of them can disagree.
 """
+
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
@@ -15,8 +16,11 @@ from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
 
 PER_PAGE = 20
 MAX_PAGE_NUMBER = 500
-FACET_LABELS = {"outcome": dict(Outcome.choices), "source": dict(GuidelineSource.choices),
-                "necessity": dict(Necessity.choices)}
+FACET_LABELS = {
+    "outcome": dict(Outcome.choices),
+    "source": dict(GuidelineSource.choices),
+    "necessity": dict(Necessity.choices),
+}
 FACETS = tuple((name, FILTER_FIELDS[name].facet_limit) for name in FACET_FIELDS)
 
 
@@ -72,24 +76,49 @@ def _facets(params, raw_facets, selected):
     facets = {}
     for name, counts in raw_facets.items():
         chosen = set(selected.get(name) or [])
-        values = [FacetValue(value, FACET_LABELS.get(name, {}).get(value, value), count, value in chosen,
-                             _toggle(params, name, value)) for value, count in counts]
+        values = [
+            FacetValue(
+                value,
+                FACET_LABELS.get(name, {}).get(value, value),
+                count,
+                value in chosen,
+                _toggle(params, name, value),
+            )
+            for value, count in counts
+        ]
         # A chosen value stays visible even when the other filters leave it no items.
-        values += [FacetValue(value, FACET_LABELS.get(name, {}).get(value, value), 0, True,
-                              _toggle(params, name, value))
-                   for value in chosen if value not in {v.value for v in values}]
+        values += [
+            FacetValue(
+                value, FACET_LABELS.get(name, {}).get(value, value), 0, True, _toggle(params, name, value)
+            )
+            for value in chosen
+            if value not in {v.value for v in values}
+        ]
         facets[name] = (FILTER_FIELDS[name].title, values)
     return facets
 
 
 def load_items(item_ids):
     """The items, in the order given, with what a hit shows, in three queries."""
-    items = (DecisionItem.objects.filter(pk__in=item_ids).select_related("determination")
-             .defer("determination__text", "determination__clinical_summary", "determination__diagnoses",
-                    "claims_administrator_guideline")
-             .prefetch_related("determination__specialty_links__specialty",
-                               Prefetch("citations", queryset=GuidelineCitation.objects.prefetch_related(
-                                   Prefetch("cited_pages", queryset=CitedPage.objects.order_by("page"))))))
+    items = (
+        DecisionItem.objects.filter(pk__in=item_ids)
+        .select_related("determination")
+        .defer(
+            "determination__text",
+            "determination__clinical_summary",
+            "determination__diagnoses",
+            "claims_administrator_guideline",
+        )
+        .prefetch_related(
+            "determination__specialty_links__specialty",
+            Prefetch(
+                "citations",
+                queryset=GuidelineCitation.objects.prefetch_related(
+                    Prefetch("cited_pages", queryset=CitedPage.objects.order_by("page"))
+                ),
+            ),
+        )
+    )
     by_id = {item.pk: item for item in items}
     return [by_id[pk] for pk in item_ids if pk in by_id]
 
@@ -117,13 +146,16 @@ def _page(paginator, params, result_page):
         result_page.notices.append(f"“{requested}” is not a page number; showing the first page.")
         return paginator.page(1)
     if number > MAX_PAGE_NUMBER and paginator.num_pages > MAX_PAGE_NUMBER:
-        result_page.notices.append(f"Only the first {MAX_PAGE_NUMBER} pages can be shown; narrow the search "
-                                   f"with words or filters to see the rest.")
+        result_page.notices.append(
+            f"Only the first {MAX_PAGE_NUMBER} pages can be shown; narrow the search "
+            f"with words or filters to see the rest."
+        )
         return paginator.page(MAX_PAGE_NUMBER)
     if number > paginator.num_pages:
         pages = "1 page" if paginator.num_pages == 1 else f"{paginator.num_pages} pages"
-        result_page.notices.append(f"The results fill only {pages}; page {number} is past the end, "
-                                   f"so this is the last page.")
+        result_page.notices.append(
+            f"The results fill only {pages}; page {number} is past the end, so this is the last page."
+        )
     return paginator.get_page(number)
 
 
@@ -145,11 +177,17 @@ def search_results(params):
     except search.QueryError as error:
         result_page.errors = [f"Search: {error}."]
         return result_page
-    result_page.total, result_page.page, result_page.pages = results.total, page.number, page.paginator.num_pages
+    result_page.total, result_page.page, result_page.pages = (
+        results.total,
+        page.number,
+        page.paginator.num_pages,
+    )
     result_page.highlighter = backend.highlighter(query.text)
     hits = list(page.object_list)
     scores = {hit.item_id: hit.score for hit in hits}
-    result_page.hits = [Hit(item, result_page.highlighter.passage(item.rationale), scores[item.pk])
-                        for item in load_items(list(scores))]
+    result_page.hits = [
+        Hit(item, result_page.highlighter.passage(item.rationale), scores[item.pk])
+        for item in load_items(list(scores))
+    ]
     result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
     return result_page

@@ -6,10 +6,16 @@
 - a citation as text ("MTUS Chronic Pain Opioids p. 74–96, 124"), with the same page runs
   the HTML partial `_citations.html` links.
 """
+
 from dataclasses import asdict
 
 from decisions.parsing.records import (
-    CaseDates, Citation, DecisionItem, ParsedLetter, Patient, Reviewer,
+    CaseDates,
+    Citation,
+    DecisionItem,
+    ParsedLetter,
+    Patient,
+    Reviewer,
 )
 from decisions.vocabulary.records import Treatment
 
@@ -25,11 +31,19 @@ def letter_json(letter, source_file, content_sha256):
         "content_sha256": content_sha256,
         "format": letter.format,
         "case_number": letter.case_number,
-        "dates": {name: _iso(getattr(letter.dates, name)) for name in ("assigned", "ur_denial", "decision", "received")},
-        "reviewer": {"licensure_states": list(letter.reviewer.licensure_states),
-                     "specialties": list(letter.reviewer.specialties)},
-        "patient": {"age": letter.patient.age, "sex": letter.patient.sex,
-                    "date_of_injury": _iso(letter.patient.date_of_injury)},
+        "dates": {
+            name: _iso(getattr(letter.dates, name))
+            for name in ("assigned", "ur_denial", "decision", "received")
+        },
+        "reviewer": {
+            "licensure_states": list(letter.reviewer.licensure_states),
+            "specialties": list(letter.reviewer.specialties),
+        },
+        "patient": {
+            "age": letter.patient.age,
+            "sex": letter.patient.sex,
+            "date_of_injury": _iso(letter.patient.date_of_injury),
+        },
         "clinical_summary": letter.clinical_summary,
         "items": [
             {
@@ -50,8 +64,12 @@ def letter_json(letter, source_file, content_sha256):
 
 def stored_citation(citation):
     """A stored GuidelineCitation (pages prefetched) as the parser's Citation."""
-    return Citation(source=citation.source, chapter=citation.chapter or None, topic=citation.topic or None,
-                    pages=sorted(cited.page for cited in citation.cited_pages.all()))
+    return Citation(
+        source=citation.source,
+        chapter=citation.chapter or None,
+        topic=citation.topic or None,
+        pages=sorted(cited.page for cited in citation.cited_pages.all()),
+    )
 
 
 def stored_letter(determination):
@@ -59,33 +77,58 @@ def stored_letter(determination):
     items = []
     for item in determination.items.all():
         citations = [stored_citation(citation) for citation in item.citations.all()]
-        items.append(DecisionItem(
-            request=item.request, outcome=item.outcome,
-            claims_administrator_guideline=item.claims_administrator_guideline or None,
-            maximus_guideline=item.maximus_guideline or None, citations=citations, rationale=item.rationale,
-            necessity=item.necessity,
-            treatment=Treatment(name=item.treatment or None, category=item.treatment_category,
-                                drug_class=item.drug_class or None, strength=item.strength or None,
-                                quantity=item.quantity, refills=item.refills),
-        ))
+        items.append(
+            DecisionItem(
+                request=item.request,
+                outcome=item.outcome,
+                claims_administrator_guideline=item.claims_administrator_guideline or None,
+                maximus_guideline=item.maximus_guideline or None,
+                citations=citations,
+                rationale=item.rationale,
+                necessity=item.necessity,
+                treatment=Treatment(
+                    name=item.treatment or None,
+                    category=item.treatment_category,
+                    drug_class=item.drug_class or None,
+                    strength=item.strength or None,
+                    quantity=item.quantity,
+                    refills=item.refills,
+                ),
+            )
+        )
     return ParsedLetter(
-        format=determination.format, case_number=determination.case_number or None,
-        dates=CaseDates(assigned=determination.date_assigned, ur_denial=determination.ur_denial_date,
-                        decision=determination.decision_date, received=determination.application_received),
-        reviewer=Reviewer(licensure_states=determination.licensure_state_names,
-                          specialties=determination.specialty_names),
-        patient=Patient(age=determination.patient_age, sex=determination.patient_sex or None,
-                        date_of_injury=determination.date_of_injury),
-        clinical_summary=determination.clinical_summary, diagnoses=list(determination.diagnoses),
-        items=items, warnings=list(determination.warnings),
+        format=determination.format,
+        case_number=determination.case_number or None,
+        dates=CaseDates(
+            assigned=determination.date_assigned,
+            ur_denial=determination.ur_denial_date,
+            decision=determination.decision_date,
+            received=determination.application_received,
+        ),
+        reviewer=Reviewer(
+            licensure_states=determination.licensure_state_names, specialties=determination.specialty_names
+        ),
+        patient=Patient(
+            age=determination.patient_age,
+            sex=determination.patient_sex or None,
+            date_of_injury=determination.date_of_injury,
+        ),
+        clinical_summary=determination.clinical_summary,
+        diagnoses=list(determination.diagnoses),
+        items=items,
+        warnings=list(determination.warnings),
     )
 
 
 def citation_text(citation):
     """One citation as a line of text; consecutive pages as runs, like the page shows them."""
     runs = ", ".join(f"{first}–{last}" if last != first else f"{first}" for first, last in citation.page_runs)
-    return (citation.get_source_display() + (f" ch. {citation.chapter}" if citation.chapter else "")
-            + (f" {citation.topic}" if citation.topic else "") + (f" p. {runs}" if runs else ""))
+    return (
+        citation.get_source_display()
+        + (f" ch. {citation.chapter}" if citation.chapter else "")
+        + (f" {citation.topic}" if citation.topic else "")
+        + (f" p. {runs}" if runs else "")
+    )
 
 
 def item_json(item, absolute_url):
@@ -101,15 +144,31 @@ def item_json(item, absolute_url):
         "request": item.request,
         "outcome": item.outcome,
         "necessity": item.necessity,
-        "treatment": {"name": item.treatment or None, "category": item.treatment_category,
-                      "drug_class": item.drug_class or None},
+        "treatment": {
+            "name": item.treatment or None,
+            "category": item.treatment_category,
+            "drug_class": item.drug_class or None,
+        },
         "citations": [asdict(stored_citation(citation)) for citation in item.citations.all()],
         "specialties": determination.specialty_names,
     }
 
 
-CSV_COLUMNS = ["item_id", "determination_id", "case_number", "decision_date", "request", "treatment", "drug_class",
-               "category", "outcome", "necessity", "citations", "specialties", "url"]
+CSV_COLUMNS = [
+    "item_id",
+    "determination_id",
+    "case_number",
+    "decision_date",
+    "request",
+    "treatment",
+    "drug_class",
+    "category",
+    "outcome",
+    "necessity",
+    "citations",
+    "specialties",
+    "url",
+]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -122,9 +181,21 @@ def inert(value):
 def item_csv_row(item, absolute_url):
     """An item as one row of CSV_COLUMNS, every cell inert."""
     determination = item.determination
-    return [inert(cell) for cell in [
-        item.pk, determination.pk, determination.case_number, _iso(determination.decision_date) or "",
-        item.request, item.treatment, item.drug_class, item.treatment_category, item.outcome, item.necessity,
-        "; ".join(citation_text(citation) for citation in item.citations.all()),
-        "; ".join(determination.specialty_names), absolute_url(item.get_absolute_url()),
-    ]]
+    return [
+        inert(cell)
+        for cell in [
+            item.pk,
+            determination.pk,
+            determination.case_number,
+            _iso(determination.decision_date) or "",
+            item.request,
+            item.treatment,
+            item.drug_class,
+            item.treatment_category,
+            item.outcome,
+            item.necessity,
+            "; ".join(citation_text(citation) for citation in item.citations.all()),
+            "; ".join(determination.specialty_names),
+            absolute_url(item.get_absolute_url()),
+        ]
+    ]

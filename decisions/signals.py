@@ -1,4 +1,5 @@
 """Keep the search index in step when determinations are deleted (admin, shell, cascades)."""
+
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver

@@ -1,4 +1,5 @@
 """Read settings from the environment, failing with one clear sentence per bad value."""
+
 import os
 
 import dj_database_url
@@ -17,7 +18,9 @@ def flag(name, default):
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value; use 1/0, true/false, yes/no or on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value; use 1/0, true/false, yes/no or on/off."
+    )
 
 
 def text_list(name, default):
@@ -57,8 +60,10 @@ def search_backend(database):
     if value not in SEARCH_BACKENDS:
         raise ImproperlyConfigured(f"SEARCH_BACKEND={value!r} is not one of: {', '.join(SEARCH_BACKENDS)}.")
     if value == "postgres" and not database["ENGINE"].endswith("postgresql"):
-        raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL "
-                                   "(postgres://user@host:5432/name); this one is SQLite.")
+        raise ImproperlyConfigured(
+            "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL "
+            "(postgres://user@host:5432/name); this one is SQLite."
+        )
     return value
 
 
@@ -85,10 +90,14 @@ def secret_key(debug, key_file):
     key = os.environ.get("SECRET_KEY") or (key_file.read_text().strip() if key_file.is_file() else "")
     if key:
         if len(key) < MIN_SECRET_KEY_LENGTH and not debug:
-            raise ImproperlyConfigured(f"SECRET_KEY is {len(key)} characters long; use a random string of at least "
-                                       f"{MIN_SECRET_KEY_LENGTH}.")
+            raise ImproperlyConfigured(
+                f"SECRET_KEY is {len(key)} characters long; use a random string of at least "
+                f"{MIN_SECRET_KEY_LENGTH}."
+            )
         return key
     if debug:
         return "django-insecure-development-only-key-not-for-production-use"
-    raise ImproperlyConfigured(f"SECRET_KEY must be set when DEBUG is off (use a long random string), or "
-                               f"written to {key_file} (scripts/serve does that).")
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be set when DEBUG is off (use a long random string), or "
+        f"written to {key_file} (scripts/serve does that)."
+    )

@@ -1,4 +1,5 @@
 """Settings for IMR Precedent Search; every deployment-specific value comes from the environment."""
+
 import os
 from pathlib import Path
 

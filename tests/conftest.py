@@ -1,4 +1,5 @@
 """Each test gets its own search index and media folder; `seeded` imports the sample letters."""
+
 import pytest
 
 from decisions import importing, search

@@ -1,4 +1,5 @@
 """Hostile files generated for the tests: PDFs that cost a reader unbounded time or memory."""
+
 import random
 
 
@@ -25,32 +26,46 @@ FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 def scattered_text_pdf(count=2000, seed=1):
     """One page of `count` one-letter text objects at random places: layout analysis is quadratic."""
     rng = random.Random(seed)
-    content = b"".join(b"BT /F1 6 Tf %d %d Td (%s) Tj ET\n" % (rng.randint(0, 600), rng.randint(0, 780),
-                                                                 rng.choice(b"abcdefgh").to_bytes(1, "big"))
-                       for _ in range(count))
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                 b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-                 b"/Resources << /Font << /F1 5 0 R >> >> >>",
-                 _stream(content), FONT])
+    content = b"".join(
+        b"BT /F1 6 Tf %d %d Td (%s) Tj ET\n"
+        % (rng.randint(0, 600), rng.randint(0, 780), rng.choice(b"abcdefgh").to_bytes(1, "big"))
+        for _ in range(count)
+    )
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            _stream(content),
+            FONT,
+        ]
+    )
 
 
 def nested_xobjects_pdf(depth=9, fanout=10):
     """A page drawing a form that draws the next form `fanout` times, `depth` deep: fanout**depth
     text objects from a file of a few KB."""
     first = 5
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /XObject << /X0 %d 0 R >> /Font << /F1 %d 0 R >> >> >>" % (first, first + depth + 1),
-               _stream(b"/X0 Do")]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /XObject << /X0 %d 0 R >> /Font << /F1 %d 0 R >> >> >>" % (first, first + depth + 1),
+        _stream(b"/X0 Do"),
+    ]
     for level in range(depth + 1):
         if level < depth:
             content = b" ".join(b"q 1 0 0 1 %d 0 cm /X%d Do Q" % (step, level + 1) for step in range(fanout))
             resources = b"/XObject << /X%d %d 0 R >>" % (level + 1, first + level + 1)
         else:
             content, resources = b"BT /F1 6 Tf 10 10 Td (deep) Tj ET", b""
-        objects.append(_stream(content, b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s "
-                                        b"/Font << /F1 %d 0 R >> >>" % (resources, first + depth + 1)))
+        objects.append(
+            _stream(
+                content,
+                b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s "
+                b"/Font << /F1 %d 0 R >> >>" % (resources, first + depth + 1),
+            )
+        )
     objects.append(FONT)
     return _pdf(objects)

@@ -1,4 +1,5 @@
 """Build letters for tests: pdfminer-style text from plain lines, and PDFs from text."""
+
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,25 +36,38 @@ def standard_letter(items, summary=None, header=()):
         "The 43-year-old female sustained an industrial injury on 1-25-77. Diagnoses include",
         "1) lumbar radiculopathy 2) cervical strain.",
     ]
-    lines = list(header) + CREDENTIALS + [
-        "CLINICAL CASE SUMMARY",
-        "The expert reviewer developed the following clinical case summary based on a review of the",
-        "case file, including all medical records:",
-        "",
-        *summary,
-        "",
-        "IMR ISSUES, DECISIONS AND RATIONALES",
-        "The Final Determination was based on decisions for the disputed items/services set forth below:",
-        "",
-    ]
+    lines = (
+        list(header)
+        + CREDENTIALS
+        + [
+            "CLINICAL CASE SUMMARY",
+            "The expert reviewer developed the following clinical case summary based on a review of the",
+            "case file, including all medical records:",
+            "",
+            *summary,
+            "",
+            "IMR ISSUES, DECISIONS AND RATIONALES",
+            "The Final Determination was based on decisions for the disputed items/services set forth below:",
+            "",
+        ]
+    )
     for item in items:
         lines += list(item) + [""]
     return pdfminer_style(lines)
 
 
-def item(heading_lines, maximus, rationale, claims="Decision based on MTUS Chronic Pain Treatment Guidelines."):
-    return [*heading_lines, "", f"Claims Administrator guideline: {claims}", "",
-            f"MAXIMUS guideline: {maximus}", "", f"Decision rationale: {rationale}"]
+def item(
+    heading_lines, maximus, rationale, claims="Decision based on MTUS Chronic Pain Treatment Guidelines."
+):
+    return [
+        *heading_lines,
+        "",
+        f"Claims Administrator guideline: {claims}",
+        "",
+        f"MAXIMUS guideline: {maximus}",
+        "",
+        f"Decision rationale: {rationale}",
+    ]
 
 
 def pdf_bytes(text, password=None):
@@ -68,5 +82,7 @@ def pdf_bytes(text, password=None):
     for line in text.splitlines():
         if not line.strip() and line != " ":
             continue  # pdfminer's doubled spacing is not in the original document
-        pdf.cell(0, 5, line.strip().encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0, 5, line.strip().encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT"
+        )
     return bytes(pdf.output())

@@ -1,4 +1,5 @@
 """The site served by gunicorn with the repository's configuration, for tests that need real servers."""
+
 import contextlib
 import os
 import socket
@@ -17,8 +18,14 @@ def free_port():
 
 
 def site_environment(**overrides):
-    return {**os.environ, "DEBUG": "0", "HTTPS": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "127.0.0.1",
-            **overrides}
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": "k" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        **overrides,
+    }
 
 
 def manage(environment, *arguments):
@@ -30,9 +37,24 @@ def gunicorn(environment, workers=2):
     """Base URL of a running gunicorn (static files collected first); stopped on exit."""
     manage(environment, "collectstatic", "--noinput", "-v0")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "imr_site.wsgi", "--config", "gunicorn.conf.py",
-                               "--bind", f"127.0.0.1:{port}", "--workers", str(workers)], cwd=REPO, env=environment,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "imr_site.wsgi",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+        ],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

@@ -1,4 +1,5 @@
 """The admin: uploads of single files, several files and ZIPs, list pages, re-parse."""
+
 import io
 import zipfile
 
@@ -34,10 +35,13 @@ def test_upload_one_text_letter(admin_client):
 
 
 def test_upload_several_files_shows_each_outcome(admin_client):
-    response = _upload(admin_client, _file("a.txt", SEED_FILES[0].read_bytes()),
-                       _file("a-again.txt", SEED_FILES[0].read_bytes()),
-                       _file("b.pdf", pdf_bytes(SEED_FILES[1].read_text())),
-                       _file("notes.docx", b"PK\x05\x06" + bytes(18)))
+    response = _upload(
+        admin_client,
+        _file("a.txt", SEED_FILES[0].read_bytes()),
+        _file("a-again.txt", SEED_FILES[0].read_bytes()),
+        _file("b.pdf", pdf_bytes(SEED_FILES[1].read_text())),
+        _file("notes.docx", b"PK\x05\x06" + bytes(18)),
+    )
     html = response.content.decode()
     assert "2 imported, 1 already present, 1 failed" in html
     assert "same content as a.txt" in html and "unsupported file type" in html
@@ -66,10 +70,15 @@ def test_oversized_upload_is_refused(admin_client, settings):
 
 
 def test_list_pages_and_filters(admin_client, seeded):
-    for url in ["/admin/decisions/determination/", "/admin/decisions/determination/?warnings=yes",
-                "/admin/decisions/determination/?specialties__id__exact=1", "/admin/decisions/decisionitem/",
-                "/admin/decisions/decisionitem/?outcome__exact=overturned&recognised=no",
-                "/admin/decisions/decisionitem/?cited_source=acoem", "/admin/decisions/determination/?q=003"]:
+    for url in [
+        "/admin/decisions/determination/",
+        "/admin/decisions/determination/?warnings=yes",
+        "/admin/decisions/determination/?specialties__id__exact=1",
+        "/admin/decisions/decisionitem/",
+        "/admin/decisions/decisionitem/?outcome__exact=overturned&recognised=no",
+        "/admin/decisions/decisionitem/?cited_source=acoem",
+        "/admin/decisions/determination/?q=003",
+    ]:
         assert admin_client.get(url).status_code == 200, url
     with_warnings = admin_client.get("/admin/decisions/determination/?warnings=yes").content.decode()
     assert "003_fcd2ca5e482aece7.txt" in with_warnings and "000_3fe309f923c0c51a.txt" not in with_warnings
@@ -90,13 +99,18 @@ def test_unrecognised_treatments_are_listed_for_review(admin_client, db):
 def test_reparse_action(admin_client, seeded):
     DecisionItem.objects.update(treatment="")
     ids = list(Determination.objects.values_list("pk", flat=True))
-    response = admin_client.post("/admin/decisions/determination/",
-                                 {"action": "reparse_selected", "_selected_action": ids}, follow=True)
+    response = admin_client.post(
+        "/admin/decisions/determination/",
+        {"action": "reparse_selected", "_selected_action": ids},
+        follow=True,
+    )
     assert "Re-parsed 3 letters; 0 failed." in response.content.decode()
     assert not DecisionItem.objects.filter(treatment="").exists()
 
 
-def test_editing_an_item_in_the_admin_updates_the_search_index(admin_client, seeded, django_capture_on_commit_callbacks):
+def test_editing_an_item_in_the_admin_updates_the_search_index(
+    admin_client, seeded, django_capture_on_commit_callbacks
+):
     from decisions import search
     from decisions.search import AnyOf
 
@@ -107,10 +121,18 @@ def test_editing_an_item_in_the_admin_updates_the_search_index(admin_client, see
     url = f"/admin/decisions/decisionitem/{item.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
-    data.update({"outcome": "overturned", "determination": item.determination_id,
-                 "citations-TOTAL_FORMS": "1", "citations-INITIAL_FORMS": "1", "citations-MIN_NUM_FORMS": "0",
-                 "citations-MAX_NUM_FORMS": "1000", "citations-0-id": item.citations.get().pk,
-                 "citations-0-item": item.pk})
+    data.update(
+        {
+            "outcome": "overturned",
+            "determination": item.determination_id,
+            "citations-TOTAL_FORMS": "1",
+            "citations-INITIAL_FORMS": "1",
+            "citations-MIN_NUM_FORMS": "0",
+            "citations-MAX_NUM_FORMS": "1000",
+            "citations-0-id": item.citations.get().pk,
+            "citations-0-item": item.pk,
+        }
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -1,4 +1,5 @@
 """JSON API, CSV export and the parse_letter command, checked against the shared letter schema."""
+
 import csv
 import io
 import json
@@ -18,15 +19,27 @@ def _date_or_none(value):
 
 def assert_letter_schema(letter):
     """The keys and value types of ../shared/letter-schema.md."""
-    assert set(letter) >= {"source_file", "content_sha256", "format", "case_number", "dates", "reviewer", "patient",
-                           "clinical_summary", "items", "warnings"}
+    assert set(letter) >= {
+        "source_file",
+        "content_sha256",
+        "format",
+        "case_number",
+        "dates",
+        "reviewer",
+        "patient",
+        "clinical_summary",
+        "items",
+        "warnings",
+    }
     assert isinstance(letter["source_file"], str) and len(letter["content_sha256"]) == 64
     assert letter["format"] in {"standard", "with_header", "legacy_2013"}
     assert letter["case_number"] is None or letter["case_number"].startswith("CM")
     assert set(letter["dates"]) == {"assigned", "ur_denial", "decision", "received"}
     assert all(_date_or_none(value) for value in letter["dates"].values())
     assert set(letter["reviewer"]) == {"licensure_states", "specialties"}
-    assert all(isinstance(v, str) for v in letter["reviewer"]["licensure_states"] + letter["reviewer"]["specialties"])
+    assert all(
+        isinstance(v, str) for v in letter["reviewer"]["licensure_states"] + letter["reviewer"]["specialties"]
+    )
     assert set(letter["patient"]) == {"age", "sex", "date_of_injury"}
     assert letter["patient"]["age"] is None or isinstance(letter["patient"]["age"], int)
     assert letter["patient"]["sex"] in {"male", "female", None}
@@ -34,16 +47,25 @@ def assert_letter_schema(letter):
     assert isinstance(letter["clinical_summary"], str) and isinstance(letter["warnings"], list)
     assert letter["items"]
     for item in letter["items"]:
-        assert set(item) == {"request", "outcome", "claims_administrator_guideline", "maximus_guideline", "citations",
-                             "rationale", "necessity", "treatment"}
+        assert set(item) == {
+            "request",
+            "outcome",
+            "claims_administrator_guideline",
+            "maximus_guideline",
+            "citations",
+            "rationale",
+            "necessity",
+            "treatment",
+        }
         assert item["outcome"] in {"upheld", "overturned"}
         assert item["necessity"] in {"necessary", "not_necessary", "unstated"}
         for citation in item["citations"]:
             assert set(citation) == {"source", "chapter", "topic", "pages"}
             assert citation["source"] in SOURCES
             assert citation["chapter"] is None or isinstance(citation["chapter"], str)
-            assert citation["pages"] == sorted(set(citation["pages"])) and all(isinstance(p, int)
-                                                                               for p in citation["pages"])
+            assert citation["pages"] == sorted(set(citation["pages"])) and all(
+                isinstance(p, int) for p in citation["pages"]
+            )
         assert set(item["treatment"]) == {"name", "category", "drug_class", "strength", "quantity", "refills"}
         assert item["treatment"]["quantity"] is None or isinstance(item["treatment"]["quantity"], int)
         for text in (item["request"], item["rationale"]):
@@ -56,12 +78,22 @@ def test_parse_letter_json_for_every_seed(capsys):
     assert [letter["source_file"] for letter in letters] == [path.name for path in SEED_FILES]
     for letter in letters:
         assert_letter_schema(letter)
-    assert letters[0]["items"][1]["citations"] == [{"source": "chronic_pain", "chapter": None,
-                                                    "topic": "Muscle relaxants (for pain) and Weaning of medications "
-                                                             "sections", "pages": [63, 64, 124]}]
-    assert letters[1]["items"][0]["treatment"] == {"name": "tizanidine", "category": "pharmaceuticals",
-                                                   "drug_class": "muscle relaxant", "strength": "4mg", "quantity": 90,
-                                                   "refills": None}
+    assert letters[0]["items"][1]["citations"] == [
+        {
+            "source": "chronic_pain",
+            "chapter": None,
+            "topic": "Muscle relaxants (for pain) and Weaning of medications sections",
+            "pages": [63, 64, 124],
+        }
+    ]
+    assert letters[1]["items"][0]["treatment"] == {
+        "name": "tizanidine",
+        "category": "pharmaceuticals",
+        "drug_class": "muscle relaxant",
+        "strength": "4mg",
+        "quantity": 90,
+        "refills": None,
+    }
 
 
 def test_parse_letter_reports_failures_and_goes_on(tmp_path, capsys):
@@ -127,8 +159,9 @@ def test_csv_export_streams_every_matching_item(client, seeded):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 15 and {row["outcome"] for row in rows} == {"upheld"}
     baclofen = next(row for row in rows if row["request"] == "Baclofen 10mg #90")
-    assert baclofen["citations"] == ("MTUS Chronic Pain Muscle relaxants (for pain) and Weaning of medications "
-                                     "sections p. 63–64, 124")
+    assert baclofen["citations"] == (
+        "MTUS Chronic Pain Muscle relaxants (for pain) and Weaning of medications sections p. 63–64, 124"
+    )
     assert client.get("/export.csv", {"cited_page": "nope"}).status_code == 400
 
 

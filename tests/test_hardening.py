@@ -1,4 +1,5 @@
 """Hardening: one bad letter never costs a good one; hostile files, queries and clients are bounded."""
+
 import csv
 import io
 import os
@@ -21,15 +22,20 @@ OPIOIDS = "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page
 NOT_NECESSARY = "The request is not medically necessary."
 
 
-def _letter(heading="Norco 10/325 #90: Upheld", specialty="Orthopaedic Surgery", state="California", extra=""):
-    credentials = [line.replace("Orthopaedic Surgery", specialty).replace("California", state) for line in CREDENTIALS]
+def _letter(
+    heading="Norco 10/325 #90: Upheld", specialty="Orthopaedic Surgery", state="California", extra=""
+):
+    credentials = [
+        line.replace("Orthopaedic Surgery", specialty).replace("California", state) for line in CREDENTIALS
+    ]
     text = standard_letter([item([heading], OPIOIDS, f"{extra} {NOT_NECESSARY}")])
     return text.replace(pdfminer_style(CREDENTIALS), pdfminer_style(credentials))
 
 
 def _import(*letters):
-    return importing.import_candidates([importing.Candidate(f"letter-{n}.txt", text.encode("utf-8"))
-                                        for n, text in enumerate(letters)])
+    return importing.import_candidates(
+        [importing.Candidate(f"letter-{n}.txt", text.encode("utf-8")) for n, text in enumerate(letters)]
+    )
 
 
 # 1. A bad letter never drops good ones
@@ -47,10 +53,23 @@ def test_a_letter_failing_in_a_batch_costs_no_other_letter_its_place(monkeypatch
         return original(rows, *args, **kwargs)
 
     monkeypatch.setattr(GuidelineCitation.objects, "bulk_create", failing_for_poison)
-    poison = standard_letter([item(["Tramadol: Upheld"], "Decision based on MTUS Chronic Pain Treatment Guidelines "
-                                    "Poison Page(s): 80.", NOT_NECESSARY)])
-    report = _import(_letter(specialty="Aerospace Medicine"), poison, _letter(heading="Baclofen 10mg: Upheld"))
-    assert [result.status for result in report.results] == [importing.IMPORTED, importing.FAILED, importing.IMPORTED]
+    poison = standard_letter(
+        [
+            item(
+                ["Tramadol: Upheld"],
+                "Decision based on MTUS Chronic Pain Treatment Guidelines Poison Page(s): 80.",
+                NOT_NECESSARY,
+            )
+        ]
+    )
+    report = _import(
+        _letter(specialty="Aerospace Medicine"), poison, _letter(heading="Baclofen 10mg: Upheld")
+    )
+    assert [result.status for result in report.results] == [
+        importing.IMPORTED,
+        importing.FAILED,
+        importing.IMPORTED,
+    ]
     assert "simulated storage failure" in report.results[1].message
     assert Determination.objects.count() == 2
     assert Determination.objects.filter(specialties__name="Aerospace Medicine").count() == 1
@@ -60,13 +79,19 @@ def test_a_letter_failing_in_a_batch_costs_no_other_letter_its_place(monkeypatch
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("letter, warning", [
-    (_letter(extra="A NUL\x00 byte."), None),
-    (_letter(state="S" * 70), "a licensure state was longer than 60 characters"),
-    (_letter(specialty="Medicine " * 20), "a reviewer specialty was longer than 120 characters"),
-    (_letter(heading="Norco 10/325 #99999999999999999999: Upheld"), "item 1: the quantity 99999999999999999999"),
-    (_letter(heading="Norco 10/325 #90 with 40000 refills: Upheld"), "item 1: the refill count 40000"),
-])
+@pytest.mark.parametrize(
+    "letter, warning",
+    [
+        (_letter(extra="A NUL\x00 byte."), None),
+        (_letter(state="S" * 70), "a licensure state was longer than 60 characters"),
+        (_letter(specialty="Medicine " * 20), "a reviewer specialty was longer than 120 characters"),
+        (
+            _letter(heading="Norco 10/325 #99999999999999999999: Upheld"),
+            "item 1: the quantity 99999999999999999999",
+        ),
+        (_letter(heading="Norco 10/325 #90 with 40000 refills: Upheld"), "item 1: the refill count 40000"),
+    ],
+)
 def test_values_a_column_cannot_hold_are_stored_with_a_warning_on_every_database(letter, warning):
     report = _import(letter)
     assert report.results[0].status == importing.IMPORTED, report.results[0].message
@@ -79,10 +104,13 @@ def test_values_a_column_cannot_hold_are_stored_with_a_warning_on_every_database
 # 3. Hostile PDFs are read in a child process within limits
 
 
-@pytest.mark.parametrize("make, sentence", [
-    (scattered_text_pdf, "reading the PDF"),
-    (nested_xobjects_pdf, "reading the PDF"),
-])
+@pytest.mark.parametrize(
+    "make, sentence",
+    [
+        (scattered_text_pdf, "reading the PDF"),
+        (nested_xobjects_pdf, "reading the PDF"),
+    ],
+)
 def test_hostile_pdfs_fail_with_a_sentence_within_their_limits(make, sentence):
     data = make()
     assert len(data) < 100_000
@@ -118,8 +146,12 @@ def test_a_pdf_with_too_many_pages_is_refused():
 @pytest.mark.django_db
 def test_a_hostile_pdf_fails_alone_in_an_import(settings):
     settings.IMR_PDF_SECONDS = 3
-    report = importing.import_candidates([importing.Candidate("hostile.pdf", nested_xobjects_pdf()),
-                                          importing.Candidate("good.txt", SEED_FILES[0].read_bytes())])
+    report = importing.import_candidates(
+        [
+            importing.Candidate("hostile.pdf", nested_xobjects_pdf()),
+            importing.Candidate("good.txt", SEED_FILES[0].read_bytes()),
+        ]
+    )
     assert [result.status for result in report.results] == [importing.FAILED, importing.IMPORTED]
     assert "took longer than 3 seconds" in report.results[0].message
 
@@ -160,8 +192,9 @@ def test_two_slow_clients_leave_the_served_site_answering(tmp_path):
     """gunicorn with the repository's configuration; two clients that never finish their headers."""
     import urllib.request
 
-    environment = site_environment(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                                   WHOOSH_INDEX_DIR=str(tmp_path / "index"))
+    environment = site_environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", WHOOSH_INDEX_DIR=str(tmp_path / "index")
+    )
     manage(environment, "migrate", "-v0")
     with gunicorn(environment) as base:
         port = int(base.rsplit(":", 1)[1])
@@ -182,8 +215,10 @@ def test_two_slow_clients_leave_the_served_site_answering(tmp_path):
 
 @pytest.mark.django_db
 def test_repeated_wrong_admin_passwords_lock_the_login(client, admin_user, settings):
-    statuses = [client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "wrong"}).status_code
-                for _ in range(settings.AXES_FAILURE_LIMIT)]
+    statuses = [
+        client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "wrong"}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
     assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
     locked = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "password"})
     assert locked.status_code == 429  # even the right password waits out the cool-off
@@ -194,8 +229,12 @@ def test_repeated_wrong_admin_passwords_lock_the_login(client, admin_user, setti
 
 @pytest.mark.django_db
 def test_csv_cells_that_look_like_formulas_are_made_inert(client):
-    headings = ['=HYPERLINK("http://evil.example","x"): Upheld', "+cmd|' /C calc'!A0: Upheld",
-                "-2+3+cmd|' /C calc'!A0: Upheld", "@SUM(1+1)*cmd: Upheld"]
+    headings = [
+        '=HYPERLINK("http://evil.example","x"): Upheld',
+        "+cmd|' /C calc'!A0: Upheld",
+        "-2+3+cmd|' /C calc'!A0: Upheld",
+        "@SUM(1+1)*cmd: Upheld",
+    ]
     letter = standard_letter([item([heading], OPIOIDS, NOT_NECESSARY) for heading in headings])
     _import(letter)
     rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/export.csv").streaming_content).decode())))
@@ -212,7 +251,9 @@ def test_reparse_keeps_every_items_id(seeded, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         report = importing.reparse(Determination.objects.all())
     assert not report.failures
-    assert list(DecisionItem.objects.order_by("pk").values_list("pk", "determination_id", "position")) == before
+    assert (
+        list(DecisionItem.objects.order_by("pk").values_list("pk", "determination_id", "position")) == before
+    )
     assert search.backend().search(search.query("baclofen")).total >= 1
 
 
@@ -227,7 +268,9 @@ def test_a_view_only_staff_user_cannot_reparse(client, seeded):
     viewer.user_permissions.add(Permission.objects.get(codename="view_determination"))
     client.force_login(viewer)
     ids = list(Determination.objects.values_list("pk", flat=True))
-    response = client.post("/admin/decisions/determination/", {"action": "reparse_selected", "_selected_action": ids})
+    response = client.post(
+        "/admin/decisions/determination/", {"action": "reparse_selected", "_selected_action": ids}
+    )
     assert response.status_code in (200, 302, 403)
     assert "Re-parsed" not in response.content.decode()
     actions = client.get("/admin/decisions/determination/").content.decode()
@@ -244,7 +287,9 @@ def test_anonymous_file_bodies_are_refused_before_they_are_read(client):
 @pytest.mark.django_db
 def test_a_body_larger_than_any_upload_is_refused(client, settings):
     settings.IMR_MAX_ZIP_UPLOAD_BYTES = 1024
-    response = client.post("/api/items", data=b"x" * (3 * 1024 * 1024), content_type="application/octet-stream")
+    response = client.post(
+        "/api/items", data=b"x" * (3 * 1024 * 1024), content_type="application/octet-stream"
+    )
     assert response.status_code == 413
 
 
@@ -276,8 +321,14 @@ def test_a_short_secret_key_is_refused(tmp_path):
 def test_manage_py_reads_the_secret_key_that_scripts_serve_wrote(tmp_path):
     (tmp_path / "secret_key").write_text("s" * 50)
     environment = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, capture_output=True, text=True,
-                            env={**environment, "IMR_VAR_DIR": str(tmp_path), "DEBUG": "0"}, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**environment, "IMR_VAR_DIR": str(tmp_path), "DEBUG": "0"},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -296,8 +347,9 @@ def test_gunicorn_recycles_workers_and_gives_slow_clients_a_thread_not_a_worker(
 @pytest.mark.django_db
 def test_the_size_error_gives_exact_sizes(admin_client, settings):
     settings.IMR_MAX_UPLOAD_BYTES = 1500
-    html = admin_client.post("/admin/decisions/determination/upload/",
-                             {"files": SimpleUploadedFile("big.txt", b"x" * 1501)}).content.decode()
+    html = admin_client.post(
+        "/admin/decisions/determination/upload/", {"files": SimpleUploadedFile("big.txt", b"x" * 1501)}
+    ).content.decode()
     assert "1,501 bytes" in html and "1,500 bytes" in html
 
 

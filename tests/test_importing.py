@@ -1,4 +1,5 @@
 """Bringing letters in: idempotent, one transaction per letter, every bad input reported."""
+
 import io
 import re
 import zipfile
@@ -35,27 +36,46 @@ def test_seeds_import_with_items_citations_and_pages(seeded):
     assert DecisionItem.objects.count() == 2 + 4 + 14
     baclofen = DecisionItem.objects.get(request="Baclofen 10mg #90")
     assert (baclofen.outcome, baclofen.treatment, baclofen.drug_class, baclofen.quantity) == (
-        "upheld", "baclofen", "muscle relaxant", 90)
+        "upheld",
+        "baclofen",
+        "muscle relaxant",
+        90,
+    )
     assert [c.pages for c in baclofen.citations.all()] == [[63, 64, 124]]
-    assert set(DecisionItem.objects.filter(cited_pages__source="chronic_pain", cited_pages__page=63)
-               .values_list("request", flat=True)) == {"Baclofen 10mg #90", "Zanaflex 4 MG #90", "Robaxin"}
+    assert set(
+        DecisionItem.objects.filter(cited_pages__source="chronic_pain", cited_pages__page=63).values_list(
+            "request", flat=True
+        )
+    ) == {"Baclofen 10mg #90", "Zanaflex 4 MG #90", "Robaxin"}
     letter = Determination.objects.get(source_name="001_a48d4f4e0680bd32.txt")
     assert sorted(s.name for s in letter.specialties.all()) == ["Neurology", "Neuromuscular Medicine"]
     assert sorted(s.name for s in letter.licensure_states.all()) == ["California", "Michigan", "New Jersey"]
     assert (letter.patient_age, letter.patient_sex, str(letter.date_of_injury)) == (48, "male", "2005-01-27")
     assert letter.original_file.read() == (SEEDS / "001_a48d4f4e0680bd32.txt").read_bytes()
     opana = Determination.objects.get(source_name="003_fcd2ca5e482aece7.txt")
-    assert opana.warnings == ["item 3: outcome is overturned but the rationale concludes not medically necessary"]
+    assert opana.warnings == [
+        "item 3: outcome is overturned but the rationale concludes not medically necessary"
+    ]
 
 
 def test_rerunning_the_same_input_changes_nothing(seeded):
-    before = (Determination.objects.count(), DecisionItem.objects.count(), GuidelineCitation.objects.count(),
-              CitedPage.objects.count(), Specialty.objects.count())
+    before = (
+        Determination.objects.count(),
+        DecisionItem.objects.count(),
+        GuidelineCitation.objects.count(),
+        CitedPage.objects.count(),
+        Specialty.objects.count(),
+    )
     report = import_candidates(importing.candidates_from_paths([SEEDS]))
     assert report.count(DUPLICATE) == 3 and report.count(IMPORTED) == 0
     assert all("already present as" in result.message for result in report.results)
-    assert (Determination.objects.count(), DecisionItem.objects.count(), GuidelineCitation.objects.count(),
-            CitedPage.objects.count(), Specialty.objects.count()) == before
+    assert (
+        Determination.objects.count(),
+        DecisionItem.objects.count(),
+        GuidelineCitation.objects.count(),
+        CitedPage.objects.count(),
+        Specialty.objects.count(),
+    ) == before
 
 
 def test_same_content_twice_in_one_import_is_a_duplicate():
@@ -71,21 +91,30 @@ def test_pdf_letter_imports():
     assert DecisionItem.objects.filter(determination__source_name="letter.pdf").count() == 4
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("broken.pdf", b"%PDF-1.4\n garbage that is not a pdf body", "PDF could not be read|no extractable text"),
-    ("fake.pdf", b"just some text", "named .pdf but is not a PDF"),
-    ("letter.docx", b"PK\x05\x06" + bytes(18), "unsupported file type '.docx'"),
-    ("photo.jpg", b"\xff\xd8\xff\xe0 jpeg", "unsupported file type '.jpg'"),
-    ("empty.txt", b"", "empty"),
-    ("notes.txt", b"Shopping list: eggs, milk.", "not an IMR determination letter"),
-    ("binary.txt", b"\x00\x01\x02 binary", "binary"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        (
+            "broken.pdf",
+            b"%PDF-1.4\n garbage that is not a pdf body",
+            "PDF could not be read|no extractable text",
+        ),
+        ("fake.pdf", b"just some text", "named .pdf but is not a PDF"),
+        ("letter.docx", b"PK\x05\x06" + bytes(18), "unsupported file type '.docx'"),
+        ("photo.jpg", b"\xff\xd8\xff\xe0 jpeg", "unsupported file type '.jpg'"),
+        ("empty.txt", b"", "empty"),
+        ("notes.txt", b"Shopping list: eggs, milk.", "not an IMR determination letter"),
+        ("binary.txt", b"\x00\x01\x02 binary", "binary"),
+    ],
+)
 def test_bad_files_fail_with_a_reason_and_store_nothing(name, data, reason, settings):
     report = _import(Candidate(name, data))
     assert report.results[0].status == FAILED
     assert re.search(reason, report.results[0].message), report.results[0].message
     assert Determination.objects.count() == 0
-    assert not (settings.MEDIA_ROOT / "letters").exists() or not any((settings.MEDIA_ROOT / "letters").rglob("*.*"))
+    assert not (settings.MEDIA_ROOT / "letters").exists() or not any(
+        (settings.MEDIA_ROOT / "letters").rglob("*.*")
+    )
 
 
 def test_one_bad_file_never_stops_the_rest():
@@ -112,22 +141,32 @@ def test_oversized_file_is_refused(settings):
 
 
 def test_zip_with_good_duplicate_and_broken_files(seeded):
-    archive = _zip([("letters/new.pdf", pdf_bytes(SEED_FILES[0].read_text().replace("Baclofen", "Lioresal"))),
-                    ("letters/again.txt", SEED_FILES[1].read_bytes()),
-                    ("letters/broken.pdf", b"%PDF-1.7 truncated"),
-                    ("__MACOSX/._new.pdf", b"finder metadata")])
+    archive = _zip(
+        [
+            ("letters/new.pdf", pdf_bytes(SEED_FILES[0].read_text().replace("Baclofen", "Lioresal"))),
+            ("letters/again.txt", SEED_FILES[1].read_bytes()),
+            ("letters/broken.pdf", b"%PDF-1.7 truncated"),
+            ("__MACOSX/._new.pdf", b"finder metadata"),
+        ]
+    )
     report = _import(*importing.candidates_from_upload("batch.zip", archive))
-    assert _statuses(report) == [("batch.zip/letters/new.pdf", IMPORTED), ("batch.zip/letters/again.txt", DUPLICATE),
-                                 ("batch.zip/letters/broken.pdf", FAILED)]
+    assert _statuses(report) == [
+        ("batch.zip/letters/new.pdf", IMPORTED),
+        ("batch.zip/letters/again.txt", DUPLICATE),
+        ("batch.zip/letters/broken.pdf", FAILED),
+    ]
 
 
-@pytest.mark.parametrize("entry, reason", [
-    ("../../etc/evil.txt", "'..'"),
-    ("/etc/evil.txt", "absolute path"),
-    ("C:/evil.txt", "absolute path"),
-    ("inner.zip", "nested archive"),
-    ("inner.tar.gz", "nested archive"),
-])
+@pytest.mark.parametrize(
+    "entry, reason",
+    [
+        ("../../etc/evil.txt", "'..'"),
+        ("/etc/evil.txt", "absolute path"),
+        ("C:/evil.txt", "absolute path"),
+        ("inner.zip", "nested archive"),
+        ("inner.tar.gz", "nested archive"),
+    ],
+)
 def test_unsafe_zip_entries_are_refused(entry, reason):
     archive = _zip([(entry, SEED_FILES[0].read_bytes())])
     report = _import(*importing.candidates_from_upload("upload.zip", archive))
@@ -181,8 +220,10 @@ def test_reparse_replaces_items_and_keeps_identity(seeded):
     DecisionItem.objects.filter(determination=letter).update(treatment="", outcome="upheld")
     report = importing.reparse(Determination.objects.filter(pk=letter.pk))
     assert report.count(IMPORTED) == 1
-    assert list(letter.items.values_list("treatment", "outcome")) == [("gabapentin", "overturned"),
-                                                                       ("baclofen", "upheld")]
+    assert list(letter.items.values_list("treatment", "outcome")) == [
+        ("gabapentin", "overturned"),
+        ("baclofen", "upheld"),
+    ]
 
 
 def test_a_letter_that_fails_inside_a_batch_fails_alone(monkeypatch):
@@ -195,8 +236,11 @@ def test_a_letter_that_fails_inside_a_batch_fails_alone(monkeypatch):
 
     monkeypatch.setattr(importing, "_write_rows", refuse_lioresal)
     bad = SEED_FILES[0].read_text().replace("Baclofen", "Lioresal").encode()
-    report = _import(Candidate("a.txt", SEED_FILES[1].read_bytes()), Candidate("bad.txt", bad),
-                     Candidate("c.txt", SEED_FILES[2].read_bytes()))
+    report = _import(
+        Candidate("a.txt", SEED_FILES[1].read_bytes()),
+        Candidate("bad.txt", bad),
+        Candidate("c.txt", SEED_FILES[2].read_bytes()),
+    )
     assert _statuses(report) == [("a.txt", IMPORTED), ("bad.txt", FAILED), ("c.txt", IMPORTED)]
     assert "simulated failure" in report.results[1].message
     assert sorted(Determination.objects.values_list("source_name", flat=True)) == ["a.txt", "c.txt"]

@@ -1,4 +1,5 @@
 """The pages as a browser gets them: search, letter, cited pages; bad input never gives a 500."""
+
 import re
 
 import pytest
@@ -53,21 +54,24 @@ def test_paging_links(client, seeded, monkeypatch):
     assert "Page 3 of 3" in last and "showing 17–20" in last
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"q": '"urine drug'}, "quotation mark is not closed"),
-    ({"cited_page": "abc"}, "is not a page or a page range"),
-    ({"cited_page": "0"}, "outside that"),
-    ({"cited_page": "70-20"}, "ends before it starts"),
-    ({"cited_page": "1-1000"}, "at most 400 pages"),
-    ({"chapter": "99"}, "not a chapter number"),
-    ({"decided_after": "2015-02-30"}, "Enter a valid date"),
-    ({"decided_after": "2016-01-01", "decided_before": "2015-01-01"}, "start date is after the end date"),
-    ({"outcome": "maybe"}, "Select a valid choice"),
-    ({"source": "wikipedia"}, "Select a valid choice"),
-    ({"treatment": "unobtainium"}, "No treatment called"),
-    ({"drug_class": "magic"}, "is not a drug class"),
-    ({"case": "12345"}, "does not look like CM15-0012345"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"q": '"urine drug'}, "quotation mark is not closed"),
+        ({"cited_page": "abc"}, "is not a page or a page range"),
+        ({"cited_page": "0"}, "outside that"),
+        ({"cited_page": "70-20"}, "ends before it starts"),
+        ({"cited_page": "1-1000"}, "at most 400 pages"),
+        ({"chapter": "99"}, "not a chapter number"),
+        ({"decided_after": "2015-02-30"}, "Enter a valid date"),
+        ({"decided_after": "2016-01-01", "decided_before": "2015-01-01"}, "start date is after the end date"),
+        ({"outcome": "maybe"}, "Select a valid choice"),
+        ({"source": "wikipedia"}, "Select a valid choice"),
+        ({"treatment": "unobtainium"}, "No treatment called"),
+        ({"drug_class": "magic"}, "is not a drug class"),
+        ({"case": "12345"}, "does not look like CM15-0012345"),
+    ],
+)
 def test_bad_input_gets_a_friendly_message(client, seeded, params, message):
     response = client.get("/", params)
     assert response.status_code == 200
@@ -75,21 +79,48 @@ def test_bad_input_gets_a_friendly_message(client, seeded, params, message):
     assert 'role="alert"' in html and message in html.replace("&#x27;", "'").replace("&quot;", '"')
 
 
-@pytest.mark.parametrize("page, notice", [("999", "page 999 is past the end, so this is the last page"),
-                                          ("two", "“two” is not a page number; showing the first page")])
+@pytest.mark.parametrize(
+    "page, notice",
+    [
+        ("999", "page 999 is past the end, so this is the last page"),
+        ("two", "“two” is not a page number; showing the first page"),
+    ],
+)
 def test_a_page_past_the_end_shows_the_last_page_and_says_so(client, seeded, page, notice):
     html = client.get("/", {"page": page}).content.decode().replace("&#x27;", "'")
     assert 'role="status"' in html and notice in html
     assert html.count('<article class="hit">') == 20  # the seeds' 20 items fill page 1, the last
 
 
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(
-    st.sampled_from(["q", "outcome", "treatment", "drug_class", "category", "source", "cited_page", "page_source",
-                     "chapter", "necessity", "specialty", "state", "decided_after", "decided_before", "injured_after",
-                     "case", "sort", "page"]),
-    st.text(max_size=30), max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "q",
+                "outcome",
+                "treatment",
+                "drug_class",
+                "category",
+                "source",
+                "cited_page",
+                "page_source",
+                "chapter",
+                "necessity",
+                "specialty",
+                "state",
+                "decided_after",
+                "decided_before",
+                "injured_after",
+                "case",
+                "sort",
+                "page",
+            ]
+        ),
+        st.text(max_size=30),
+        max_size=6,
+    )
+)
 def test_no_parameter_combination_gives_a_server_error(client, seeded, params):
     for url in ("/", "/api/items", "/export.csv"):
         response = client.get(url, params)

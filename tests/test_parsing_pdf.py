@@ -1,4 +1,5 @@
 """The PDF path end to end: real PDFs written from the seed texts, and broken ones."""
+
 import pytest
 
 from decisions.parsing import ParseError, parse_document, parse_letter_text
@@ -12,9 +13,11 @@ def test_pdf_of_each_seed_parses_like_its_text(path):
     extracted, from_pdf = parse_document(pdf_bytes(text))
     assert "HOW THE IMR FINAL DETERMINATION WAS MADE" in extracted
     assert [(i.request, i.outcome, i.necessity) for i in from_pdf.items] == [
-        (i.request, i.outcome, i.necessity) for i in from_text.items]
+        (i.request, i.outcome, i.necessity) for i in from_text.items
+    ]
     assert [[(c.source, c.chapter, c.pages) for c in i.citations] for i in from_pdf.items] == [
-        [(c.source, c.chapter, c.pages) for c in i.citations] for i in from_text.items]
+        [(c.source, c.chapter, c.pages) for c in i.citations] for i in from_text.items
+    ]
     assert from_pdf.reviewer == from_text.reviewer
     assert from_pdf.patient == from_text.patient
     assert from_pdf.clinical_summary == from_text.clinical_summary
@@ -32,12 +35,18 @@ def test_cp1252_text_is_decoded():
     assert letter.items[0].request == "Zanaflex's 4 MG #90"
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "empty"),
-    (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer garbage", "PDF could not be read|no extractable"),
-    (b"%PDF-1.7\n" + bytes(range(256)) * 8, "PDF could not be read|no extractable"),
-    (b"PK\x03\x04\x00\x00binary zip bytes", "binary"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer garbage",
+            "PDF could not be read|no extractable",
+        ),
+        (b"%PDF-1.7\n" + bytes(range(256)) * 8, "PDF could not be read|no extractable"),
+        (b"PK\x03\x04\x00\x00binary zip bytes", "binary"),
+    ],
+)
 def test_broken_files_raise_parse_error(data, reason):
     with pytest.raises(ParseError, match=reason):
         parse_document(data)

@@ -1,4 +1,5 @@
 """Letters the seeds do not show: headers, the 2013 layout, wrapped headings, odd citations, garbage."""
+
 from datetime import date
 
 import pytest
@@ -7,24 +8,46 @@ from decisions.parsing import ParseError, parse_letter_text
 from tests.letters import CREDENTIALS, item, pdfminer_style, standard_letter
 
 OPIOIDS = "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 74-96."
-NOT_NECESSARY = "There is no documented functional improvement. Therefore, the request is not medically necessary."
+NOT_NECESSARY = (
+    "There is no documented functional improvement. Therefore, the request is not medically necessary."
+)
 NECESSARY = "Functional gains are documented. Therefore, the request is medically necessary."
 
 
 def test_heading_wrapped_over_three_lines_with_outcome_alone():
-    letter = parse_letter_text(standard_letter([
-        item(["Retrospective request for Norco 10/325mg one tablet every six hours as needed for",
-              "breakthrough pain, quantity 120 with two refills dispensed on", "March 3, 2014:", "Overturned"],
-             OPIOIDS, NECESSARY),
-        item(["Urine drug screen: Upheld"], "Decision based on MTUS Chronic Pain Treatment Guidelines Drug testing "
-             "Page(s): 43.", NOT_NECESSARY),
-    ]))
+    letter = parse_letter_text(
+        standard_letter(
+            [
+                item(
+                    [
+                        "Retrospective request for Norco 10/325mg one tablet every six hours as needed for",
+                        "breakthrough pain, quantity 120 with two refills dispensed on",
+                        "March 3, 2014:",
+                        "Overturned",
+                    ],
+                    OPIOIDS,
+                    NECESSARY,
+                ),
+                item(
+                    ["Urine drug screen: Upheld"],
+                    "Decision based on MTUS Chronic Pain Treatment Guidelines Drug testing Page(s): 43.",
+                    NOT_NECESSARY,
+                ),
+            ]
+        )
+    )
     first, second = letter.items
-    assert first.request == ("Retrospective request for Norco 10/325mg one tablet every six hours as needed for "
-                             "breakthrough pain, quantity 120 with two refills dispensed on March 3, 2014")
+    assert first.request == (
+        "Retrospective request for Norco 10/325mg one tablet every six hours as needed for "
+        "breakthrough pain, quantity 120 with two refills dispensed on March 3, 2014"
+    )
     assert first.outcome == "overturned"
-    assert (first.treatment.name, first.treatment.strength, first.treatment.quantity, first.treatment.refills) == (
-        "hydrocodone/acetaminophen", "10/325mg", 120, 2)
+    assert (
+        first.treatment.name,
+        first.treatment.strength,
+        first.treatment.quantity,
+        first.treatment.refills,
+    ) == ("hydrocodone/acetaminophen", "10/325mg", 120, 2)
     assert first.citations[0].pages == list(range(74, 97))
     assert second.request == "Urine drug screen" and second.outcome == "upheld"
     assert second.treatment.name == "urine drug screen"
@@ -41,22 +64,50 @@ def test_outcomes_in_capitals():
     assert letter.items[0].treatment.name == "tramadol"
 
 
-@pytest.mark.parametrize("maximus, expected", [
-    ("Decision based on MTUS Chronic Pain Treatment Guidelines Gabapentin Page(s):.",
-     [("chronic_pain", None, "Gabapentin", [])]),
-    ("Decision based on Non-MTUS Citation Official Disability Guidelines (ODG), Low Back Chapter, Lumbar Supports",
-     [("non_mtus", None, "Official Disability Guidelines (ODG), Low Back Chapter, Lumbar Supports", [])]),
-    ("Decision based on MTUS Postsurgical Treatment Guidelines Page(s): 10-11.",
-     [("postsurgical", None, None, [10, 11])]),
-    ("Decision based on MTUS ACOEM Chapter 12 Low Back Complaints Page(s): 303-305, Chronic Pain Treatment "
-     "Guidelines Opioids Page(s): 80.",
-     [("acoem", "12", "Low Back Complaints", [303, 304, 305]), ("chronic_pain", None, "Opioids", [80])]),
-    ("Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78. Decision based on Non-MTUS "
-     "Citation Official Disability Guidelines, Pain Chapter, Urine Drug Testing",
-     [("chronic_pain", None, "Opioids", [78]),
-      ("non_mtus", None, "Official Disability Guidelines, Pain Chapter, Urine Drug Testing", [])]),
-    ("Decision based on MTUS Definitions Page(s): 1.", [("mtus_other", None, "Definitions", [1])]),
-])
+@pytest.mark.parametrize(
+    "maximus, expected",
+    [
+        (
+            "Decision based on MTUS Chronic Pain Treatment Guidelines Gabapentin Page(s):.",
+            [("chronic_pain", None, "Gabapentin", [])],
+        ),
+        (
+            "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG), Low Back "
+            "Chapter, Lumbar Supports",
+            [
+                (
+                    "non_mtus",
+                    None,
+                    "Official Disability Guidelines (ODG), Low Back Chapter, Lumbar Supports",
+                    [],
+                )
+            ],
+        ),
+        (
+            "Decision based on MTUS Postsurgical Treatment Guidelines Page(s): 10-11.",
+            [("postsurgical", None, None, [10, 11])],
+        ),
+        (
+            "Decision based on MTUS ACOEM Chapter 12 Low Back Complaints Page(s): 303-305, Chronic "
+            "Pain Treatment "
+            "Guidelines Opioids Page(s): 80.",
+            [
+                ("acoem", "12", "Low Back Complaints", [303, 304, 305]),
+                ("chronic_pain", None, "Opioids", [80]),
+            ],
+        ),
+        (
+            "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78. Decision "
+            "based on Non-MTUS "
+            "Citation Official Disability Guidelines, Pain Chapter, Urine Drug Testing",
+            [
+                ("chronic_pain", None, "Opioids", [78]),
+                ("non_mtus", None, "Official Disability Guidelines, Pain Chapter, Urine Drug Testing", []),
+            ],
+        ),
+        ("Decision based on MTUS Definitions Page(s): 1.", [("mtus_other", None, "Definitions", [1])]),
+    ],
+)
 def test_citation_variants(maximus, expected):
     letter = parse_letter_text(standard_letter([item(["Norco: Upheld"], maximus, NOT_NECESSARY)]))
     assert [(c.source, c.chapter, c.topic, c.pages) for c in letter.items[0].citations] == expected
@@ -78,18 +129,26 @@ def test_letter_with_case_number_header():
         "Employee Name:",
         "",
     ]
-    letter = parse_letter_text(standard_letter([item(["Norco: Upheld"], OPIOIDS, NOT_NECESSARY)], header=header))
+    letter = parse_letter_text(
+        standard_letter([item(["Norco: Upheld"], OPIOIDS, NOT_NECESSARY)], header=header)
+    )
     assert letter.format == "with_header"
     assert letter.case_number == "CM15-0012345"
     assert (letter.dates.assigned, letter.dates.ur_denial, letter.dates.decision, letter.dates.received) == (
-        date(2015, 1, 5), date(2014, 12, 10), date(2015, 2, 11), date(2014, 12, 20))
+        date(2015, 1, 5),
+        date(2014, 12, 10),
+        date(2015, 2, 11),
+        date(2014, 12, 20),
+    )
     assert letter.patient.date_of_injury == date(2003, 3, 3)  # the header wins over the summary
     assert letter.patient.age == 43 and letter.patient.sex == "female"
 
 
 def test_header_date_that_cannot_be_read_is_a_warning():
     header = ["Case Number: CM14-0000123 Date Assigned: pending", ""]
-    letter = parse_letter_text(standard_letter([item(["Norco: Upheld"], OPIOIDS, NOT_NECESSARY)], header=header))
+    letter = parse_letter_text(
+        standard_letter([item(["Norco: Upheld"], OPIOIDS, NOT_NECESSARY)], header=header)
+    )
     assert letter.dates.assigned is None
     assert any("Date Assigned" in warning for warning in letter.warnings)
 
@@ -151,23 +210,43 @@ def test_legacy_2013_layout():
     assert letter.format == "legacy_2013"
     assert letter.case_number == "CM13-0004321"
     assert (letter.dates.assigned, letter.dates.ur_denial, letter.dates.received, letter.dates.decision) == (
-        date(2013, 9, 23), date(2013, 8, 30), date(2013, 9, 6), date(2013, 10, 15))
+        date(2013, 9, 23),
+        date(2013, 8, 30),
+        date(2013, 9, 6),
+        date(2013, 10, 15),
+    )
     assert letter.reviewer.specialties == ["Anesthesiology", "Pain Medicine"]
     assert letter.reviewer.licensure_states == ["California"]
-    assert (letter.patient.age, letter.patient.sex, letter.patient.date_of_injury) == (52, "male", date(2010, 4, 2))
+    assert (letter.patient.age, letter.patient.sex, letter.patient.date_of_injury) == (
+        52,
+        "male",
+        date(2010, 4, 2),
+    )
     assert letter.diagnoses == ["lumbar disc disease and right sciatica"]
     assert "Application of Independent Medical Review" not in letter.clinical_summary
     lidoderm, therapy = letter.items
-    assert (lidoderm.request, lidoderm.outcome, lidoderm.necessity) == ("Lidoderm patch 5% #30", "upheld",
-                                                                         "not_necessary")
+    assert (lidoderm.request, lidoderm.outcome, lidoderm.necessity) == (
+        "Lidoderm patch 5% #30",
+        "upheld",
+        "not_necessary",
+    )
     assert [(c.source, c.topic, c.pages) for c in lidoderm.citations] == [
-        ("chronic_pain", "Topical Analgesics", [111, 112, 113])]
-    assert lidoderm.claims_administrator_guideline.startswith("The Claims Administrator based its decision on")
+        ("chronic_pain", "Topical Analgesics", [111, 112, 113])
+    ]
+    assert lidoderm.claims_administrator_guideline.startswith(
+        "The Claims Administrator based its decision on"
+    )
     assert lidoderm.rationale.startswith("Lidoderm is recommended only after a trial")
     assert (lidoderm.treatment.name, lidoderm.treatment.strength, lidoderm.treatment.quantity) == (
-        "lidocaine", "5%", 30)
+        "lidocaine",
+        "5%",
+        30,
+    )
     assert (therapy.request, therapy.outcome, therapy.necessity) == (
-        "Physical therapy 2 times a week for 4 weeks for the lumbar spine", "overturned", "necessary")
+        "Physical therapy 2 times a week for 4 weeks for the lumbar spine",
+        "overturned",
+        "necessary",
+    )
     assert [(c.source, c.pages) for c in therapy.citations] == [("chronic_pain", [98, 99])]
     assert letter.warnings == []
 
@@ -175,8 +254,12 @@ def test_legacy_2013_layout():
 def test_extra_sections_do_not_leak_into_summary_or_rationale():
     text = standard_letter(
         [item(["Norco: Upheld"], OPIOIDS, NOT_NECESSARY)],
-        summary=["The 60-year-old man was injured on 5/5/2012.", "", "ADDITIONAL INFORMATION",
-                 "Records were received late."],
+        summary=[
+            "The 60-year-old man was injured on 5/5/2012.",
+            "",
+            "ADDITIONAL INFORMATION",
+            "Records were received late.",
+        ],
     ) + pdfminer_style(["", "APPEAL RIGHTS", "You may appeal this determination to the WCAB within 30 days."])
     letter = parse_letter_text(text)
     assert letter.clinical_summary == "The 60-year-old man was injured on 5/5/2012."
@@ -184,10 +267,20 @@ def test_extra_sections_do_not_leak_into_summary_or_rationale():
 
 
 def test_single_spaced_text_keeps_paragraphs():
-    lines = CREDENTIALS + ["CLINICAL CASE SUMMARY", "First paragraph of the", "summary.", "",
-                           "Second paragraph.", "", "IMR ISSUES, DECISIONS AND RATIONALES", "",
-                           "Norco: Upheld", "Claims Administrator guideline: Decision based on MTUS.",
-                           "MAXIMUS guideline: " + OPIOIDS, "Decision rationale: " + NOT_NECESSARY]
+    lines = CREDENTIALS + [
+        "CLINICAL CASE SUMMARY",
+        "First paragraph of the",
+        "summary.",
+        "",
+        "Second paragraph.",
+        "",
+        "IMR ISSUES, DECISIONS AND RATIONALES",
+        "",
+        "Norco: Upheld",
+        "Claims Administrator guideline: Decision based on MTUS.",
+        "MAXIMUS guideline: " + OPIOIDS,
+        "Decision rationale: " + NOT_NECESSARY,
+    ]
     letter = parse_letter_text("\n".join(lines))
     assert letter.clinical_summary == "First paragraph of the summary.\n\nSecond paragraph."
     assert letter.items[0].outcome == "upheld"
@@ -196,41 +289,72 @@ def test_single_spaced_text_keeps_paragraphs():
 def test_hyphenation_across_lines():
     """Compounds keep their hyphen; a split word is joined where the letter shows the whole word
     elsewhere or the tail is only a suffix. Nothing else is guessed (there is no dictionary)."""
-    rationale_lines = ["Decision rationale: Ongoing long-", "term use is not advised; the medica-",
-                       "tion lacks docu-", "mentation and second-", "line agents were not tried. Without docu-",
-                       "mentation, it is not medically necessary."]
-    letter = parse_letter_text(standard_letter(summary=["Prior documentation was reviewed."], items=[[
-        "Norco: Upheld", "", "Claims Administrator guideline: Decision based on MTUS.", "",
-        "MAXIMUS guideline: " + OPIOIDS, "", *rationale_lines]]))
+    rationale_lines = [
+        "Decision rationale: Ongoing long-",
+        "term use is not advised; the medica-",
+        "tion lacks docu-",
+        "mentation and second-",
+        "line agents were not tried. Without docu-",
+        "mentation, it is not medically necessary.",
+    ]
+    letter = parse_letter_text(
+        standard_letter(
+            summary=["Prior documentation was reviewed."],
+            items=[
+                [
+                    "Norco: Upheld",
+                    "",
+                    "Claims Administrator guideline: Decision based on MTUS.",
+                    "",
+                    "MAXIMUS guideline: " + OPIOIDS,
+                    "",
+                    *rationale_lines,
+                ]
+            ],
+        )
+    )
     assert letter.items[0].rationale == (
-        "Ongoing long-term use is not advised; the medication lacks documentation and second-line agents were "
-        "not tried. Without documentation, it is not medically necessary.")
+        "Ongoing long-term use is not advised; the medication lacks documentation and second-line "
+        "agents were "
+        "not tried. Without documentation, it is not medically necessary."
+    )
 
 
 def test_missing_labels_are_warnings_not_guesses():
-    letter = parse_letter_text(standard_letter([["Norco: Upheld", "", "Decision rationale: " + NOT_NECESSARY]]))
+    letter = parse_letter_text(
+        standard_letter([["Norco: Upheld", "", "Decision rationale: " + NOT_NECESSARY]])
+    )
     assert letter.items[0].maximus_guideline is None and letter.items[0].citations == []
     assert "item 1 (Norco): no MAXIMUS guideline found" in letter.warnings
     assert "item 1 (Norco): no Claims Administrator guideline found" in letter.warnings
 
 
 def test_missing_credentials_and_summary_are_warnings():
-    text = pdfminer_style(["IMR ISSUES, DECISIONS AND RATIONALES", "", *item(["Norco: Upheld"], OPIOIDS,
-                                                                           NOT_NECESSARY)])
+    text = pdfminer_style(
+        ["IMR ISSUES, DECISIONS AND RATIONALES", "", *item(["Norco: Upheld"], OPIOIDS, NOT_NECESSARY)]
+    )
     letter = parse_letter_text(text)
     assert len(letter.items) == 1
-    assert {"reviewer: no state of licensure found", "reviewer: no certification or specialty found",
-            "no clinical case summary found"} <= set(letter.warnings)
+    assert {
+        "reviewer: no state of licensure found",
+        "reviewer: no certification or specialty found",
+        "no clinical case summary found",
+    } <= set(letter.warnings)
 
 
-@pytest.mark.parametrize("garbage, reason", [
-    ("", "no text"),
-    ("   \n\n  \n", "no text"),
-    ("Dear Sir, thank you for your order of 3 widgets. Regards.", "not an IMR determination letter"),
-    ("<html><body><h1>404 Not Found</h1></body></html>", "not an IMR determination letter"),
-    (pdfminer_style(["IMR ISSUES, DECISIONS AND RATIONALES", "Nothing was decided here."]),
-     "lists no disputed item"),
-])
+@pytest.mark.parametrize(
+    "garbage, reason",
+    [
+        ("", "no text"),
+        ("   \n\n  \n", "no text"),
+        ("Dear Sir, thank you for your order of 3 widgets. Regards.", "not an IMR determination letter"),
+        ("<html><body><h1>404 Not Found</h1></body></html>", "not an IMR determination letter"),
+        (
+            pdfminer_style(["IMR ISSUES, DECISIONS AND RATIONALES", "Nothing was decided here."]),
+            "lists no disputed item",
+        ),
+    ],
+)
 def test_garbage_raises_a_clear_parse_error(garbage, reason):
     with pytest.raises(ParseError, match=reason):
         parse_letter_text(garbage)

@@ -1,4 +1,5 @@
 """Search over the sample letters: text, every filter alone and with text, facets, paging, errors."""
+
 from datetime import date
 
 import pytest
@@ -11,10 +12,23 @@ from tests.letters import SEED_FILES, item, standard_letter
 pytestmark = pytest.mark.django_db
 
 
-def find(text="", sort=search.RELEVANCE, facets=(), page_source=None, page_from=None, page_to=None,
-         decided_from=None, decided_to=None, injured_from=None, injured_to=None, **keywords):
-    filters = {name: AnyOf(tuple(values if isinstance(values, list) else [values]))
-               for name, values in keywords.items()}
+def find(
+    text="",
+    sort=search.RELEVANCE,
+    facets=(),
+    page_source=None,
+    page_from=None,
+    page_to=None,
+    decided_from=None,
+    decided_to=None,
+    injured_from=None,
+    injured_to=None,
+    **keywords,
+):
+    filters = {
+        name: AnyOf(tuple(values if isinstance(values, list) else [values]))
+        for name, values in keywords.items()
+    }
     if page_from:
         filters["cited"] = CitedPages(page_source, page_from, page_to or page_from)
     if decided_from or decided_to:
@@ -42,15 +56,27 @@ def test_baclofen_upheld(seeded):
 
 
 def test_urine_drug_phrase_with_opioid():
-    letter = standard_letter([
-        item(["Norco 10/325mg #90: Overturned"], "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids "
-             "Page(s): 78.", "Urine drug screens were consistent and function improved. The request is medically "
-             "necessary."),
-        item(["Tramadol 50mg: Upheld"], "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 80.",
-             "No urine drug testing was documented for this opioid. The request is not medically necessary."),
-        item(["Baclofen: Upheld"], "Decision based on MTUS Chronic Pain Treatment Guidelines Page(s): 63.",
-             "A drug screen of the urine is unrelated. The request is not medically necessary."),
-    ])
+    letter = standard_letter(
+        [
+            item(
+                ["Norco 10/325mg #90: Overturned"],
+                "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78.",
+                "Urine drug screens were consistent and function improved. The request is medically "
+                "necessary.",
+            ),
+            item(
+                ["Tramadol 50mg: Upheld"],
+                "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 80.",
+                "No urine drug testing was documented for this opioid. The request is not medically "
+                "necessary.",
+            ),
+            item(
+                ["Baclofen: Upheld"],
+                "Decision based on MTUS Chronic Pain Treatment Guidelines Page(s): 63.",
+                "A drug screen of the urine is unrelated. The request is not medically necessary.",
+            ),
+        ]
+    )
     importing.import_candidates([importing.Candidate("udt.txt", letter.encode())])
     assert sorted(requests_for('"urine drug" opioid')) == ["Norco 10/325mg #90", "Tramadol 50mg"]
     assert requests_for('"urine drug" opioid', outcome=["overturned"]) == ["Norco 10/325mg #90"]
@@ -64,52 +90,99 @@ def test_not_medically_necessary_phrase_is_not_medically_necessary(seeded):
 
 
 def test_brand_finds_generic_and_generic_finds_brands(seeded):
-    expected = {"Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180",
-                "Neurontin 800 MG #90", "Gralise 300mg"}
+    expected = {
+        "Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180",
+        "Neurontin 800 MG #90",
+        "Gralise 300mg",
+    }
     assert set(requests_for("gabapentin")) >= expected
     assert set(requests_for("Neurontin")) == expected
     assert set(requests_for(treatment=["gabapentin"])) == expected
 
 
 def test_drug_class_word_matches_the_class(seeded):
-    assert set(requests_for(drug_class=["opioid"])) == {"Oxycontin", "Norco", "Opana", "Butrans Patch 5 MCG #4"}
+    assert set(requests_for(drug_class=["opioid"])) == {
+        "Oxycontin",
+        "Norco",
+        "Opana",
+        "Butrans Patch 5 MCG #4",
+    }
     assert set(requests_for("class:opioid outcome:overturned")) == {"Opana"}
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"outcome": ["overturned"]}, {"Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180",
-                                   "Opana", "Follow up with surgeon", "Miralax", "Gralise 300mg"}),
-    ({"category": ["injections"]}, {"Cervical epidural", "Trigger point injections to the right neck, upper back, "
-                                                         "and low back"}),
-    ({"drug_class": ["benzodiazepine"]}, {"Klonopin .5 #30", "Klonopin", "Restoril"}),
-    ({"treatment": ["physical therapy"]}, {"Physical therapy 2-3 times a weeks for four weeks to work on balance, "
-                                           "decrease pain, and decrease the risk of further falls"}),
-    ({"source": ["acoem"]}, {"Aquatic therapy", "Klonopin", "Restoril"}),
-    ({"page_source": "acoem", "page_from": 402}, {"Klonopin", "Restoril"}),
-    ({"page_from": 63, "page_to": 64}, {"Baclofen 10mg #90", "Zanaflex 4 MG #90", "Robaxin"}),
-    ({"acoem_chapter": ["3"]}, {"Aquatic therapy"}),
-    ({"specialty": ["Neurology"]}, {"Zanaflex 4 MG #90", "Neurontin 800 MG #90", "Butrans Patch 5 MCG #4",
-                                    "Klonopin .5 #30"}),
-    ({"state": ["Texas"], "outcome": ["overturned"]}, {"Opana", "Follow up with surgeon", "Miralax", "Gralise 300mg"}),
-    ({"necessity": ["necessary"], "outcome": ["upheld"]}, set()),
-    ({"injured_from": date(2004, 1, 1)}, {"Zanaflex 4 MG #90", "Neurontin 800 MG #90", "Butrans Patch 5 MCG #4",
-                                          "Klonopin .5 #30"}),
-    ({"injured_to": date(1996, 1, 1)}, {"Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a "
-                                        "day #180", "Baclofen 10mg #90"}),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (
+            {"outcome": ["overturned"]},
+            {
+                "Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180",
+                "Opana",
+                "Follow up with surgeon",
+                "Miralax",
+                "Gralise 300mg",
+            },
+        ),
+        (
+            {"category": ["injections"]},
+            {"Cervical epidural", "Trigger point injections to the right neck, upper back, and low back"},
+        ),
+        ({"drug_class": ["benzodiazepine"]}, {"Klonopin .5 #30", "Klonopin", "Restoril"}),
+        (
+            {"treatment": ["physical therapy"]},
+            {
+                "Physical therapy 2-3 times a weeks for four weeks to work on balance, "
+                "decrease pain, and decrease the risk of further falls"
+            },
+        ),
+        ({"source": ["acoem"]}, {"Aquatic therapy", "Klonopin", "Restoril"}),
+        ({"page_source": "acoem", "page_from": 402}, {"Klonopin", "Restoril"}),
+        ({"page_from": 63, "page_to": 64}, {"Baclofen 10mg #90", "Zanaflex 4 MG #90", "Robaxin"}),
+        ({"acoem_chapter": ["3"]}, {"Aquatic therapy"}),
+        (
+            {"specialty": ["Neurology"]},
+            {"Zanaflex 4 MG #90", "Neurontin 800 MG #90", "Butrans Patch 5 MCG #4", "Klonopin .5 #30"},
+        ),
+        (
+            {"state": ["Texas"], "outcome": ["overturned"]},
+            {"Opana", "Follow up with surgeon", "Miralax", "Gralise 300mg"},
+        ),
+        ({"necessity": ["necessary"], "outcome": ["upheld"]}, set()),
+        (
+            {"injured_from": date(2004, 1, 1)},
+            {"Zanaflex 4 MG #90", "Neurontin 800 MG #90", "Butrans Patch 5 MCG #4", "Klonopin .5 #30"},
+        ),
+        (
+            {"injured_to": date(1996, 1, 1)},
+            {
+                "Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180",
+                "Baclofen 10mg #90",
+            },
+        ),
+    ],
+)
 def test_each_filter_alone(seeded, filters, expected):
     assert set(requests_for(**filters)) == expected
 
 
-@pytest.mark.parametrize("text, filters, expected", [
-    ("spasm", {"outcome": ["upheld"]}, {"Zanaflex 4 MG #90", "Baclofen 10mg #90"}),
-    ("radiculopathy", {"category": ["injections"]}, {"Cervical epidural", "Trigger point injections to the right "
-                                                     "neck, upper back, and low back"}),
-    ("anxiolytic", {"page_source": "acoem", "page_from": 402}, {"Klonopin", "Restoril"}),
-    ("constipation", {"outcome": ["overturned"], "source": ["chronic_pain"]}, {"Miralax"}),
-    ("weaning", {"specialty": ["Preventive Medicine"]},
-     {"Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180"}),
-])
+@pytest.mark.parametrize(
+    "text, filters, expected",
+    [
+        ("spasm", {"outcome": ["upheld"]}, {"Zanaflex 4 MG #90", "Baclofen 10mg #90"}),
+        (
+            "radiculopathy",
+            {"category": ["injections"]},
+            {"Cervical epidural", "Trigger point injections to the right neck, upper back, and low back"},
+        ),
+        ("anxiolytic", {"page_source": "acoem", "page_from": 402}, {"Klonopin", "Restoril"}),
+        ("constipation", {"outcome": ["overturned"], "source": ["chronic_pain"]}, {"Miralax"}),
+        (
+            "weaning",
+            {"specialty": ["Preventive Medicine"]},
+            {"Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180"},
+        ),
+    ],
+)
 def test_filters_combined_with_text(seeded, text, filters, expected):
     assert set(requests_for(text, **filters)) == expected
 
@@ -117,7 +190,10 @@ def test_filters_combined_with_text(seeded, text, filters, expected):
 def test_facets_count_the_current_results_and_keep_other_values_of_a_chosen_field(seeded):
     result = find(outcome=["overturned"], facets=[("outcome", None), ("category", None)])
     assert result.total == 5
-    assert dict(result.facets["outcome"]) == {"upheld": 15, "overturned": 5}  # own field: counts ignore its filter
+    assert dict(result.facets["outcome"]) == {
+        "upheld": 15,
+        "overturned": 5,
+    }  # own field: counts ignore its filter
     assert dict(result.facets["category"]) == {"pharmaceuticals": 4, "evaluation and management": 1}
     text_only = find("opioid", facets=[("outcome", None)])
     assert sum(count for _, count in text_only.facets["outcome"]) == text_only.total
@@ -126,7 +202,7 @@ def test_facets_count_the_current_results_and_keep_other_values_of_a_chosen_fiel
 def test_paging_and_sorting(seeded, monkeypatch):
     everything = find()
     assert everything.total == 20 and len(everything[:100]) == 20
-    pages = [find()[offset:offset + 7] for offset in (0, 7, 14)]
+    pages = [find()[offset : offset + 7] for offset in (0, 7, 14)]
     assert [len(page) for page in pages] == [7, 7, 6]
     assert [hit for page in pages for hit in page] == everything[:100]
     assert find()[40:47] == []
@@ -136,19 +212,28 @@ def test_paging_and_sorting(seeded, monkeypatch):
     Determination.objects.filter(source_name__startswith="000").update(decision_date=date(2014, 1, 1))
     search.backend().index(Determination.objects.values_list("pk", flat=True))
     newest = requests_for(sort=search.NEWEST)
-    assert newest[0] == "Zanaflex 4 MG #90" and newest[4] == "Neurontin 300mg 300mg 3 times a day for 1 week then 2 " \
-                                                             "tablets 3 times a day #180"
+    assert (
+        newest[0] == "Zanaflex 4 MG #90"
+        and newest[4] == "Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180"
+    )
     oldest = requests_for(sort=search.OLDEST)
     assert oldest[0].startswith("Neurontin 300mg") and oldest[2] == "Zanaflex 4 MG #90"
-    assert set(requests_for(decided_from=date(2015, 1, 1))) == {"Zanaflex 4 MG #90", "Neurontin 800 MG #90",
-                                                                "Butrans Patch 5 MCG #4", "Klonopin .5 #30"}
+    assert set(requests_for(decided_from=date(2015, 1, 1))) == {
+        "Zanaflex 4 MG #90",
+        "Neurontin 800 MG #90",
+        "Butrans Patch 5 MCG #4",
+        "Klonopin .5 #30",
+    }
 
 
-@pytest.mark.parametrize("text, message", [
-    ('"urine drug', "quotation mark is not closed"),
-    ("a*", "wildcard needs at least 3 letters"),
-    ("x" * 600, "keep it under 500"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('"urine drug', "quotation mark is not closed"),
+        ("a*", "wildcard needs at least 3 letters"),
+        ("x" * 600, "keep it under 500"),
+    ],
+)
 def test_malformed_queries_raise_friendly_errors(seeded, text, message):
     with pytest.raises(search.QueryError, match=message):
         find(text)

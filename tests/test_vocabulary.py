@@ -1,4 +1,5 @@
 """The treatment vocabulary: every entry resolves, brands meet generics, dosing is read."""
+
 import pytest
 
 from decisions import vocabulary
@@ -30,15 +31,22 @@ def test_no_alias_names_two_drugs():
 @pytest.mark.parametrize("alias, generic, drug_class", ALIASES)
 def test_every_drug_name_resolves_to_its_generic(alias, generic, drug_class):
     treatment = normalize_request(f"{alias} 10mg #30")
-    assert (treatment.name, treatment.category, treatment.drug_class) == (generic, "pharmaceuticals", drug_class)
+    assert (treatment.name, treatment.category, treatment.drug_class) == (
+        generic,
+        "pharmaceuticals",
+        drug_class,
+    )
 
 
-@pytest.mark.parametrize("category, service, expression", [
-    (category, service, expression)
-    for category, entries in DATA["services"].items()
-    for service, expressions in entries.items()
-    for expression in expressions
-])
+@pytest.mark.parametrize(
+    "category, service, expression",
+    [
+        (category, service, expression)
+        for category, entries in DATA["services"].items()
+        for service, expressions in entries.items()
+        for expression in expressions
+    ],
+)
 def test_every_service_pattern_compiles(category, service, expression):
     import re
 
@@ -46,64 +54,78 @@ def test_every_service_pattern_compiles(category, service, expression):
     assert category in vocabulary.CATEGORIES
 
 
-@pytest.mark.parametrize("request_text, name, drug_class", [
-    ("Neurontin 300mg", "gabapentin", "anticonvulsant"),
-    ("Gralise 600mg #90", "gabapentin", "anticonvulsant"),
-    ("Horizant 600 mg", "gabapentin", "anticonvulsant"),
-    ("Norco 10/325mg #160", "hydrocodone/acetaminophen", "opioid"),
-    ("Hydrocodone/APAP 10/325", "hydrocodone/acetaminophen", "opioid"),
-    ("OxyContin 20mg ER", "oxycodone", "opioid"),
-    ("Opana ER 10mg", "oxymorphone", "opioid"),
-    ("MS Contin ER 30mg, 3x a day, #45 with 1 refill", "morphine", "opioid"),
-    ("Butrans 10mcg/hr patch #4", "buprenorphine", "opioid"),
-    ("Tylenol #3 #60", "acetaminophen/codeine", "opioid"),
-    ("Tylenol 500mg", "acetaminophen", "analgesic"),
-    ("Voltaren Gel 1% 100g", "diclofenac topical", "topical analgesic"),
-    ("Voltaren XR 100mg", "diclofenac", "NSAID"),
-    ("Fexmid 7.5mg #60", "cyclobenzaprine", "muscle relaxant"),
-    ("Senokot-S", "docusate/senna", "laxative"),
-    ("Prilosec 20mg", "omeprazole", "proton pump inhibitor"),
-])
+@pytest.mark.parametrize(
+    "request_text, name, drug_class",
+    [
+        ("Neurontin 300mg", "gabapentin", "anticonvulsant"),
+        ("Gralise 600mg #90", "gabapentin", "anticonvulsant"),
+        ("Horizant 600 mg", "gabapentin", "anticonvulsant"),
+        ("Norco 10/325mg #160", "hydrocodone/acetaminophen", "opioid"),
+        ("Hydrocodone/APAP 10/325", "hydrocodone/acetaminophen", "opioid"),
+        ("OxyContin 20mg ER", "oxycodone", "opioid"),
+        ("Opana ER 10mg", "oxymorphone", "opioid"),
+        ("MS Contin ER 30mg, 3x a day, #45 with 1 refill", "morphine", "opioid"),
+        ("Butrans 10mcg/hr patch #4", "buprenorphine", "opioid"),
+        ("Tylenol #3 #60", "acetaminophen/codeine", "opioid"),
+        ("Tylenol 500mg", "acetaminophen", "analgesic"),
+        ("Voltaren Gel 1% 100g", "diclofenac topical", "topical analgesic"),
+        ("Voltaren XR 100mg", "diclofenac", "NSAID"),
+        ("Fexmid 7.5mg #60", "cyclobenzaprine", "muscle relaxant"),
+        ("Senokot-S", "docusate/senna", "laxative"),
+        ("Prilosec 20mg", "omeprazole", "proton pump inhibitor"),
+    ],
+)
 def test_brand_and_generic_pairs(request_text, name, drug_class):
     treatment = normalize_request(request_text)
     assert (treatment.name, treatment.drug_class) == (name, drug_class)
 
 
-@pytest.mark.parametrize("request_text, strength, quantity, refills", [
-    ("Norco 10/325mg #160", "10/325mg", 160, None),
-    ("MS Contin ER 30mg, 3x a day, #45 with 1 refill", "30mg", 45, 1),
-    ("Butrans Patch 5 MCG #4", "5mcg", 4, None),
-    ("Klonopin .5 #30", "0.5", 30, None),
-    ("Norco 10/325 #120", "10/325", 120, None),
-    ("Lidoderm 5% patches, quantity: 30, two refills", "5%", 30, 2),
-    ("Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180", "300mg", 180, None),
-    ("Ultram 50 mg 60 tablets, refills: 3", "50mg", 60, 3),
-    ("Oxycontin", None, None, None),
-    ("Tramadol 50mg no refills", "50mg", None, 0),
-])
+@pytest.mark.parametrize(
+    "request_text, strength, quantity, refills",
+    [
+        ("Norco 10/325mg #160", "10/325mg", 160, None),
+        ("MS Contin ER 30mg, 3x a day, #45 with 1 refill", "30mg", 45, 1),
+        ("Butrans Patch 5 MCG #4", "5mcg", 4, None),
+        ("Klonopin .5 #30", "0.5", 30, None),
+        ("Norco 10/325 #120", "10/325", 120, None),
+        ("Lidoderm 5% patches, quantity: 30, two refills", "5%", 30, 2),
+        (
+            "Neurontin 300mg 300mg 3 times a day for 1 week then 2 tablets 3 times a day #180",
+            "300mg",
+            180,
+            None,
+        ),
+        ("Ultram 50 mg 60 tablets, refills: 3", "50mg", 60, 3),
+        ("Oxycontin", None, None, None),
+        ("Tramadol 50mg no refills", "50mg", None, 0),
+    ],
+)
 def test_dosage_quantity_and_refills(request_text, strength, quantity, refills):
     treatment = normalize_request(request_text)
     assert (treatment.strength, treatment.quantity, treatment.refills) == (strength, quantity, refills)
 
 
-@pytest.mark.parametrize("request_text, name, category", [
-    ("Physical therapy 2-3 times a weeks for four weeks", "physical therapy", "physical medicine"),
-    ("Aquatic therapy x 12 sessions", "aquatic therapy", "physical medicine"),
-    ("Cervical epidural", "epidural steroid injection", "injections"),
-    ("Lumbar epidural steroid injection at L4-5", "epidural steroid injection", "injections"),
-    ("Trigger point injections to the right neck", "trigger point injection", "injections"),
-    ("Follow up with surgeon", "surgical consultation", "evaluation and management"),
-    ("Follow-up visit in 4 weeks", "follow-up visit", "evaluation and management"),
-    ("MRI of the lumbar spine without contrast", "MRI", "diagnostic testing"),
-    ("EMG/NCV of bilateral lower extremities", "electrodiagnostic testing", "diagnostic testing"),
-    ("Urine drug screen", "urine drug screen", "diagnostic testing"),
-    ("TENS unit rental for 30 days", "TENS unit", "DME"),
-    ("Lumbar brace", "brace", "DME"),
-    ("Functional restoration program x 160 hours", "functional restoration program", "programs"),
-    ("Left knee arthroscopy with partial meniscectomy", "arthroscopy", "surgery"),
-    ("L4-5 fusion", "spinal fusion", "surgery"),
-    ("Home health care 4 hours a day", "home health care", "other"),
-])
+@pytest.mark.parametrize(
+    "request_text, name, category",
+    [
+        ("Physical therapy 2-3 times a weeks for four weeks", "physical therapy", "physical medicine"),
+        ("Aquatic therapy x 12 sessions", "aquatic therapy", "physical medicine"),
+        ("Cervical epidural", "epidural steroid injection", "injections"),
+        ("Lumbar epidural steroid injection at L4-5", "epidural steroid injection", "injections"),
+        ("Trigger point injections to the right neck", "trigger point injection", "injections"),
+        ("Follow up with surgeon", "surgical consultation", "evaluation and management"),
+        ("Follow-up visit in 4 weeks", "follow-up visit", "evaluation and management"),
+        ("MRI of the lumbar spine without contrast", "MRI", "diagnostic testing"),
+        ("EMG/NCV of bilateral lower extremities", "electrodiagnostic testing", "diagnostic testing"),
+        ("Urine drug screen", "urine drug screen", "diagnostic testing"),
+        ("TENS unit rental for 30 days", "TENS unit", "DME"),
+        ("Lumbar brace", "brace", "DME"),
+        ("Functional restoration program x 160 hours", "functional restoration program", "programs"),
+        ("Left knee arthroscopy with partial meniscectomy", "arthroscopy", "surgery"),
+        ("L4-5 fusion", "spinal fusion", "surgery"),
+        ("Home health care 4 hours a day", "home health care", "other"),
+    ],
+)
 def test_services(request_text, name, category):
     treatment = normalize_request(request_text)
     assert (treatment.name, treatment.category, treatment.drug_class) == (name, category, None)
@@ -112,7 +134,10 @@ def test_services(request_text, name, category):
 def test_compounded_topicals():
     treatment = normalize_request("Flurbiprofen 20%/Lidocaine 5% cream 180gm")
     assert (treatment.name, treatment.drug_class, treatment.strength) == (
-        "compounded topical analgesic", "topical compound", "20%")
+        "compounded topical analgesic",
+        "topical compound",
+        "20%",
+    )
     assert normalize_request("Compound: ketoprofen/gabapentin").name == "compounded topical analgesic"
 
 

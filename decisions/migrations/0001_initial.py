@@ -5,171 +5,340 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Determination',
+            name="Determination",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_name', models.CharField(help_text='File name as uploaded.', max_length=255)),
-                ('original_file', models.FileField(max_length=255, upload_to='letters/%Y/%m/')),
-                ('content_sha256', models.CharField(editable=False, max_length=64, unique=True)),
-                ('text', models.TextField(help_text="The letter's text as extracted.")),
-                ('format', models.CharField(choices=[('standard', 'Standard'), ('with_header', 'With case header'), ('legacy_2013', '2013 layout')], max_length=20)),
-                ('case_number', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('date_assigned', models.DateField(blank=True, null=True)),
-                ('ur_denial_date', models.DateField(blank=True, null=True)),
-                ('decision_date', models.DateField(blank=True, db_index=True, null=True)),
-                ('application_received', models.DateField(blank=True, null=True)),
-                ('patient_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('patient_sex', models.CharField(blank=True, choices=[('male', 'Male'), ('female', 'Female')], max_length=6)),
-                ('date_of_injury', models.DateField(blank=True, db_index=True, null=True)),
-                ('clinical_summary', models.TextField(blank=True)),
-                ('diagnoses', models.JSONField(blank=True, default=list)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('parsed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_name", models.CharField(help_text="File name as uploaded.", max_length=255)),
+                ("original_file", models.FileField(max_length=255, upload_to="letters/%Y/%m/")),
+                ("content_sha256", models.CharField(editable=False, max_length=64, unique=True)),
+                ("text", models.TextField(help_text="The letter's text as extracted.")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard"),
+                            ("with_header", "With case header"),
+                            ("legacy_2013", "2013 layout"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("case_number", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("date_assigned", models.DateField(blank=True, null=True)),
+                ("ur_denial_date", models.DateField(blank=True, null=True)),
+                ("decision_date", models.DateField(blank=True, db_index=True, null=True)),
+                ("application_received", models.DateField(blank=True, null=True)),
+                ("patient_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "patient_sex",
+                    models.CharField(
+                        blank=True, choices=[("male", "Male"), ("female", "Female")], max_length=6
+                    ),
+                ),
+                ("date_of_injury", models.DateField(blank=True, db_index=True, null=True)),
+                ("clinical_summary", models.TextField(blank=True)),
+                ("diagnoses", models.JSONField(blank=True, default=list)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                ("parsed_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-decision_date', '-id'],
+                "ordering": ["-decision_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LicensureState',
+            name="LicensureState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Specialty',
+            name="Specialty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
             ],
             options={
-                'verbose_name_plural': 'specialties',
-                'ordering': ['name'],
+                "verbose_name_plural": "specialties",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DecisionItem',
+            name="DecisionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(help_text="1 for the letter's first item.")),
-                ('request', models.TextField()),
-                ('treatment', models.CharField(blank=True, db_index=True, help_text='Normalized treatment; blank when the vocabulary does not know it.', max_length=120)),
-                ('treatment_category', models.CharField(db_index=True, max_length=40)),
-                ('drug_class', models.CharField(blank=True, db_index=True, max_length=60)),
-                ('strength', models.CharField(blank=True, max_length=40)),
-                ('quantity', models.PositiveIntegerField(blank=True, null=True)),
-                ('refills', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('upheld', 'Upheld'), ('overturned', 'Overturned')], db_index=True, max_length=12)),
-                ('claims_administrator_guideline', models.TextField(blank=True)),
-                ('maximus_guideline', models.TextField(blank=True)),
-                ('rationale', models.TextField(blank=True)),
-                ('necessity', models.CharField(choices=[('necessary', 'Medically necessary'), ('not_necessary', 'Not medically necessary'), ('unstated', 'Not stated')], max_length=16)),
-                ('determination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='decisions.determination')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(help_text="1 for the letter's first item.")),
+                ("request", models.TextField()),
+                (
+                    "treatment",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Normalized treatment; blank when the vocabulary does not know it.",
+                        max_length=120,
+                    ),
+                ),
+                ("treatment_category", models.CharField(db_index=True, max_length=40)),
+                ("drug_class", models.CharField(blank=True, db_index=True, max_length=60)),
+                ("strength", models.CharField(blank=True, max_length=40)),
+                ("quantity", models.PositiveIntegerField(blank=True, null=True)),
+                ("refills", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("upheld", "Upheld"), ("overturned", "Overturned")],
+                        db_index=True,
+                        max_length=12,
+                    ),
+                ),
+                ("claims_administrator_guideline", models.TextField(blank=True)),
+                ("maximus_guideline", models.TextField(blank=True)),
+                ("rationale", models.TextField(blank=True)),
+                (
+                    "necessity",
+                    models.CharField(
+                        choices=[
+                            ("necessary", "Medically necessary"),
+                            ("not_necessary", "Not medically necessary"),
+                            ("unstated", "Not stated"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "determination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="decisions.determination",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['determination', 'position'],
+                "ordering": ["determination", "position"],
             },
         ),
         migrations.CreateModel(
-            name='GuidelineCitation',
+            name="GuidelineCitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('source', models.CharField(choices=[('chronic_pain', 'MTUS Chronic Pain'), ('acoem', 'MTUS ACOEM'), ('postsurgical', 'MTUS Postsurgical'), ('mtus_other', 'MTUS (other)'), ('non_mtus', 'Non-MTUS (ODG and others)')], db_index=True, max_length=16)),
-                ('chapter', models.CharField(blank=True, max_length=8)),
-                ('topic', models.CharField(blank=True, max_length=400)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='citations', to='decisions.decisionitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("chronic_pain", "MTUS Chronic Pain"),
+                            ("acoem", "MTUS ACOEM"),
+                            ("postsurgical", "MTUS Postsurgical"),
+                            ("mtus_other", "MTUS (other)"),
+                            ("non_mtus", "Non-MTUS (ODG and others)"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("chapter", models.CharField(blank=True, max_length=8)),
+                ("topic", models.CharField(blank=True, max_length=400)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="citations",
+                        to="decisions.decisionitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'position'],
+                "ordering": ["item", "position"],
             },
         ),
         migrations.CreateModel(
-            name='CitedPage',
+            name="CitedPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('chronic_pain', 'MTUS Chronic Pain'), ('acoem', 'MTUS ACOEM'), ('postsurgical', 'MTUS Postsurgical'), ('mtus_other', 'MTUS (other)'), ('non_mtus', 'Non-MTUS (ODG and others)')], max_length=16)),
-                ('page', models.PositiveSmallIntegerField()),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cited_pages', to='decisions.decisionitem')),
-                ('citation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cited_pages', to='decisions.guidelinecitation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("chronic_pain", "MTUS Chronic Pain"),
+                            ("acoem", "MTUS ACOEM"),
+                            ("postsurgical", "MTUS Postsurgical"),
+                            ("mtus_other", "MTUS (other)"),
+                            ("non_mtus", "Non-MTUS (ODG and others)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("page", models.PositiveSmallIntegerField()),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cited_pages",
+                        to="decisions.decisionitem",
+                    ),
+                ),
+                (
+                    "citation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cited_pages",
+                        to="decisions.guidelinecitation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['citation', 'page'],
+                "ordering": ["citation", "page"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewerLicensure',
+            name="ReviewerLicensure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('determination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='licensure_links', to='decisions.determination')),
-                ('state', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='decisions.licensurestate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "determination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="licensure_links",
+                        to="decisions.determination",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="decisions.licensurestate"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='determination',
-            name='licensure_states',
-            field=models.ManyToManyField(blank=True, related_name='determinations', through='decisions.ReviewerLicensure', to='decisions.licensurestate'),
+            model_name="determination",
+            name="licensure_states",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="determinations",
+                through="decisions.ReviewerLicensure",
+                to="decisions.licensurestate",
+            ),
         ),
         migrations.CreateModel(
-            name='ReviewerSpecialty',
+            name="ReviewerSpecialty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('determination', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='specialty_links', to='decisions.determination')),
-                ('specialty', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='decisions.specialty')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "determination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="specialty_links",
+                        to="decisions.determination",
+                    ),
+                ),
+                (
+                    "specialty",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="decisions.specialty"),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='determination',
-            name='specialties',
-            field=models.ManyToManyField(blank=True, related_name='determinations', through='decisions.ReviewerSpecialty', to='decisions.specialty'),
+            model_name="determination",
+            name="specialties",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="determinations",
+                through="decisions.ReviewerSpecialty",
+                to="decisions.specialty",
+            ),
         ),
         migrations.AddIndex(
-            model_name='decisionitem',
-            index=models.Index(fields=['treatment', 'outcome'], name='decisions_d_treatme_ffbdf0_idx'),
+            model_name="decisionitem",
+            index=models.Index(fields=["treatment", "outcome"], name="decisions_d_treatme_ffbdf0_idx"),
         ),
         migrations.AddIndex(
-            model_name='decisionitem',
-            index=models.Index(fields=['drug_class', 'outcome'], name='decisions_d_drug_cl_7e17a5_idx'),
+            model_name="decisionitem",
+            index=models.Index(fields=["drug_class", "outcome"], name="decisions_d_drug_cl_7e17a5_idx"),
         ),
         migrations.AddIndex(
-            model_name='decisionitem',
-            index=models.Index(fields=['treatment_category', 'outcome'], name='decisions_d_treatme_113af6_idx'),
+            model_name="decisionitem",
+            index=models.Index(
+                fields=["treatment_category", "outcome"], name="decisions_d_treatme_113af6_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decisionitem',
-            constraint=models.UniqueConstraint(fields=('determination', 'position'), name='one_item_per_position'),
+            model_name="decisionitem",
+            constraint=models.UniqueConstraint(
+                fields=("determination", "position"), name="one_item_per_position"
+            ),
         ),
         migrations.AddIndex(
-            model_name='citedpage',
-            index=models.Index(fields=['source', 'page', 'item'], name='decisions_c_source_c0038c_idx'),
+            model_name="citedpage",
+            index=models.Index(fields=["source", "page", "item"], name="decisions_c_source_c0038c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewerlicensure',
-            constraint=models.UniqueConstraint(fields=('determination', 'state'), name='one_state_once'),
+            model_name="reviewerlicensure",
+            constraint=models.UniqueConstraint(fields=("determination", "state"), name="one_state_once"),
         ),
         migrations.AddConstraint(
-            model_name='reviewerspecialty',
-            constraint=models.UniqueConstraint(fields=('determination', 'specialty'), name='one_specialty_once'),
+            model_name="reviewerspecialty",
+            constraint=models.UniqueConstraint(
+                fields=("determination", "specialty"), name="one_specialty_once"
+            ),
         ),
     ]

@@ -1,4 +1,5 @@
 """Split a guideline line into citations: which guideline, which chapter and topic, which pages."""
+
 import re
 
 from decisions.parsing.records import Citation
@@ -6,15 +7,19 @@ from decisions.parsing.records import Citation
 # Most specific first: "MTUS Chronic Pain ..." must not also count as a bare "MTUS".
 _SOURCES = [
     ("non_mtus", r"Non-?\s?MTUS(?:\s+Citation)?:?"),
-    ("acoem", r"(?:MTUS\s*(?:\(?\d{4}\)?)?:?\s*)?(?:American College of Occupational and Environmental "
-              r"Medicine\s*\(ACOEM\)|ACOEM)(?:\s+Practice\s+Guidelines)?"),
+    (
+        "acoem",
+        r"(?:MTUS\s*(?:\(?\d{4}\)?)?:?\s*)?(?:American College of Occupational and Environmental "
+        r"Medicine\s*\(ACOEM\)|ACOEM)(?:\s+Practice\s+Guidelines)?",
+    ),
     ("chronic_pain", r"(?:MTUS\s*:?\s*)?(?:the\s+)?Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines"),
     ("postsurgical", r"(?:MTUS\s*:?\s*)?(?:the\s+)?Post-?\s?surgical\s+(?:Treatment\s+)?Guidelines"),
     ("non_mtus", r"Official\s+Disability\s+Guidelines|\bODG\b"),
     ("mtus_other", r"\bMTUS\b"),
 ]
-_SOURCE_RE = re.compile("|".join(f"(?P<s{i}>{pattern})" for i, (_, pattern) in enumerate(_SOURCES)),
-                        re.IGNORECASE)
+_SOURCE_RE = re.compile(
+    "|".join(f"(?P<s{i}>{pattern})" for i, (_, pattern) in enumerate(_SOURCES)), re.IGNORECASE
+)
 _PAGES_RE = re.compile(
     r"\b(?:Page\(s\)|Pages?|pp\.)\s*:?\s*(?:\(s\)\s*)?(?P<pages>\d[\d\s,;&\-]*(?:\s*(?:and|to)\s*\d+[\d\s,\-]*)*)?\.?",
     re.IGNORECASE,
@@ -90,7 +95,7 @@ def parse_citations(guideline):
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         source = _source_of(match)
-        segment = text[match.end():end]
+        segment = text[match.end() : end]
         if source == "non_mtus":
             # A non-MTUS citation names its guideline in its topic: "Official Disability Guidelines".
             named = match.group(0)
@@ -109,11 +114,14 @@ def _source_markers(text):
     for match in _SOURCE_RE.finditer(text):
         previous = markers[-1] if markers else None
         if previous is not None and _source_of(previous) == "non_mtus":
-            between = text[previous.end():match.start()]
+            between = text[previous.end() : match.start()]
             if not between.strip() and re.match(r"Non", previous.group(0), re.IGNORECASE):
                 continue
-            if _source_of(match) == "non_mtus" and not re.match(r"Non", match.group(0), re.IGNORECASE) \
-                    and not re.search(r"[.;]", between):
+            if (
+                _source_of(match) == "non_mtus"
+                and not re.match(r"Non", match.group(0), re.IGNORECASE)
+                and not re.search(r"[.;]", between)
+            ):
                 continue
         markers.append(match)
     return markers
@@ -123,8 +131,13 @@ def _merge_bare_mtus(citations):
     """A bare `MTUS` directly followed by a named MTUS part is the same citation, not two."""
     merged = []
     for citation in citations:
-        if merged and merged[-1].source == "mtus_other" and not merged[-1].topic and not merged[-1].pages \
-                and citation.source in {"chronic_pain", "acoem", "postsurgical"}:
+        if (
+            merged
+            and merged[-1].source == "mtus_other"
+            and not merged[-1].topic
+            and not merged[-1].pages
+            and citation.source in {"chronic_pain", "acoem", "postsurgical"}
+        ):
             merged.pop()
         merged.append(citation)
     return merged

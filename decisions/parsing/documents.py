@@ -1,4 +1,5 @@
 """Turn an uploaded file's bytes into letter text: PDF through pdfminer.six, text by its encoding."""
+
 import codecs
 import hashlib
 import io
@@ -34,7 +35,9 @@ def content_hash(data):
 def pdf_text(data, limits=PdfLimits()):
     """Text of a PDF as pdfminer lays it out, read in a child process within `limits`; ParseError for
     a broken, encrypted, image-only, too long or too costly PDF."""
-    extracted = run_limited(_extract_pdf_text, (data, limits.pages), limits.seconds, limits.memory_bytes, "the PDF")
+    extracted = run_limited(
+        _extract_pdf_text, (data, limits.pages), limits.seconds, limits.memory_bytes, "the PDF"
+    )
     if not extracted.strip():
         raise ParseError("the PDF has no extractable text (a scanned image? it needs OCR first)")
     return extracted

@@ -1,12 +1,21 @@
 """Read the structure of one determination letter: header, sections, credentials and items."""
+
 import re
 from dataclasses import dataclass
 
 from decisions.parsing import citations, necessity, patient, text
 from decisions.parsing.dates import parse_date
 from decisions.parsing.records import (
-    FORMAT_LEGACY_2013, FORMAT_STANDARD, FORMAT_WITH_HEADER, OVERTURNED, UPHELD, CaseDates, DecisionItem,
-    ParsedLetter, ParseError, Reviewer,
+    FORMAT_LEGACY_2013,
+    FORMAT_STANDARD,
+    FORMAT_WITH_HEADER,
+    OVERTURNED,
+    UPHELD,
+    CaseDates,
+    DecisionItem,
+    ParsedLetter,
+    ParseError,
+    Reviewer,
 )
 from decisions.vocabulary import normalize_request
 
@@ -47,27 +56,44 @@ _REVIEWER = r"(?:The\s+)?(?:Physician|Expert|Professional|Medical)\s+Reviewer(?:
 # (field, pattern, keep the label as part of the text)
 _LABELS = [
     ("claims", re.compile(r"^Claims\s+Administrator(?:'s)?\s+guidelines?\s*:\s*", re.IGNORECASE), False),
-    ("claims", re.compile(r"^(?=The\s+Claims\s+Administrator\s+based\s+its\s+decision)", re.IGNORECASE), True),
+    (
+        "claims",
+        re.compile(r"^(?=The\s+Claims\s+Administrator\s+based\s+its\s+decision)", re.IGNORECASE),
+        True,
+    ),
     ("maximus", re.compile(r"^MAXIMUS\s+guidelines?\s*:\s*", re.IGNORECASE), False),
-    ("maximus", re.compile(rf"^(?={_REVIEWER}\s+based\s+(?:his/her|his|her|their)\s+decision)", re.IGNORECASE),
-     True),
+    (
+        "maximus",
+        re.compile(rf"^(?={_REVIEWER}\s+based\s+(?:his/her|his|her|their)\s+decision)", re.IGNORECASE),
+        True,
+    ),
     ("rationale", re.compile(rf"^(?:{_REVIEWER}\s+)?Decision\s+rationale\s*:\s*", re.IGNORECASE), False),
     ("rationale", re.compile(r"^Rationale\s+for\s+the\s+Decision\s*:\s*", re.IGNORECASE), False),
 ]
-_FIELD_NAMES = {"claims": "Claims Administrator guideline", "maximus": "MAXIMUS guideline",
-                "rationale": "Decision rationale"}
+_FIELD_NAMES = {
+    "claims": "Claims Administrator guideline",
+    "maximus": "MAXIMUS guideline",
+    "rationale": "Decision rationale",
+}
 
 _SUMMARY_INTRO = re.compile(
     r"^The\s+(?:expert|physician)\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary.*?"
-    r"medical\s+records\s*:\s*", re.IGNORECASE | re.DOTALL)
-_LICENSURE = re.compile(r"State\(s\)\s+of\s+Licensure\s*:\s*(?P<value>.*?)\s*(?=Certification\(s\)|$)",
-                        re.IGNORECASE | re.DOTALL)
-_SPECIALTY = re.compile(r"Certification\(s\)\s*/\s*Specialt(?:y|ies)\s*:\s*(?P<value>.*?)\s*(?=State\(s\)|$)",
-                        re.IGNORECASE | re.DOTALL)
+    r"medical\s+records\s*:\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+_LICENSURE = re.compile(
+    r"State\(s\)\s+of\s+Licensure\s*:\s*(?P<value>.*?)\s*(?=Certification\(s\)|$)", re.IGNORECASE | re.DOTALL
+)
+_SPECIALTY = re.compile(
+    r"Certification\(s\)\s*/\s*Specialt(?:y|ies)\s*:\s*(?P<value>.*?)\s*(?=State\(s\)|$)",
+    re.IGNORECASE | re.DOTALL,
+)
 _LEGACY_CREDENTIALS = re.compile(
     r"reviewer\s+is\s+(?:Board\s+Certified|certified|licensed)\s+in\s+(?P<specialty>.+?)"
     r"(?:,?\s+has\s+a\s+subspecialty\s+in\s+(?P<sub>.+?))?,?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+"
-    r"(?P<states>.+?)\.", re.IGNORECASE | re.DOTALL)
+    r"(?P<states>.+?)\.",
+    re.IGNORECASE | re.DOTALL,
+)
 MAX_HEADING_LINES = 4
 
 
@@ -94,14 +120,14 @@ def _split_sections(lines):
     for position, (index, name, _) in enumerate(found):
         end = found[position + 1][0] if position + 1 < len(found) else len(lines)
         if name != "other":
-            sections.setdefault(name, lines[index + 1:end])
+            sections.setdefault(name, lines[index + 1 : end])
     legacy = any(is_legacy for _, _, is_legacy in found) or "documents" in sections
     return sections, legacy
 
 
 def _ends_item_heading(lines, index):
     """A capitalised line that wraps into `...: Upheld` is an item heading, not a section."""
-    window = lines[index:index + 3]
+    window = lines[index : index + 3]
     return any(_OUTCOME_SAME_LINE.match(line) or _OUTCOME_ALONE.match(line) for line in window)
 
 
@@ -115,8 +141,10 @@ def _header_fields(header_lines, whole_text, warnings):
             continue
         value = parse_date(match.group("value"))
         if value is None and match.group("value").strip():
-            warnings.append(f"header: {match.group(0).split(':')[0].strip()!r} has no readable date "
-                            f"({match.group('value').strip()[:20]!r})")
+            warnings.append(
+                f"header: {match.group(0).split(':')[0].strip()!r} has no readable date "
+                f"({match.group('value').strip()[:20]!r})"
+            )
         values[name] = value
     injury = values.pop("injury", None)
     return (case_match.group(1).upper() if case_match else None), CaseDates(**values), injury
@@ -133,7 +161,8 @@ def _reviewer(credential_text, warnings):
     reviewer = Reviewer(
         licensure_states=_split_names(licensure.group("value")) if licensure else [],
         specialties=[part for part in re.split(r"\s*[,;]\s*", specialty.group("value").strip(" .")) if part]
-        if specialty else [],
+        if specialty
+        else [],
     )
     legacy = _LEGACY_CREDENTIALS.search(flat)
     if legacy and not (reviewer.licensure_states or reviewer.specialties):
@@ -150,7 +179,7 @@ def _label_at(line):
     for field_name, pattern, keep in _LABELS:
         match = pattern.match(line)
         if match:
-            return field_name, (line if keep else line[match.end():])
+            return field_name, (line if keep else line[match.end() :])
     return None
 
 
@@ -174,8 +203,12 @@ def _outcome_headings(lines):
         else:
             continue
         start = last
-        while (start - 1 >= floor and last - start + 1 < MAX_HEADING_LINES and lines[start - 1] != BREAK
-               and not re.search(r"[.:!?]\"?$", lines[start - 1])):
+        while (
+            start - 1 >= floor
+            and last - start + 1 < MAX_HEADING_LINES
+            and lines[start - 1] != BREAK
+            and not re.search(r"[.:!?]\"?$", lines[start - 1])
+        ):
             start -= 1
         request = text.one_line(" ".join(lines[start:last] + tail))
         if request:
@@ -191,9 +224,11 @@ def _legacy_headings(lines):
         if not _NUMBERED.match(line):
             continue
         for end in range(index, min(index + MAX_HEADING_LINES, len(lines))):
-            if lines[end] == BREAK or (end > index and (_label_at(lines[end]) or _NUMBERED.match(lines[end]))):
+            if lines[end] == BREAK or (
+                end > index and (_label_at(lines[end]) or _NUMBERED.match(lines[end]))
+            ):
                 break
-            verdict = _LEGACY_VERDICT.match(text.one_line(" ".join(lines[index:end + 1])))
+            verdict = _LEGACY_VERDICT.match(text.one_line(" ".join(lines[index : end + 1])))
             if verdict:
                 outcome = UPHELD if verdict.group("negation") else OVERTURNED
                 headings.append(_Heading(index, end + 1, verdict.group("request").strip(" :"), outcome))
@@ -220,7 +255,7 @@ def _items(lines, known_words, warnings):
     items = []
     for number, heading in enumerate(headings, start=1):
         body_end = headings[number].start if number < len(headings) else len(lines)
-        fields = _item_fields(lines[heading.end:body_end], known_words)
+        fields = _item_fields(lines[heading.end : body_end], known_words)
         for field_name, label in _FIELD_NAMES.items():
             if not fields.get(field_name):
                 warnings.append(f"item {number} ({heading.request[:40]}): no {label} found")
@@ -229,20 +264,24 @@ def _items(lines, known_words, warnings):
         conclusion = necessity.conclusion(rationale)
         if necessity.contradicts(heading.outcome, conclusion):
             verdict = "not medically necessary" if conclusion == "not_necessary" else "medically necessary"
-            warnings.append(f"item {number}: outcome is {heading.outcome} but the rationale concludes {verdict}")
+            warnings.append(
+                f"item {number}: outcome is {heading.outcome} but the rationale concludes {verdict}"
+            )
         item_citations = citations.parse_citations(maximus)
         if maximus and not item_citations:
             warnings.append(f"item {number}: no guideline source recognised in the MAXIMUS guideline")
-        items.append(DecisionItem(
-            request=heading.request,
-            outcome=heading.outcome,
-            claims_administrator_guideline=text.one_line(fields.get("claims", "")) or None,
-            maximus_guideline=maximus,
-            citations=item_citations,
-            rationale=rationale,
-            necessity=conclusion,
-            treatment=normalize_request(heading.request),
-        ))
+        items.append(
+            DecisionItem(
+                request=heading.request,
+                outcome=heading.outcome,
+                claims_administrator_guideline=text.one_line(fields.get("claims", "")) or None,
+                maximus_guideline=maximus,
+                citations=item_citations,
+                rationale=rationale,
+                necessity=conclusion,
+                treatment=normalize_request(heading.request),
+            )
+        )
     return items
 
 
@@ -258,14 +297,20 @@ def parse_letter_text(raw_text):
     decision_lines = sections.get("decisions")
     if decision_lines is None:
         decision_lines = lines
-        warnings.append("no 'IMR ISSUES, DECISIONS AND RATIONALES' heading; items were looked for in the whole text")
+        warnings.append(
+            "no 'IMR ISSUES, DECISIONS AND RATIONALES' heading; items were looked for in the whole text"
+        )
     items = _items(decision_lines, known_words, warnings)
     if not items:
         if "decisions" not in sections:
-            raise ParseError("not an IMR determination letter: no 'IMR ISSUES, DECISIONS AND RATIONALES' "
-                             "section and no decided items (`<treatment>: Upheld/Overturned`) found")
-        raise ParseError("the decisions section lists no disputed item with an outcome "
-                         "(`<treatment>: Upheld` or `Overturned`)")
+            raise ParseError(
+                "not an IMR determination letter: no 'IMR ISSUES, DECISIONS AND RATIONALES' "
+                "section and no decided items (`<treatment>: Upheld/Overturned`) found"
+            )
+        raise ParseError(
+            "the decisions section lists no disputed item with an outcome "
+            "(`<treatment>: Upheld` or `Overturned`)"
+        )
 
     whole = "\n".join(lines)
     case_number, dates, header_injury = _header_fields(sections["header"], whole, warnings)
@@ -285,7 +330,13 @@ def parse_letter_text(raw_text):
     else:
         letter_format = FORMAT_STANDARD
     return ParsedLetter(
-        format=letter_format, case_number=case_number, dates=dates, reviewer=reviewer,
-        patient=found_patient, clinical_summary=summary, diagnoses=patient.diagnoses_of(summary),
-        items=items, warnings=warnings,
+        format=letter_format,
+        case_number=case_number,
+        dates=dates,
+        reviewer=reviewer,
+        patient=found_patient,
+        clinical_summary=summary,
+        diagnoses=patient.diagnoses_of(summary),
+        items=items,
+        warnings=warnings,
     )

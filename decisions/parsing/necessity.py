@@ -1,4 +1,5 @@
 """What a rationale concludes about medical necessity, read from its closing sentences."""
+
 import re
 
 from decisions.parsing.records import NECESSARY, NOT_NECESSARY, OVERTURNED, UNSTATED, UPHELD
@@ -15,7 +16,9 @@ _AFFIRMED = re.compile(
     r"|necessary\s+and\s+appropriate|indicated|certified|supported|warranted|recommended|appropriate)\b",
     re.IGNORECASE,
 )
-_CONCLUSION_WORDS = re.compile(r"medically\s+(?:necessary|reasonable)|necessary\s+and\s+appropriate", re.IGNORECASE)
+_CONCLUSION_WORDS = re.compile(
+    r"medically\s+(?:necessary|reasonable)|necessary\s+and\s+appropriate", re.IGNORECASE
+)
 
 
 def _sentences(text):
@@ -46,4 +49,6 @@ def conclusion(rationale):
 
 def contradicts(outcome, necessity):
     """Overturned means the treatment is necessary; upheld means it is not."""
-    return (outcome == OVERTURNED and necessity == NOT_NECESSARY) or (outcome == UPHELD and necessity == NECESSARY)
+    return (outcome == OVERTURNED and necessity == NOT_NECESSARY) or (
+        outcome == UPHELD and necessity == NECESSARY
+    )

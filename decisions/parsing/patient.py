@@ -1,4 +1,5 @@
 """Age, sex, date of injury and diagnoses, where the clinical summary states them."""
+
 import re
 
 from decisions.parsing.dates import DATE_PATTERN, parse_date
@@ -6,8 +7,16 @@ from decisions.parsing.records import Patient
 
 _AGE = re.compile(r"\b(\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old\b", re.IGNORECASE)
 _SEX_WORDS = re.compile(r"\b(male|female|man|woman|gentleman|lady|boy|girl)\b", re.IGNORECASE)
-_SEX_OF = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
-           "female": "female", "woman": "female", "lady": "female", "girl": "female"}
+_SEX_OF = {
+    "male": "male",
+    "man": "male",
+    "gentleman": "male",
+    "boy": "male",
+    "female": "female",
+    "woman": "female",
+    "lady": "female",
+    "girl": "female",
+}
 _INJURY_DATE = re.compile(
     r"(?:date\s+of\s+(?:industrial\s+)?injury|\bDOI\b|injury\s+date|(?:industrial|work[\s-]related|occupational)?\s*"
     r"injury|injured|injuries)"

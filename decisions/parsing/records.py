@@ -1,4 +1,5 @@
 """Plain records a parsed letter is made of: no Django, so any tool can use them."""
+
 from dataclasses import dataclass, field
 from datetime import date
 

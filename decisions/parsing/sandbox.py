@@ -5,6 +5,7 @@ form XObjects grew a process to gigabytes. The child takes the blow: past its ad
 limit its allocations fail, past its time it is killed, and the caller gets a sentence.
 os.fork (not multiprocessing) so it also works inside the import's pool workers.
 """
+
 import os
 import pickle
 import resource
@@ -76,12 +77,16 @@ def run_limited(function, args, seconds, memory_bytes, what="the file"):
         os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     if payload is None:
-        raise LimitExceeded(f"reading {what} took longer than {seconds:g} seconds and was stopped "
-                            f"(no letter needs that long; the file may be malformed or hostile)")
+        raise LimitExceeded(
+            f"reading {what} took longer than {seconds:g} seconds and was stopped "
+            f"(no letter needs that long; the file may be malformed or hostile)"
+        )
     status, value = pickle.loads(payload) if payload else ("memory", None)  # a child killed while allocating
     if status == "memory":
-        raise LimitExceeded(f"reading {what} needed more than {memory_bytes // 2**20} MB of memory and was stopped "
-                            f"(the file may be malformed or hostile)")
+        raise LimitExceeded(
+            f"reading {what} needed more than {memory_bytes // 2**20} MB of memory and was stopped "
+            f"(the file may be malformed or hostile)"
+        )
     if status == "error":
         raise ParseError(value)
     return value

@@ -3,6 +3,7 @@
 A letter becomes a list of logical lines in which "" marks a paragraph break; `reflow` joins
 such lines back into paragraphs of plain prose.
 """
+
 import re
 
 PARAGRAPH_BREAK = ""
@@ -19,8 +20,19 @@ _SUFFIX_ONLY = re.compile(
 )
 
 
-_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
-                            "\u2014": " - ", "\ufb01": "fi", "\ufb02": "fl", "\u00ad": None})
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": " - ",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\u00ad": None,
+    }
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 
 

@@ -4,22 +4,34 @@
 typed into a query tree; `contract` holds the plain types both sides speak. Views, forms and
 templates use only these, never an engine.
 """
+
 import functools
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from decisions.search.contract import (
-    NEWEST, OLDEST, RELEVANCE, SORTS, AnyOf, CitedPages, DateRange, QueryError, SearchQuery, SearchResults,
+    NEWEST,
+    OLDEST,
+    RELEVANCE,
+    SORTS,
+    AnyOf,
+    CitedPages,
+    DateRange,
+    QueryError,
+    SearchQuery,
+    SearchResults,
     SearchTimeout,
 )
 from decisions.search.syntax import parse
 
-BACKENDS = {"whoosh": "decisions.search.backends.whoosh.WhooshBackend",
-            "postgres": "decisions.search.backends.postgres.backend.PostgresBackend"}
+BACKENDS = {
+    "whoosh": "decisions.search.backends.whoosh.WhooshBackend",
+    "postgres": "decisions.search.backends.postgres.backend.PostgresBackend",
+}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _backend(name):
     return import_string(BACKENDS[name])()
 
@@ -34,5 +46,19 @@ def query(text="", sort=RELEVANCE, facets=(), **filters):
     return SearchQuery(text=parse(text), filters=tuple(filters.items()), sort=sort, facets=tuple(facets))
 
 
-__all__ = ["NEWEST", "OLDEST", "RELEVANCE", "SORTS", "AnyOf", "CitedPages", "DateRange", "QueryError",
-           "SearchQuery", "SearchResults", "SearchTimeout", "backend", "parse", "query"]
+__all__ = [
+    "NEWEST",
+    "OLDEST",
+    "RELEVANCE",
+    "SORTS",
+    "AnyOf",
+    "CitedPages",
+    "DateRange",
+    "QueryError",
+    "SearchQuery",
+    "SearchResults",
+    "SearchTimeout",
+    "backend",
+    "parse",
+    "query",
+]

@@ -5,6 +5,7 @@ built by `syntax.parse` from what a person typed, plus filters keyed by the name
 A backend answers with `SearchResults`: the total, facet counts, and hits read lazily a window
 at a time, so Django's Paginator can page them and the count always equals the hits.
 """
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -109,8 +110,12 @@ class SearchQuery:
         return dict(self.filters)
 
     def with_filter(self, name, value):
-        return SearchQuery(self.text, (*[(n, v) for n, v in self.filters if n != name], (name, value)),
-                           self.sort, self.facets)
+        return SearchQuery(
+            self.text,
+            (*[(n, v) for n, v in self.filters if n != name], (name, value)),
+            self.sort,
+            self.facets,
+        )
 
     def all(self):
         """So a FilterSet can take a SearchQuery where it expects a queryset."""

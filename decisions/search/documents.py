@@ -1,7 +1,9 @@
 """Search documents built from stored items: what every backend knows of each decision item."""
+
 from django.db.models import Prefetch
 
 from decisions.models import READER_PREFETCH, CitedPage, DecisionItem, GuidelineCitation
+
 
 def item_document(item, specialties, states):
     """The item as every backend indexes it: ids, text fields, and filter fields by registry name
@@ -43,8 +45,12 @@ def documents_for(determination_ids):
         .select_related("determination")
         .prefetch_related(
             *(f"determination__{path}" for path in READER_PREFETCH),
-            Prefetch("citations", queryset=GuidelineCitation.objects.prefetch_related(
-                Prefetch("cited_pages", queryset=CitedPage.objects.only("id", "citation_id", "page")))),
+            Prefetch(
+                "citations",
+                queryset=GuidelineCitation.objects.prefetch_related(
+                    Prefetch("cited_pages", queryset=CitedPage.objects.only("id", "citation_id", "page"))
+                ),
+            ),
         )
     )
     for item in items:

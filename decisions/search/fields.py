@@ -3,6 +3,7 @@
 Text fields are searched by words and phrases; filter fields hold exact values (keywords),
 dates or cited pages. Backends, the query syntax, the FilterSet and the page all read this.
 """
+
 from dataclasses import dataclass
 
 KEYWORD, DATE, CITED = "keyword", "date", "cited"
@@ -33,30 +34,42 @@ TEXT_FIELDS = {
 }
 DEFAULT_TEXT_FIELDS = [name for name, text_field in TEXT_FIELDS.items() if text_field.boost]
 
-FILTER_FIELDS = {f.name: f for f in [
-    FilterField("outcome", KEYWORD, "Outcome", facet_limit=50),
-    FilterField("category", KEYWORD, "Category", facet_limit=50),
-    FilterField("drug_class", KEYWORD, "Drug class", facet_limit=12),
-    FilterField("treatment", KEYWORD, "Treatment", facet_limit=15),
-    FilterField("source", KEYWORD, "Guideline source", facet_limit=50),
-    FilterField("specialty", KEYWORD, "Reviewer specialty", facet_limit=12, case_sensitive=True),
-    FilterField("state", KEYWORD, "Licensure state", facet_limit=12, case_sensitive=True),
-    FilterField("necessity", KEYWORD, "Rationale concludes", facet_limit=50),
-    FilterField("case_number", KEYWORD, "IMR case number"),
-    FilterField("acoem_chapter", KEYWORD, "ACOEM chapter"),
-    FilterField("cited", CITED, "Cited page"),
-    FilterField("decided", DATE, "Decision date"),
-    FilterField("injured", DATE, "Date of injury"),
-]}
+FILTER_FIELDS = {
+    f.name: f
+    for f in [
+        FilterField("outcome", KEYWORD, "Outcome", facet_limit=50),
+        FilterField("category", KEYWORD, "Category", facet_limit=50),
+        FilterField("drug_class", KEYWORD, "Drug class", facet_limit=12),
+        FilterField("treatment", KEYWORD, "Treatment", facet_limit=15),
+        FilterField("source", KEYWORD, "Guideline source", facet_limit=50),
+        FilterField("specialty", KEYWORD, "Reviewer specialty", facet_limit=12, case_sensitive=True),
+        FilterField("state", KEYWORD, "Licensure state", facet_limit=12, case_sensitive=True),
+        FilterField("necessity", KEYWORD, "Rationale concludes", facet_limit=50),
+        FilterField("case_number", KEYWORD, "IMR case number"),
+        FilterField("acoem_chapter", KEYWORD, "ACOEM chapter"),
+        FilterField("cited", CITED, "Cited page"),
+        FilterField("decided", DATE, "Decision date"),
+        FilterField("injured", DATE, "Date of injury"),
+    ]
+}
 FACET_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.facet_limit]
 KEYWORD_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.kind == KEYWORD]
 DATE_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.kind == DATE]
 
 # What a person may type before a colon, and the field it means.
 QUERY_FIELD_NAMES = {
-    "request": "request", "rationale": "rationale", "summary": "summary", "treatment": "treatment",
-    "outcome": "outcome", "class": "drug_class", "category": "category", "case": "case_number",
-    "specialty": "specialty", "state": "state", "source": "source", "necessity": "necessity",
+    "request": "request",
+    "rationale": "rationale",
+    "summary": "summary",
+    "treatment": "treatment",
+    "outcome": "outcome",
+    "class": "drug_class",
+    "category": "category",
+    "case": "case_number",
+    "specialty": "specialty",
+    "state": "state",
+    "source": "source",
+    "necessity": "necessity",
 }
 
 
@@ -77,5 +90,8 @@ def stored_values(name, document):
     """What a document holds for a keyword or cited-page filter, as every backend stores it."""
     if FILTER_FIELDS[name].kind == CITED:
         pages = document[name]
-        return sorted({cited_term(source, page) for source, page in pages} | {cited_term(None, page) for _, page in pages})
+        return sorted(
+            {cited_term(source, page) for source, page in pages}
+            | {cited_term(None, page) for _, page in pages}
+        )
     return sorted({normalize_keyword(name, value) for value in document[name] if value})

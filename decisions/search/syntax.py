@@ -5,6 +5,7 @@ parentheses, opio* and wildcards (te?t), and `field:` before a word, a phrase or
 An unscoped word that names a drug (brand or generic), a drug class or an outcome also
 matches the items that carry it: `Neurontin` finds Gralise.
 """
+
 import functools
 import re
 
@@ -36,9 +37,11 @@ def _lex(text):
         elif character == '"':
             end = text.find('"', position + 1)
             if end < 0:
-                raise QueryError('a quotation mark is not closed; phrases go in pairs of quotes, like "urine drug"')
+                raise QueryError(
+                    'a quotation mark is not closed; phrases go in pairs of quotes, like "urine drug"'
+                )
             slop = _SLOP.match(text, end + 1)
-            tokens.append(("phrase", text[position + 1:end], int(slop.group(1)) if slop else None))
+            tokens.append(("phrase", text[position + 1 : end], int(slop.group(1)) if slop else None))
             position = slop.end() if slop else end + 1
         else:
             end = position
@@ -51,7 +54,9 @@ def _lex(text):
 
 def _word_tokens(run):
     if run.startswith("["):
-        raise QueryError("ranges like [a TO z] are not supported; search words, or use the date and page filters")
+        raise QueryError(
+            "ranges like [a TO z] are not supported; search words, or use the date and page filters"
+        )
     field = _FIELD.match(run)
     if field and field.group(1).lower() != "http":
         name = field.group(1).lower()
@@ -120,7 +125,9 @@ class _Parser:
         if kind == "field":
             operand = self.atom()
             if operand is None:
-                raise QueryError(f"nothing follows “{_typed_name(token[1])}:”; put a word or a phrase after the colon")
+                raise QueryError(
+                    f"nothing follows “{_typed_name(token[1])}:”; put a word or a phrase after the colon"
+                )
             return _scoped(operand, token[1])
         if kind == "phrase":
             return _phrase(token[1], token[2])
@@ -159,8 +166,9 @@ def _word(text):
     if "*" in text or "?" in text:
         literal = re.split(r"[*?]", text, maxsplit=1)[0]
         if len(_WORD_CHARACTER.findall(literal)) < MIN_WILDCARD_PREFIX:
-            raise QueryError(f"a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before * or ? "
-                             f"(for example opio*)")
+            raise QueryError(
+                f"a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before * or ? (for example opio*)"
+            )
         stripped = text.rstrip("*")
         if "*" not in stripped and "?" not in stripped:
             return Prefix(stripped.lower())
@@ -180,8 +188,10 @@ def _scoped(node, field):
         return node
     if field in TEXT_FIELDS:
         if isinstance(node, Phrase) and not TEXT_FIELDS[field].phrases:
-            raise QueryError(f"phrases cannot be searched in {field} fields; search their words instead, "
-                             f"like {field}:(low back)")
+            raise QueryError(
+                f"phrases cannot be searched in {field} fields; search their words instead, "
+                f"like {field}:(low back)"
+            )
         return type(node)(**{**node.__dict__, "field": node.field or field})
     if isinstance(node, (Prefix, Wildcard)):
         raise QueryError(f"“{_typed_name(field)}:” takes a whole value, not a wildcard")

@@ -2,6 +2,7 @@
 
 The vocabulary itself lives in treatments.json beside this file, so it can be reviewed as data.
 """
+
 import json
 import re
 from dataclasses import dataclass
@@ -13,21 +14,54 @@ from decisions.vocabulary.records import Treatment
 VOCABULARY_FILE = Path(__file__).with_name("treatments.json")
 PHARMACEUTICALS = "pharmaceuticals"
 OTHER = "other"
-CATEGORIES = [PHARMACEUTICALS, "physical medicine", "injections", "diagnostic testing", "DME",
-              "evaluation and management", "surgery", "programs", OTHER]
+CATEGORIES = [
+    PHARMACEUTICALS,
+    "physical medicine",
+    "injections",
+    "diagnostic testing",
+    "DME",
+    "evaluation and management",
+    "surgery",
+    "programs",
+    OTHER,
+]
 
-_NUMBER_WORDS = {"no": 0, "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_NUMBER_WORDS = {
+    "no": 0,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 _AMOUNT = r"\d*\.?\d+(?:\s*/\s*\d*\.?\d+)*"
 _STRENGTH = re.compile(
-    rf"(?<![\w.])({_AMOUNT})\s*(mcg/hr?|mg/hr?|mg/ml|mg|mcg|µg|ug|gm|g|ml|%|units?|iu|meq)(?![A-Za-z])", re.IGNORECASE)
-_BARE_STRENGTH = re.compile(rf"^\s*({_AMOUNT})(?!\s*(?:x|times|tabs?|tablets?|caps?|capsules?|per|a\s+day)\b)")
+    rf"(?<![\w.])({_AMOUNT})\s*(mcg/hr?|mg/hr?|mg/ml|mg|mcg|µg|ug|gm|g|ml|%|units?|iu|meq)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_BARE_STRENGTH = re.compile(
+    rf"^\s*({_AMOUNT})(?!\s*(?:x|times|tabs?|tablets?|caps?|capsules?|per|a\s+day)\b)"
+)
 # In order of trust: `#90` is the dispensed quantity even where `2 tablets` comes first.
-_QUANTITIES = [re.compile(pattern, re.IGNORECASE) for pattern in (
-    r"#\s*(\d+)", r"\b(?:qty|quantity|count)\s*[:.#]?\s*(\d+)",
-    r"\b(\d+)\s+(?:tablets|tabs|capsules|caps|patches|pills)\b")]
+_QUANTITIES = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"#\s*(\d+)",
+        r"\b(?:qty|quantity|count)\s*[:.#]?\s*(\d+)",
+        r"\b(\d+)\s+(?:tablets|tabs|capsules|caps|patches|pills)\b",
+    )
+]
 _REFILLS = re.compile(
-    rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})\s+refills?\b|\brefills?\s*[:x#]?\s*(\d+)\b", re.IGNORECASE)
+    rf"\b(\d+|{'|'.join(_NUMBER_WORDS)})\s+refills?\b|\brefills?\s*[:x#]?\s*(\d+)\b", re.IGNORECASE
+)
 _TOPICAL = re.compile(r"\b(?:cream|gel|ointment|lotion|topical|transdermal|patch(?:es)?)\b", re.IGNORECASE)
 
 
@@ -82,17 +116,21 @@ def vocabulary():
     data = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
     drugs = {_key(alias): drug for alias, drug in _aliases(data)}
     aliases = sorted({alias for alias, _ in _aliases(data)}, key=len, reverse=True)
-    drug_names = re.compile(rf"(?<![\w#])(?:{'|'.join(_name_pattern(alias) for alias in aliases)})(?!\w)",
-                            re.IGNORECASE)
+    drug_names = re.compile(
+        rf"(?<![\w#])(?:{'|'.join(_name_pattern(alias) for alias in aliases)})(?!\w)", re.IGNORECASE
+    )
     services = [
         _Service(re.compile(expression, _service_flags(expression)), service, category)
         for category, entries in data["services"].items()
         for service, expressions in entries.items()
         for expression in expressions
     ]
-    any_service = re.compile("|".join(
-        f"(?{'i' if service.pattern.flags & re.IGNORECASE else '-i'}:{service.pattern.pattern})"
-        for service in services))
+    any_service = re.compile(
+        "|".join(
+            f"(?{'i' if service.pattern.flags & re.IGNORECASE else '-i'}:{service.pattern.pattern})"
+            for service in services
+        )
+    )
     compound = [re.compile(expression, re.IGNORECASE) for expression in data["compound"]["patterns"]]
     return _Vocabulary(drug_names, drugs, services, any_service, compound, data)
 
@@ -113,7 +151,9 @@ def _first_service(request, vocab):
 def _strength(request, after):
     match = _STRENGTH.search(request)
     if match:
-        return re.sub(r"\s+", "", match.group(1)) + match.group(2).lower().replace("µg", "mcg").replace("ug", "mcg")
+        return re.sub(r"\s+", "", match.group(1)) + match.group(2).lower().replace("µg", "mcg").replace(
+            "ug", "mcg"
+        )
     bare = _BARE_STRENGTH.match(request[after:])
     if bare:
         amount = re.sub(r"\s+", "", bare.group(1))
@@ -146,18 +186,31 @@ def normalize_request(request):
     drug_match = drug_matches[0] if drug_matches else None
     distinct_drugs = {vocab.drugs[_key(match.group(0))].name for match in drug_matches}
     compound = any(rule.search(request) for rule in vocab.compound) or (
-        len(distinct_drugs) > 1 and _TOPICAL.search(request))
+        len(distinct_drugs) > 1 and _TOPICAL.search(request)
+    )
     service, service_match = _first_service(request, vocab)
     quantity, refills = _quantity(request), _refills(request)
 
     if compound and drug_match:
         rule = vocab.data["compound"]
-        return Treatment(rule["name"], PHARMACEUTICALS, rule["drug_class"], _strength(request, len(request)),
-                         quantity, refills)
+        return Treatment(
+            rule["name"],
+            PHARMACEUTICALS,
+            rule["drug_class"],
+            _strength(request, len(request)),
+            quantity,
+            refills,
+        )
     if drug_match and (service is None or drug_match.start() <= service_match.start()):
         drug = vocab.drugs[_key(drug_match.group(0))]
-        return Treatment(drug.name, PHARMACEUTICALS, drug.drug_class, _strength(request, drug_match.end()),
-                         quantity, refills)
+        return Treatment(
+            drug.name,
+            PHARMACEUTICALS,
+            drug.drug_class,
+            _strength(request, drug_match.end()),
+            quantity,
+            refills,
+        )
     if service:
         return Treatment(service.name, service.category, None, None, quantity, refills)
     return Treatment(None, OTHER, None, _strength(request, len(request)), quantity, refills)
@@ -176,7 +229,9 @@ def generic_names():
 def non_drug_treatments():
     """Treatment names that are not a single drug: services and the compound rule's name."""
     data = vocabulary().data
-    return sorted({name for entries in data["services"].values() for name in entries} | {data["compound"]["name"]})
+    return sorted(
+        {name for entries in data["services"].values() for name in entries} | {data["compound"]["name"]}
+    )
 
 
 def drug_class_names():

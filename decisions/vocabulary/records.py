@@ -1,4 +1,5 @@
 """What the vocabulary makes of a request."""
+
 from dataclasses import dataclass
 
 

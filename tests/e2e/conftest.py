@@ -1,4 +1,5 @@
 """Headless Chromium (Debian's, /usr/bin/chromium) driven by Playwright against a live server."""
+
 import os
 from pathlib import Path
 
@@ -10,15 +11,23 @@ from tests.letters import REPO, SEEDS
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", REPO / "var" / "screenshots"))
 # The same flags the machine's own browser check uses: headless, no sandbox as root, no calls home.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_collection_modifyitems(config, items):
     """Skip the browser tests (only those: this hook sees the whole session's items) without Chromium."""
     if not CHROMIUM.exists():
-        skip = pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium; .ci/install-browser)")
+        skip = pytest.mark.skip(
+            reason="Chromium is not installed (apt-get install chromium; .ci/install-browser)"
+        )
         for item in items:
             if Path(str(item.fspath)).parent == Path(__file__).parent:
                 item.add_marker(skip)
@@ -32,7 +41,9 @@ def browser():
 
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -46,7 +57,9 @@ def laptop(browser):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2
+    )
     yield context.new_page()
     context.close()
 

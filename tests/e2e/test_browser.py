@@ -1,7 +1,8 @@
 """What a person does in the browser: search, narrow, open, follow a citation, upload, make mistakes."""
-import io
+
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -79,11 +80,14 @@ def test_admin_uploads_a_zip_and_sees_each_outcome(site, laptop, tmp_path):
     shot(page, "admin-upload-results")
 
 
-@pytest.mark.parametrize("query, message", [
-    ('?q="urine drug', "quotation mark is not closed"),
-    ("?cited_page=5000", "Guideline pages run from 1 to 1500"),
-    ("?decided_after=2016-01-01&decided_before=2015-01-01", "start date is after the end date"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ('?q="urine drug', "quotation mark is not closed"),
+        ("?cited_page=5000", "Guideline pages run from 1 to 1500"),
+        ("?decided_after=2016-01-01&decided_before=2015-01-01", "start date is after the end date"),
+    ],
+)
 def test_mistakes_get_friendly_messages(site, laptop, query, message):
     page = laptop
     page.goto(f"{site}/{query}")
@@ -122,5 +126,5 @@ def test_csv_download_link_keeps_the_search(site, laptop):
     assert link.get_attribute("href") == "/export.csv?q=opioid&outcome=upheld"
     with page.expect_download() as download_info:
         link.click()
-    text = io.TextIOWrapper(open(download_info.value.path(), "rb"), encoding="utf-8").read()
+    text = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert text.startswith("item_id,determination_id") and "upheld" in text

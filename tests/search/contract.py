@@ -1,5 +1,6 @@
 """The search-backend contract: every backend's test class inherits BackendContract and provides
 a `backend` fixture. Where a backend lacks a capability, the test names it in a skip."""
+
 from datetime import date
 
 import pytest
@@ -21,8 +22,11 @@ class BackendContract:
 
     def keys(self, backend, text="", sort=search.RELEVANCE, **filters):
         results = backend.search(search.query(text, sort=sort, **filters))
-        by_id = {pk: key for key, (request, *_) in ITEMS.items()
-                 for pk in DecisionItem.objects.filter(request=request).values_list("pk", flat=True)}
+        by_id = {
+            pk: key
+            for key, (request, *_) in ITEMS.items()
+            for pk in DecisionItem.objects.filter(request=request).values_list("pk", flat=True)
+        }
         hits = results[:100]
         assert len(hits) == results.total
         return [by_id[hit.item_id] for hit in hits]
@@ -36,87 +40,105 @@ class BackendContract:
 
     # Words and phrases
 
-    @pytest.mark.parametrize("text, expected", [
-        ("spasm", {"baclofen"}),
-        ("therapy", {"pt", "aquatic", "tens"}),
-        ("sessions", {"pt", "tens"}),
-        ("neuropathic", {"gabapentin"}),
-        ("diabetes", set()),  # only in a summary: plain words do not search summaries
-        ("summary:diabetes", {"pt", "norco"}),
-        ("Therapies", {"pt", "aquatic", "tens"}),  # stemmed
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ("spasm", {"baclofen"}),
+            ("therapy", {"pt", "aquatic", "tens"}),
+            ("sessions", {"pt", "tens"}),
+            ("neuropathic", {"gabapentin"}),
+            ("diabetes", set()),  # only in a summary: plain words do not search summaries
+            ("summary:diabetes", {"pt", "norco"}),
+            ("Therapies", {"pt", "aquatic", "tens"}),  # stemmed
+        ],
+    )
     def test_words(self, corpus, text, expected):
         assert self.matches(corpus, text) == expected
 
-    @pytest.mark.parametrize("text, expected", [
-        ('"physical therapy"', {"pt"}),
-        ('"therapy sessions"', {"pt"}),
-        ('"urine drug"', {"norco", "aquatic"}),
-        ('"urine drug screen"', {"norco"}),  # aquatic has "urine drug" and "drug screen" apart
-        ('"not medically necessary"', {"pt", "norco", "tens", "baclofen", "lumbar"}),
-        ('"is medically necessary"', {"mri", "aquatic", "gabapentin"}),
-        ('"is not recommended"', {"pt"}),
-        ('"home exercise program"', {"pt"}),
-        ('"request is not medically necessary"', {"pt", "norco", "tens", "baclofen", "lumbar"}),
-        ('"care is medically necessary"', {"mri"}),
-        ('"not medically supervised before"', {"mri"}),
-        ('"supervised medically necessary"', set()),
-        ('"lumbar spine"', {"mri", "lumbar"}),
-        ('"325 urine"', set()),  # request ends "10/325", rationale starts "Urine": fields never join
-        ('"90 physical"', set()),
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ('"physical therapy"', {"pt"}),
+            ('"therapy sessions"', {"pt"}),
+            ('"urine drug"', {"norco", "aquatic"}),
+            ('"urine drug screen"', {"norco"}),  # aquatic has "urine drug" and "drug screen" apart
+            ('"not medically necessary"', {"pt", "norco", "tens", "baclofen", "lumbar"}),
+            ('"is medically necessary"', {"mri", "aquatic", "gabapentin"}),
+            ('"is not recommended"', {"pt"}),
+            ('"home exercise program"', {"pt"}),
+            ('"request is not medically necessary"', {"pt", "norco", "tens", "baclofen", "lumbar"}),
+            ('"care is medically necessary"', {"mri"}),
+            ('"not medically supervised before"', {"mri"}),
+            ('"supervised medically necessary"', set()),
+            ('"lumbar spine"', {"mri", "lumbar"}),
+            ('"325 urine"', set()),  # request ends "10/325", rationale starts "Urine": fields never join
+            ('"90 physical"', set()),
+        ],
+    )
     def test_phrases_are_exact(self, corpus, text, expected):
         self.requires(corpus, "phrases")
         assert self.matches(corpus, text) == expected
 
-    @pytest.mark.parametrize("text, expected", [
-        ('request:"physical therapy"', {"pt"}),
-        ('rationale:"physical therapy"', {"pt"}),
-        ('request:"lumbar spine"', {"mri"}),
-        ('rationale:"lumbar spine"', {"lumbar"}),
-        ("request:therapy", {"pt", "aquatic"}),
-        ("rationale:spasm", {"baclofen"}),
-        ("request:spasm", set()),
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ('request:"physical therapy"', {"pt"}),
+            ('rationale:"physical therapy"', {"pt"}),
+            ('request:"lumbar spine"', {"mri"}),
+            ('rationale:"lumbar spine"', {"lumbar"}),
+            ("request:therapy", {"pt", "aquatic"}),
+            ("rationale:spasm", {"baclofen"}),
+            ("request:spasm", set()),
+        ],
+    )
     def test_fields(self, corpus, text, expected):
         assert self.matches(corpus, text) == expected
 
-    @pytest.mark.parametrize("text, expected", [
-        ('"physical therapy"~1', {"pt"}),
-        ('"physical therapy"~2', {"pt"}),
-        ('"physical therapy"~3', {"pt", "tens"}),  # "physical program of therapy"
-        ('"therapy sessions"~2', {"pt"}),
-        ('"therapy sessions"~3', {"pt", "tens"}),  # "therapy after surgery sessions"
-        ('"sessions therapy"~4', set()),  # order matters
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ('"physical therapy"~1', {"pt"}),
+            ('"physical therapy"~2', {"pt"}),
+            ('"physical therapy"~3', {"pt", "tens"}),  # "physical program of therapy"
+            ('"therapy sessions"~2', {"pt"}),
+            ('"therapy sessions"~3', {"pt", "tens"}),  # "therapy after surgery sessions"
+            ('"sessions therapy"~4', set()),  # order matters
+        ],
+    )
     def test_slop(self, corpus, text, expected):
         """~n: each word at most n positions after the one before, in order (Whoosh's and Lucene's
         ordered reading; the oracle test holds this backend to Whoosh's own matcher)."""
         self.requires(corpus, "slop")
         assert self.matches(corpus, text) == expected
 
-    @pytest.mark.parametrize("text, expected", [
-        ("therapy AND sessions", {"pt", "tens"}),
-        ("therapy sessions", {"pt", "tens"}),
-        ("spasm OR neuropathic", {"baclofen", "gabapentin"}),
-        ("therapy NOT aquatic", {"pt", "tens"}),
-        ("NOT therapy", ALL - {"pt", "aquatic", "tens"}),
-        ("(spasm OR neuropathic) AND recommended", {"gabapentin"}),
-        ('"urine drug" NOT screen', set()),
-        ('"urine drug" NOT "urine drug screen"', {"aquatic"}),
-        ("class:opioid", {"norco"}),
-        ('class:"muscle relaxant" OR outcome:overturned', {"baclofen", "mri", "aquatic", "gabapentin"}),
-        ("Neurontin", {"gabapentin"}),  # a brand finds its generic's items
-        ("Baclofen upheld", {"baclofen"}),
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ("therapy AND sessions", {"pt", "tens"}),
+            ("therapy sessions", {"pt", "tens"}),
+            ("spasm OR neuropathic", {"baclofen", "gabapentin"}),
+            ("therapy NOT aquatic", {"pt", "tens"}),
+            ("NOT therapy", ALL - {"pt", "aquatic", "tens"}),
+            ("(spasm OR neuropathic) AND recommended", {"gabapentin"}),
+            ('"urine drug" NOT screen', set()),
+            ('"urine drug" NOT "urine drug screen"', {"aquatic"}),
+            ("class:opioid", {"norco"}),
+            ('class:"muscle relaxant" OR outcome:overturned', {"baclofen", "mri", "aquatic", "gabapentin"}),
+            ("Neurontin", {"gabapentin"}),  # a brand finds its generic's items
+            ("Baclofen upheld", {"baclofen"}),
+        ],
+    )
     def test_booleans_and_keywords(self, corpus, text, expected):
         assert self.matches(corpus, text) == expected
 
-    @pytest.mark.parametrize("text, expected", [
-        ("neuropath*", {"gabapentin"}),
-        ("supervis*", {"mri"}),
-        ("request:lumb*", {"mri", "lumbar"}),
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ("neuropath*", {"gabapentin"}),
+            ("supervis*", {"mri"}),
+            ("request:lumb*", {"mri", "lumbar"}),
+        ],
+    )
     def test_prefixes(self, corpus, text, expected):
         self.requires(corpus, "prefix")
         assert self.matches(corpus, text) == expected
@@ -128,44 +150,50 @@ class BackendContract:
             with pytest.raises(search.QueryError, match="not supported"):
                 corpus.search(search.query("radicul?path*"))
 
-    @pytest.mark.parametrize("text, message", [
-        ('"urine drug', "quotation mark is not closed"),
-        ("a*", "wildcard needs at least 3 letters"),
-        ("*", "wildcard needs at least 3 letters"),
-        ('""', "holds no words"),
-        ("%", "holds no words"),
-        ("diagnosis:lumbar", "there is no field “diagnosis”"),
-        ("[a TO z]", "ranges"),
-        ("(spasm", "parenthesis is not closed"),
-        ("spasm)", "closing parenthesis has no opening"),
-        ("class:opio*", "takes a whole value"),
-        ('summary:"low back"', "phrases cannot be searched in summary"),
-    ])
+    @pytest.mark.parametrize(
+        "text, message",
+        [
+            ('"urine drug', "quotation mark is not closed"),
+            ("a*", "wildcard needs at least 3 letters"),
+            ("*", "wildcard needs at least 3 letters"),
+            ('""', "holds no words"),
+            ("%", "holds no words"),
+            ("diagnosis:lumbar", "there is no field “diagnosis”"),
+            ("[a TO z]", "ranges"),
+            ("(spasm", "parenthesis is not closed"),
+            ("spasm)", "closing parenthesis has no opening"),
+            ("class:opio*", "takes a whole value"),
+            ('summary:"low back"', "phrases cannot be searched in summary"),
+        ],
+    )
     def test_queries_that_cannot_mean_anything_say_why(self, corpus, text, message):
         with pytest.raises(search.QueryError, match=message):
             corpus.search(search.query(text))
 
     # Filters, facets, dates
 
-    @pytest.mark.parametrize("filters, expected", [
-        ({"outcome": AnyOf(("overturned",))}, {"mri", "aquatic", "gabapentin"}),
-        ({"outcome": AnyOf(("upheld", "overturned"))}, ALL),
-        ({"drug_class": AnyOf(("opioid", "muscle relaxant"))}, {"norco", "baclofen"}),
-        ({"treatment": AnyOf(("gabapentin",))}, {"gabapentin"}),
-        ({"source": AnyOf(("acoem",))}, {"mri", "lumbar"}),
-        ({"necessity": AnyOf(("necessary",))}, {"mri", "aquatic", "gabapentin"}),
-        ({"case_number": AnyOf(("cm16-0000002",))}, {"mri", "aquatic"}),
-        ({"acoem_chapter": AnyOf(("12",))}, {"mri", "lumbar"}),
-        ({"cited": CitedPages("chronic_pain", 63, 63)}, {"baclofen"}),
-        ({"cited": CitedPages(None, 78, 99)}, {"pt", "norco"}),
-        ({"cited": CitedPages("acoem", 300, 303)}, {"mri", "lumbar"}),
-        ({"cited": CitedPages("chronic_pain", 300, 303)}, set()),
-        ({"decided": DateRange(date(2015, 1, 1), None)}, {"pt", "norco", "mri", "aquatic"}),
-        ({"decided": DateRange(None, date(2015, 2, 11))}, {"pt", "norco", "tens", "baclofen"}),
-        ({"decided": DateRange(date(2015, 2, 12), date(2016, 6, 1))}, {"mri", "aquatic"}),
-        ({"injured": DateRange(None, date(2000, 1, 1))}, {"tens", "baclofen"}),
-        ({"outcome": AnyOf(("upheld",)), "cited": CitedPages(None, 63, 80)}, {"norco", "baclofen"}),
-    ])
+    @pytest.mark.parametrize(
+        "filters, expected",
+        [
+            ({"outcome": AnyOf(("overturned",))}, {"mri", "aquatic", "gabapentin"}),
+            ({"outcome": AnyOf(("upheld", "overturned"))}, ALL),
+            ({"drug_class": AnyOf(("opioid", "muscle relaxant"))}, {"norco", "baclofen"}),
+            ({"treatment": AnyOf(("gabapentin",))}, {"gabapentin"}),
+            ({"source": AnyOf(("acoem",))}, {"mri", "lumbar"}),
+            ({"necessity": AnyOf(("necessary",))}, {"mri", "aquatic", "gabapentin"}),
+            ({"case_number": AnyOf(("cm16-0000002",))}, {"mri", "aquatic"}),
+            ({"acoem_chapter": AnyOf(("12",))}, {"mri", "lumbar"}),
+            ({"cited": CitedPages("chronic_pain", 63, 63)}, {"baclofen"}),
+            ({"cited": CitedPages(None, 78, 99)}, {"pt", "norco"}),
+            ({"cited": CitedPages("acoem", 300, 303)}, {"mri", "lumbar"}),
+            ({"cited": CitedPages("chronic_pain", 300, 303)}, set()),
+            ({"decided": DateRange(date(2015, 1, 1), None)}, {"pt", "norco", "mri", "aquatic"}),
+            ({"decided": DateRange(None, date(2015, 2, 11))}, {"pt", "norco", "tens", "baclofen"}),
+            ({"decided": DateRange(date(2015, 2, 12), date(2016, 6, 1))}, {"mri", "aquatic"}),
+            ({"injured": DateRange(None, date(2000, 1, 1))}, {"tens", "baclofen"}),
+            ({"outcome": AnyOf(("upheld",)), "cited": CitedPages(None, 63, 80)}, {"norco", "baclofen"}),
+        ],
+    )
     def test_every_filter(self, corpus, filters, expected):
         assert self.matches(corpus, **filters) == expected
 
@@ -175,12 +203,16 @@ class BackendContract:
         assert self.matches(corpus, state=AnyOf(("Texas",))) == set()
 
     def test_text_and_filters_combine(self, corpus):
-        assert self.matches(corpus, '"not medically necessary"', outcome=AnyOf(("upheld",)),
-                            source=AnyOf(("acoem",))) == {"lumbar"}
+        assert self.matches(
+            corpus, '"not medically necessary"', outcome=AnyOf(("upheld",)), source=AnyOf(("acoem",))
+        ) == {"lumbar"}
 
     def test_facets_leave_out_their_own_filter_and_count_the_rest(self, corpus):
-        query = search.query("therapy", facets=[("outcome", None), ("source", None), ("treatment", 1)],
-                             outcome=AnyOf(("upheld",)))
+        query = search.query(
+            "therapy",
+            facets=[("outcome", None), ("source", None), ("treatment", 1)],
+            outcome=AnyOf(("upheld",)),
+        )
         results = corpus.search(query)
         assert results.total == 2  # pt, tens
         assert dict(results.facets["outcome"]) == {"upheld": 2, "overturned": 1}  # aquatic counted
@@ -200,8 +232,10 @@ class BackendContract:
 
     # Paging: the total is exactly what paging reaches
 
-    @pytest.mark.parametrize("text", ["", "therapy", '"not medically necessary"', "NOT spasm", "neuropath*",
-                                      "class:opioid OR therapy"])
+    @pytest.mark.parametrize(
+        "text",
+        ["", "therapy", '"not medically necessary"', "NOT spasm", "neuropath*", "class:opioid OR therapy"],
+    )
     @pytest.mark.parametrize("sort", search.SORTS)
     @pytest.mark.parametrize("per_page", [1, 3, 7])
     def test_total_equals_the_hits_reachable_by_paging(self, corpus, text, sort, per_page):
@@ -209,17 +243,19 @@ class BackendContract:
         paginator = Paginator(results, per_page)
         paged = [hit.item_id for number in paginator.page_range for hit in paginator.page(number).object_list]
         assert len(paged) == len(set(paged)) == results.total == paginator.count
-        assert paged == [hit.item_id for hit in results[:results.total]]
+        assert paged == [hit.item_id for hit in results[: results.total]]
 
     def test_a_window_past_the_end_is_empty(self, corpus):
         results = corpus.search(search.query("therapy"))
-        assert results[results.total:results.total + 5] == []
+        assert results[results.total : results.total + 5] == []
         with pytest.raises(IndexError):
             results[results.total]
 
     # Writes
 
-    def test_the_index_follows_changes_and_checks_against_the_database(self, corpus, django_capture_on_commit_callbacks):
+    def test_the_index_follows_changes_and_checks_against_the_database(
+        self, corpus, django_capture_on_commit_callbacks
+    ):
         from decisions.models import Determination
 
         ids = set(DecisionItem.objects.values_list("pk", flat=True))
@@ -250,5 +286,6 @@ class BackendContract:
 
     def test_filters_accept_a_plain_search_query(self, corpus):
         query = SearchQuery(filters=(("outcome", AnyOf(("overturned",))),), sort=search.NEWEST)
-        assert [request_of(key) for key in self.keys(corpus, sort=search.NEWEST, outcome=AnyOf(("overturned",)))] \
-            == [DecisionItem.objects.get(pk=hit.item_id).request for hit in corpus.search(query)[:10]]
+        assert [
+            request_of(key) for key in self.keys(corpus, sort=search.NEWEST, outcome=AnyOf(("overturned",)))
+        ] == [DecisionItem.objects.get(pk=hit.item_id).request for hit in corpus.search(query)[:10]]

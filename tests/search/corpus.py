@@ -1,5 +1,6 @@
 """A small corpus whose every phrase count is known: each letter is written to tell two readings
 of a query apart (a phrase and its words apart, a field and the next one, slop in and out)."""
+
 from decisions import importing
 from tests.letters import item, standard_letter
 
@@ -8,35 +9,71 @@ ACOEM = "Decision based on MTUS ACOEM Chapter 12 Low Back Complaints Page(s): {p
 
 
 def _header(case, decided, injured):
-    return [f"Case Number: {case} Date Assigned: 01/05/2015",
-            f"UR Denial Date: 12/10/2014 Date of Injury: {injured}",
-            "Priority: Standard Application Received: 12/20/2014",
-            f"Decision Date: {decided}", "Employee Name:", ""]
+    return [
+        f"Case Number: {case} Date Assigned: 01/05/2015",
+        f"UR Denial Date: 12/10/2014 Date of Injury: {injured}",
+        "Priority: Standard Application Received: 12/20/2014",
+        f"Decision Date: {decided}",
+        "Employee Name:",
+        "",
+    ]
 
 
 # (request, outcome, guideline, rationale); letters below group them with dates and a summary.
 ITEMS = {
-    "pt": ("Physical therapy 12 sessions", "Upheld", CHRONIC.format(topic="Physical Medicine", pages="98-99"),
-           "Physical therapy sessions were completed without functional improvement. The home exercise program "
-           "is not recommended to be replaced. The request is not medically necessary."),
-    "norco": ("Norco 10/325 #90", "Upheld", CHRONIC.format(topic="Opioids", pages="78-80"),
-              "Urine drug screen results were inconsistent. The request is not medically necessary."),
-    "mri": ("Lumbar spine MRI", "Overturned", ACOEM.format(pages="303-305"),
-            "The patient was not medically supervised before. Continued care is medically necessary."),
-    "aquatic": ("Aquatic therapy", "Overturned", CHRONIC.format(topic="Aquatic therapy", pages="22"),
-                "Aquatic therapy is recommended where reduced weight bearing is desirable. A urine drug test is "
-                "not relevant and the drug screen is not needed. The request is medically necessary."),
-    "tens": ("TENS unit purchase", "Upheld", CHRONIC.format(topic="TENS", pages="114-116"),
-             "A physical program of therapy was tried. The therapy after surgery sessions are "
-             "not documented. The request is not medically necessary."),
-    "baclofen": ("Baclofen 10mg #60", "Upheld", CHRONIC.format(topic="Muscle relaxants", pages="63-64"),
-                 "Muscle relaxants are a second-line option for spasm. The request is not medically necessary."),
-    "gabapentin": ("Neurontin 600mg #90", "Overturned", CHRONIC.format(topic="Antiepilepsy drugs", pages="16-18"),
-                   "Gabapentin is recommended for neuropathic pain; the patient reported improvement. "
-                   "The request is medically necessary."),
-    "lumbar": ("Epidural steroid injection lumbar", "Upheld", ACOEM.format(pages="300"),
-               "Radiculopathy in the lumbar spine is not corroborated by imaging. Lumbar spine findings are "
-               "normal. The request is not medically necessary."),
+    "pt": (
+        "Physical therapy 12 sessions",
+        "Upheld",
+        CHRONIC.format(topic="Physical Medicine", pages="98-99"),
+        "Physical therapy sessions were completed without functional improvement. The home exercise program "
+        "is not recommended to be replaced. The request is not medically necessary.",
+    ),
+    "norco": (
+        "Norco 10/325 #90",
+        "Upheld",
+        CHRONIC.format(topic="Opioids", pages="78-80"),
+        "Urine drug screen results were inconsistent. The request is not medically necessary.",
+    ),
+    "mri": (
+        "Lumbar spine MRI",
+        "Overturned",
+        ACOEM.format(pages="303-305"),
+        "The patient was not medically supervised before. Continued care is medically necessary.",
+    ),
+    "aquatic": (
+        "Aquatic therapy",
+        "Overturned",
+        CHRONIC.format(topic="Aquatic therapy", pages="22"),
+        "Aquatic therapy is recommended where reduced weight bearing is desirable. A urine drug test is "
+        "not relevant and the drug screen is not needed. The request is medically necessary.",
+    ),
+    "tens": (
+        "TENS unit purchase",
+        "Upheld",
+        CHRONIC.format(topic="TENS", pages="114-116"),
+        "A physical program of therapy was tried. The therapy after surgery sessions are "
+        "not documented. The request is not medically necessary.",
+    ),
+    "baclofen": (
+        "Baclofen 10mg #60",
+        "Upheld",
+        CHRONIC.format(topic="Muscle relaxants", pages="63-64"),
+        "Muscle relaxants are a second-line option for spasm. The request is not medically necessary.",
+    ),
+    "gabapentin": (
+        "Neurontin 600mg #90",
+        "Overturned",
+        CHRONIC.format(topic="Antiepilepsy drugs", pages="16-18"),
+        "Gabapentin is recommended for neuropathic pain; the patient reported improvement. "
+        "The request is medically necessary.",
+    ),
+    "lumbar": (
+        "Epidural steroid injection lumbar",
+        "Upheld",
+        ACOEM.format(pages="300"),
+        "Radiculopathy in the lumbar spine is not corroborated by imaging. Lumbar spine findings are "
+        "normal. The request is not medically necessary.",
+    ),
 }
 LETTERS = [
     ("CM15-0000001", "02/11/2015", "03/03/2003", ["pt", "norco"], "Chronic low back pain with diabetes."),
@@ -53,8 +90,10 @@ def letter_text(case, decided, injured, keys, summary):
 
 
 def import_corpus():
-    candidates = [importing.Candidate(f"corpus-{number}.txt", letter_text(*letter).encode())
-                  for number, letter in enumerate(LETTERS)]
+    candidates = [
+        importing.Candidate(f"corpus-{number}.txt", letter_text(*letter).encode())
+        for number, letter in enumerate(LETTERS)
+    ]
     report = importing.import_candidates(candidates)
     assert report.count(importing.IMPORTED) == len(LETTERS), report.results
     return report

@@ -1,4 +1,5 @@
 """The contract suite on the PostgreSQL backend (CI's PostgreSQL run), and what only it has."""
+
 import pytest
 from django.db import connection
 

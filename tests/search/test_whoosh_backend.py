@@ -1,5 +1,6 @@
 """The contract suite on the Whoosh backend, plus what only this backend has: its index
 directories, its caches and its time budget."""
+
 import pytest
 
 from decisions import search
@@ -75,8 +76,15 @@ def test_a_write_keeps_what_the_old_segments_cached(seeded):
     backend.search(search.query("therapy"))
     cached = {key for key in backend.cache._entries if key[1] == "postings" and "/" in key[0]}
     assert cached
-    letter = standard_letter([item(["Zolpidem 10mg #30: Upheld"], "Decision based on ODG Insomnia treatment.",
-                                   "Zolpidem is not recommended for long-term use. Not medically necessary.")])
+    letter = standard_letter(
+        [
+            item(
+                ["Zolpidem 10mg #30: Upheld"],
+                "Decision based on ODG Insomnia treatment.",
+                "Zolpidem is not recommended for long-term use. Not medically necessary.",
+            )
+        ]
+    )
     importing.import_candidates([importing.Candidate("zolpidem.txt", letter.encode())])
     assert backend.search(search.query("zolpidem")).total == 1
     still = {key for key in backend.cache._entries if key[1] == "postings" and "/" in key[0]}
@@ -106,13 +114,16 @@ def test_nothing_outside_the_whoosh_backend_imports_whoosh():
 
     root = Path(__file__).resolve().parents[2]
     backend = root / "decisions" / "search" / "backends" / "whoosh"
-    offenders = [str(path.relative_to(root)) for path in (root / "decisions").rglob("*.py")
-                 if backend not in path.parents and ("import whoosh" in path.read_text()
-                                                     or "from whoosh" in path.read_text())]
+    offenders = [
+        str(path.relative_to(root))
+        for path in (root / "decisions").rglob("*.py")
+        if backend not in path.parents
+        and ("import whoosh" in path.read_text() or "from whoosh" in path.read_text())
+    ]
     assert offenders == []
 
 
 def test_butrans_does_not_hang(seeded):
-    """Whoosh's UnionMatcher.skip_to_quality loops forever on some queries; no Whoosh matcher is used to search."""
+    """Whoosh's UnionMatcher.skip_to_quality loops forever on some queries; no Whoosh matcher searches."""
     results = search.backend().search(search.query("Butrans"))
     assert results.total >= 1 and len(results[:1]) == 1

@@ -1,12 +1,13 @@
 """Parse letter files without touching the database; print what was read."""
+
 import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from decisions.serializers import letter_json
 from decisions.parsing import ParseError, content_hash, parse_document
+from decisions.serializers import letter_json
 
 
 class Command(BaseCommand):
@@ -39,10 +40,14 @@ class Command(BaseCommand):
         if "error" in result:
             self.stdout.write(f"{result['source_file']}: FAILED: {result['error']}")
             return
-        self.stdout.write(f"{result['source_file']}: {result['format']} letter, {len(result['items'])} items, "
-                          f"case {result['case_number'] or '-'}")
+        self.stdout.write(
+            f"{result['source_file']}: {result['format']} letter, {len(result['items'])} items, "
+            f"case {result['case_number'] or '-'}"
+        )
         for number, item in enumerate(result["items"], start=1):
             pages = "; ".join(f"{c['source']} {c['pages']}" for c in item["citations"])
-            self.stdout.write(f"  {number}. {item['request']} -> {item['outcome']} ({item['necessity']}) {pages}")
+            self.stdout.write(
+                f"  {number}. {item['request']} -> {item['outcome']} ({item['necessity']}) {pages}"
+            )
         for warning in result["warnings"]:
             self.stdout.write(f"  warning: {warning}")

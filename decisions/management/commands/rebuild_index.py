@@ -1,4 +1,5 @@
 """Rebuild the search index from the database, beside the live one, then swap it in."""
+
 import sys
 
 from django.core.management.base import BaseCommand

@@ -1,4 +1,5 @@
 """The contract every search backend keeps; tests/search/contract.py checks it on each one."""
+
 import time
 from dataclasses import dataclass
 
@@ -75,5 +76,7 @@ class Deadline:
 
     def check(self):
         if time.monotonic() > self.ends:
-            raise SearchTimeout(f"this search took longer than {self.seconds:g} seconds and was stopped; "
-                                f"make it narrower with a phrase, another word or a filter")
+            raise SearchTimeout(
+                f"this search took longer than {self.seconds:g} seconds and was stopped; "
+                f"make it narrower with a phrase, another word or a filter"
+            )

@@ -5,6 +5,7 @@ phrases are phraseto_tsquery, sloppy phrases the OR of their allowed distances (
 prefixes `word:*`; filters are array overlaps and date ranges; facets are GROUP BY counts over
 the matched rows; ranking is ts_rank_cd; passages are ts_headline.
 """
+
 import itertools
 
 from django.conf import settings
@@ -19,8 +20,23 @@ from decisions.search import fields as registry
 from decisions.search.backends.base import SearchBackend
 from decisions.search.backends.postgres.models import ItemDocument
 from decisions.search.contract import (
-    NEWEST, OLDEST, And, AnyOf, CitedPages, DateRange, Hit, Match, Not, Or, Phrase, Prefix, QueryError,
-    SearchResults, SearchTimeout, Term, leaves,
+    NEWEST,
+    OLDEST,
+    And,
+    AnyOf,
+    CitedPages,
+    DateRange,
+    Hit,
+    Match,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    QueryError,
+    SearchResults,
+    SearchTimeout,
+    Term,
+    leaves,
 )
 from decisions.search.documents import documents_for
 
@@ -28,11 +44,14 @@ CONFIG = "imr"
 MAX_SLOP_ALTERNATIVES = 64
 BATCH = 500
 START, STOP = "\x02", "\x03"  # ts_headline's marks, replaced by <mark> once the text is escaped
-PASSAGE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=45, MinWords=20, FragmentDelimiter=\x04"
+PASSAGE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=45, MinWords=20, FragmentDelimiter=\x04"
+)
 WHOLE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 
 _INSERT = f"""
-INSERT INTO search_postgres_itemdocument (item_id, determination_id, {", ".join(registry.TEXT_FIELDS)}, document,
+INSERT INTO search_postgres_itemdocument (item_id, determination_id,
+    {", ".join(registry.TEXT_FIELDS)}, document,
     {", ".join(name for name in registry.FILTER_FIELDS if name not in registry.DATE_FIELDS)},
     {", ".join(registry.DATE_FIELDS)})
 VALUES (%s, %s, {", ".join(f"to_tsvector('{CONFIG}', %s)" for _ in registry.TEXT_FIELDS)},
@@ -45,10 +64,20 @@ VALUES (%s, %s, {", ".join(f"to_tsvector('{CONFIG}', %s)" for _ in registry.TEXT
 def _row(document):
     texts = [document.get(name) or "" for name in registry.TEXT_FIELDS]
     naming = f"{document.get('request') or ''} {document.get('treatment_words') or ''}"
-    arrays = [registry.stored_values(name, document) for name in registry.FILTER_FIELDS
-              if name not in registry.DATE_FIELDS]
-    return [document["item_id"], document["determination_id"], *texts, naming, document.get("rationale") or "",
-            *arrays, *[document.get(name) for name in registry.DATE_FIELDS]]
+    arrays = [
+        registry.stored_values(name, document)
+        for name in registry.FILTER_FIELDS
+        if name not in registry.DATE_FIELDS
+    ]
+    return [
+        document["item_id"],
+        document["determination_id"],
+        *texts,
+        naming,
+        document.get("rationale") or "",
+        *arrays,
+        *[document.get(name) for name in registry.DATE_FIELDS],
+    ]
 
 
 def _quoted(word):
@@ -58,13 +87,15 @@ def _quoted(word):
 def _sloppy(words, slop):
     """`"a b c"~n` as the OR of every allowed spacing: a <1> b <1> c | a <1> b <2> c | ..."""
     gaps = len(words) - 1
-    if slop ** gaps > MAX_SLOP_ALTERNATIVES:
-        raise QueryError(f"a phrase of {len(words)} words with ~{slop} is more than this search engine can take; "
-                         f"use fewer words or a smaller ~ number")
+    if slop**gaps > MAX_SLOP_ALTERNATIVES:
+        raise QueryError(
+            f"a phrase of {len(words)} words with ~{slop} is more than this search engine can take; "
+            f"use fewer words or a smaller ~ number"
+        )
     alternatives = []
     for distances in itertools.product(range(1, slop + 1), repeat=gaps):
         parts = [_quoted(words[0])]
-        for distance, word in zip(distances, words[1:]):
+        for distance, word in zip(distances, words[1:], strict=True):
             parts += [f"<{distance}>", _quoted(word)]
         alternatives.append("(" + " ".join(parts) + ")")
     return SearchQuery(" | ".join(alternatives), search_type="raw", config=CONFIG)
@@ -103,7 +134,9 @@ class _Compiler:
     def keyword(self, name, values):
         stored = [registry.normalize_keyword(name, value) for value in values]
         if registry.FILTER_FIELDS[name].case_sensitive:
-            stored = [known for known in self._known(name) if known.lower() in {value.lower() for value in stored}]
+            stored = [
+                known for known in self._known(name) if known.lower() in {value.lower() for value in stored}
+            ]
         return Q(**{f"{name}__overlap": stored})
 
     def _known(self, name):
@@ -117,8 +150,11 @@ class _Compiler:
         if isinstance(value, AnyOf):
             return self.keyword(name, value.values)
         if isinstance(value, CitedPages):
-            return Q(cited__overlap=[registry.cited_term(value.source, page)
-                                     for page in range(value.first, value.last + 1)])
+            return Q(
+                cited__overlap=[
+                    registry.cited_term(value.source, page) for page in range(value.first, value.last + 1)
+                ]
+            )
         if isinstance(value, DateRange):
             condition = Q(**{f"{name}__isnull": False})
             if value.start:
@@ -169,8 +205,10 @@ def _timed(function):
                     cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
     except OperationalError as error:
         if "statement timeout" in str(error):
-            raise SearchTimeout(f"this search took longer than {settings.SEARCH_TIME_BUDGET_SECONDS:g} seconds and "
-                                f"was stopped; make it narrower with a phrase, another word or a filter") from None
+            raise SearchTimeout(
+                f"this search took longer than {settings.SEARCH_TIME_BUDGET_SECONDS:g} seconds and "
+                f"was stopped; make it narrower with a phrase, another word or a filter"
+            ) from None
         raise
 
 
@@ -199,14 +237,23 @@ class PostgresBackend(SearchBackend):
         ordered = self._ordered(self._matching(query, compiler), query)
 
         def window(start, stop):
-            return _timed(lambda: [Hit(item_id, None if rank is None else round(rank, 4))
-                                   for item_id, rank in ordered[start:stop]])
+            return _timed(
+                lambda: [
+                    Hit(item_id, None if rank is None else round(rank, 4))
+                    for item_id, rank in ordered[start:stop]
+                ]
+            )
+
         return SearchResults(total=total, facets=facets, window=window)
 
     def _ordered(self, rows, query):
         """(item id, rank or None) in the one order every page is a window on."""
-        by_date = F("decided").asc(nulls_last=True) if query.sort == OLDEST else F("decided").desc(nulls_last=True)
-        rank_query = _rank_query(query.text) if query.text is not None and query.sort not in (NEWEST, OLDEST) else None
+        by_date = (
+            F("decided").asc(nulls_last=True) if query.sort == OLDEST else F("decided").desc(nulls_last=True)
+        )
+        rank_query = (
+            _rank_query(query.text) if query.text is not None and query.sort not in (NEWEST, OLDEST) else None
+        )
         if rank_query is None:
             rows = rows.annotate(rank=Value(None, output_field=FloatField()))
             return rows.order_by(by_date, "item_id").values_list("item_id", "rank")
@@ -218,9 +265,12 @@ class PostgresBackend(SearchBackend):
         base = self._matching(query, compiler, skip=name).values("item_id")
         sql, params = base.query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT value, count(*) FROM search_postgres_itemdocument d, unnest(d.{name}) value "
-                           f"WHERE d.item_id IN ({sql}) GROUP BY value ORDER BY 2 DESC, 1"
-                           + (" LIMIT %s" if limit else ""), [*params, *([limit] if limit else [])])
+            cursor.execute(
+                f"SELECT value, count(*) FROM search_postgres_itemdocument d, unnest(d.{name}) value "
+                f"WHERE d.item_id IN ({sql}) GROUP BY value ORDER BY 2 DESC, 1"
+                + (" LIMIT %s" if limit else ""),
+                [*params, *([limit] if limit else [])],
+            )
             return [(value, count) for value, count in cursor.fetchall()]
 
     def highlighter(self, text_query):
@@ -236,9 +286,11 @@ class PostgresBackend(SearchBackend):
         count = 0
         with transaction.atomic(), connection.cursor() as cursor:
             if not new:
-                cursor.execute("DELETE FROM search_postgres_itemdocument WHERE determination_id = ANY(%s)", [ids])
+                cursor.execute(
+                    "DELETE FROM search_postgres_itemdocument WHERE determination_id = ANY(%s)", [ids]
+                )
             for start in range(0, len(ids), BATCH):
-                rows = [_row(document) for document in documents_for(ids[start:start + BATCH])]
+                rows = [_row(document) for document in documents_for(ids[start : start + BATCH])]
                 cursor.executemany(_INSERT, rows)
                 count += len(rows)
         return count
@@ -253,7 +305,7 @@ class PostgresBackend(SearchBackend):
         with transaction.atomic():
             ItemDocument.objects.all().delete()
             for start in range(0, len(ids), BATCH):
-                added = self.index(ids[start:start + BATCH], new=True)
+                added = self.index(ids[start : start + BATCH], new=True)
                 count += added
                 if progress:
                     progress(added)
@@ -271,12 +323,15 @@ class _Highlighter:
         if query is not None:
             sql_query = Query(ItemDocument)
             self.tsquery_sql, self.tsquery_params = query.resolve_expression(sql_query).as_sql(
-                sql_query.get_compiler(connection=connection), connection)
+                sql_query.get_compiler(connection=connection), connection
+            )
 
     def _headline(self, text, options):
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT ts_headline(%s, %s, {self.tsquery_sql}, %s)",
-                           [CONFIG, text, *self.tsquery_params, options])
+            cursor.execute(
+                f"SELECT ts_headline(%s, %s, {self.tsquery_sql}, %s)",
+                [CONFIG, text, *self.tsquery_params, options],
+            )
             return cursor.fetchone()[0]
 
     def _html(self, marked):

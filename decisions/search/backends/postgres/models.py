@@ -3,6 +3,7 @@
 No foreign key to the item: the table exists only on PostgreSQL, and Django's delete collector
 must not look for it on SQLite. The backend's index/remove keep it in step, like Whoosh's.
 """
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -38,7 +39,9 @@ class ItemDocument(models.Model):
     injured = models.DateField(null=True)
 
     class Meta:
-        indexes = [GinIndex(fields=[name], name=f"item_document_{name}") for name in
-                   [*TEXT_COLUMNS, *ARRAY_COLUMNS]] + [
+        indexes = [
+            GinIndex(fields=[name], name=f"item_document_{name}") for name in [*TEXT_COLUMNS, *ARRAY_COLUMNS]
+        ] + [
             models.Index(fields=["decided", "item_id"], name="item_document_decided"),
-            models.Index(fields=["injured"], name="item_document_injured")]
+            models.Index(fields=["injured"], name="item_document_injured"),
+        ]

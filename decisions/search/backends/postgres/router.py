@@ -1,4 +1,5 @@
 """The PostgreSQL search table is created on PostgreSQL only; SQLite deployments never see it."""
+
 from django.db import connections
 
 APP_LABEL = "search_postgres"

@@ -4,6 +4,7 @@ Nothing outside this package imports Whoosh. Matching, facets and ordering run o
 NumPy arrays read from the index (`view`, `evaluate`, `rank`); Whoosh stores the postings,
 analyses text, and marks passages.
 """
+
 import functools
 import itertools
 import os
@@ -49,8 +50,11 @@ class WhooshBackend(SearchBackend):
             checked_before = live.checked
             name, ix = live.live()
             view = self._views.get(live.directory)
-            if view is not None and view.index_name == name and (
-                    live.checked == checked_before or view.searcher.up_to_date()):
+            if (
+                view is not None
+                and view.index_name == name
+                and (live.checked == checked_before or view.searcher.up_to_date())
+            ):
                 return view
             if view is not None and view.index_name == name:
                 searcher = view.searcher.refresh()
@@ -76,8 +80,10 @@ class WhooshBackend(SearchBackend):
         view = self._view()
         deadline = Deadline(settings.SEARCH_TIME_BUDGET_SECONDS)
         matched, text_bits, filter_bits, evaluator = self._match(view, query, deadline)
-        facets = {name: self._facet(view, evaluator, name, limit, text_bits, filter_bits)
-                  for name, limit in query.facets}
+        facets = {
+            name: self._facet(view, evaluator, name, limit, text_bits, filter_bits)
+            for name, limit in query.facets
+        }
         ranking = _Ranking(view, evaluator, query, matched, deadline)
         return SearchResults(total=matched.bit_count(), facets=facets, window=ranking.window)
 
@@ -101,11 +107,15 @@ class WhooshBackend(SearchBackend):
         evaluator = Evaluator(view, Deadline(settings.SEARCH_TIME_BUDGET_SECONDS))
         terms = set()
         for leaf in leaves(text_query):
-            if isinstance(leaf, (Term, Phrase)) and (leaf.field is None or leaf.field in registry.TEXT_FIELDS):
+            if isinstance(leaf, (Term, Phrase)) and (
+                leaf.field is None or leaf.field in registry.TEXT_FIELDS
+            ):
                 terms.update(tokens_of((leaf.word,)) if isinstance(leaf, Term) else tokens_of(leaf.words))
             elif isinstance(leaf, (Prefix, Wildcard)):
                 for field_name, _ in text_fields(leaf.field):
-                    terms.update(itertools.islice(evaluator.expansions(field_name, leaf), HIGHLIGHT_EXPANSIONS))
+                    terms.update(
+                        itertools.islice(evaluator.expansions(field_name, leaf), HIGHLIGHT_EXPANSIONS)
+                    )
         return Highlighter(terms)
 
     def indexed_ids(self):
@@ -140,8 +150,11 @@ class WhooshBackend(SearchBackend):
         try:
             if not new:
                 for start in range(0, len(ids), DELETE_BATCH):
-                    writer.delete_by_query(WhooshOr([WhooshTerm("determination_id", pk)
-                                                     for pk in ids[start:start + DELETE_BATCH]]))
+                    writer.delete_by_query(
+                        WhooshOr(
+                            [WhooshTerm("determination_id", pk) for pk in ids[start : start + DELETE_BATCH]]
+                        )
+                    )
             for document in documents_for(determination_ids):
                 writer.add_document(**whoosh_document(document))
                 count += 1
@@ -173,7 +186,7 @@ class WhooshBackend(SearchBackend):
         ids = list(determination_ids)
         try:
             for start in range(0, len(ids), batch):
-                for document in documents_for(ids[start:start + batch]):
+                for document in documents_for(ids[start : start + batch]):
                     writer.add_document(**whoosh_document(document))
                     count += 1
                     if progress:
@@ -201,7 +214,13 @@ class _Ranking:
     """The order of one search's matches, computed once and read a window at a time."""
 
     def __init__(self, view, evaluator, query, matched, deadline):
-        self.view, self.evaluator, self.query, self.matched, self.deadline = view, evaluator, query, matched, deadline
+        self.view, self.evaluator, self.query, self.matched, self.deadline = (
+            view,
+            evaluator,
+            query,
+            matched,
+            deadline,
+        )
 
     @functools.cached_property
     def flags(self):
@@ -221,5 +240,7 @@ class _Ranking:
         docnums = self.order(stop)[start:stop]
         item_ids = self.view.column("item_id")[docnums]
         scores = self.relevance[docnums] if self.relevance is not None else [None] * len(docnums)
-        return [Hit(int(item_id), None if score is None else round(float(score), 4))
-                for item_id, score in zip(item_ids, scores)]
+        return [
+            Hit(int(item_id), None if score is None else round(float(score), 4))
+            for item_id, score in zip(item_ids, scores, strict=True)
+        ]

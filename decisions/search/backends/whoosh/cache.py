@@ -3,6 +3,7 @@
 Postings and columns are cached per segment: segments never change once written, so after an
 import adds a segment only that segment is read, and what the old segments cached stays warm.
 """
+
 import sys
 import threading
 from collections import OrderedDict

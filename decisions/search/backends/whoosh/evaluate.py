@@ -5,6 +5,7 @@ any default field (or the one named); a phrase of 2-4 words is one term of its f
 `_phrases` companion; a longer or sloppy phrase narrows candidates with those terms (or its
 words) and confirms each candidate with word positions, as Whoosh's Phrase does.
 """
+
 import bisect
 import fnmatch
 import functools
@@ -14,7 +15,17 @@ from decisions.search import fields as registry
 from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, day, phrases_field, shingle
 from decisions.search.backends.whoosh.view import analyze, bits_of, flags_to_bits, set_bits
 from decisions.search.contract import (
-    And, AnyOf, CitedPages, DateRange, Match, Not, Or, Phrase, Prefix, QueryError, Term, Wildcard,
+    And,
+    AnyOf,
+    CitedPages,
+    DateRange,
+    Match,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    QueryError,
+    Term,
 )
 
 MAX_EXPANSIONS = 1000
@@ -88,8 +99,9 @@ class Evaluator:
             terms = [text for text in terms if pattern.match(text)]
         if len(terms) > MAX_EXPANSIONS:
             shown = node.prefix if isinstance(node, Prefix) else node.pattern
-            raise QueryError(f"“{shown}*” stands for more than {MAX_EXPANSIONS} different words; "
-                             f"type more of the word")
+            raise QueryError(
+                f"“{shown}*” stands for more than {MAX_EXPANSIONS} different words; type more of the word"
+            )
         return terms
 
     def expansion_bits(self, field, node):
@@ -108,8 +120,10 @@ class Evaluator:
         if slop == 1 and len(tokens) <= LONGEST_SHINGLE:
             return self.view.bits(phrases_field(field), shingle(tokens))
         if slop == 1:
-            narrowing = [(phrases_field(field), shingle(tokens[start:start + LONGEST_SHINGLE]))
-                         for start in range(len(tokens) - LONGEST_SHINGLE + 1)]
+            narrowing = [
+                (phrases_field(field), shingle(tokens[start : start + LONGEST_SHINGLE]))
+                for start in range(len(tokens) - LONGEST_SHINGLE + 1)
+            ]
         else:
             narrowing = [(field, token) for token in tokens]
         candidates = self.view.live
@@ -125,7 +139,7 @@ class Evaluator:
         confirmed = []
         for start in range(0, len(docnums), CHECK_EVERY):
             self.deadline.check()
-            chunk = docnums[start:start + CHECK_EVERY]
+            chunk = docnums[start : start + CHECK_EVERY]
             where = [self.view.positions(field, token, chunk) for token in tokens]
             for docnum in chunk:
                 reached = where[0].get(docnum, ())
@@ -161,7 +175,9 @@ class Evaluator:
                 bits |= self.view.bits(name, registry.cited_term(value.source, page))
             return bits
         if isinstance(value, DateRange):
-            return self.view._cached("dates", (name, value.start, value.end), lambda: self._dates(name, value))
+            return self.view._cached(
+                "dates", (name, value.start, value.end), lambda: self._dates(name, value)
+            )
         raise TypeError(f"unknown filter value {value!r}")
 
     def _dates(self, name, value):

@@ -1,4 +1,5 @@
 """Mark the query's words in a passage, as HTML with <mark>; text is escaped first."""
+
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
@@ -11,7 +12,11 @@ class _Formatter(HtmlFormatter):
 
     def format_fragment(self, fragment, replace=False):
         body = super().format_fragment(fragment, replace)
-        return ("…" if fragment.startchar > 0 else "") + body + ("…" if fragment.endchar < len(fragment.text) else "")
+        return (
+            ("…" if fragment.startchar > 0 else "")
+            + body
+            + ("…" if fragment.endchar < len(fragment.text) else "")
+        )
 
 
 _FORMATTER = _Formatter(tagname="mark", classname="match", termclass="term", between=" ")
@@ -33,8 +38,9 @@ class Highlighter:
 def passage(text, terms, maxchars=360, fallback_chars=280):
     """The best passages of text for the terms; the opening of the text when none matches."""
     if text and terms:
-        fragments = highlight(text, terms, TEXT_ANALYZER, ContextFragmenter(maxchars=maxchars, surround=90),
-                              _FORMATTER, top=2)
+        fragments = highlight(
+            text, terms, TEXT_ANALYZER, ContextFragmenter(maxchars=maxchars, surround=90), _FORMATTER, top=2
+        )
         if fragments:
             return mark_safe(fragments)
     opening = (text or "")[:fallback_chars]

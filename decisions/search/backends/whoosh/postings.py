@@ -5,6 +5,7 @@ per Python call, which at a quarter of a million postings takes a quarter of a s
 a block (or a column) at a time takes milliseconds. The fast paths are used only with the
 Whoosh version they were written against; any other version takes the public API.
 """
+
 import numpy
 import whoosh
 from whoosh import columns, reading
@@ -48,7 +49,9 @@ def _blocks(matcher):
         block_weights = matcher._data[1]
         if block_weights is None or isinstance(block_weights, float):
             ids_count = len(block_ids)
-            weights.append(numpy.full(ids_count, 1.0 if block_weights is None else block_weights, numpy.float32))
+            weights.append(
+                numpy.full(ids_count, 1.0 if block_weights is None else block_weights, numpy.float32)
+            )
         else:
             weights.append(numpy.asarray(block_weights, dtype=numpy.float32))
         matcher._next_block()
@@ -101,5 +104,8 @@ def field_lengths(segment, field_name):
         if reader is None:
             return numpy.zeros(count, dtype=numpy.float32)
         return LENGTH_OF_BYTE[_fixed_width(reader, numpy.uint8, count)]
-    return numpy.fromiter((segment.doc_field_length(docnum, field_name, 0) for docnum in range(count)),
-                          dtype=numpy.float32, count=count)
+    return numpy.fromiter(
+        (segment.doc_field_length(docnum, field_name, 0) for docnum in range(count)),
+        dtype=numpy.float32,
+        count=count,
+    )

@@ -6,11 +6,12 @@ phrase as its `_phrases` term, a keyword match (a brand's generic, an outcome) b
 prefix as a constant. Ties, and sorts by date, go newest first; undated items come last;
 the document number settles the rest, so the order is total and paging is stable.
 """
+
 import math
 
 import numpy
 
-from decisions.search.backends.whoosh.evaluate import tokens_of, text_fields
+from decisions.search.backends.whoosh.evaluate import text_fields, tokens_of
 from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
 from decisions.search.backends.whoosh.view import bits_to_flags
 from decisions.search.contract import NEWEST, OLDEST, Match, Phrase, Prefix, Term, Wildcard, leaves
@@ -80,6 +81,7 @@ def _date_key(view, oldest_first):
     def build():
         days = view.column("decided")
         return numpy.where(days == UNKNOWN_DAY, LAST, days if oldest_first else -days)
+
     return view._cached("date key", (oldest_first,), build)
 
 

@@ -3,6 +3,7 @@
 Slow (one Python call per posting) and never used to answer a search: it is the reference the
 bitset engine is held to, by the oracle test and by `benchmarks/exactness.py`.
 """
+
 from whoosh import query as wq
 
 from decisions.search import fields as registry
@@ -33,7 +34,9 @@ def whoosh_query(node):
     if isinstance(node, Term):
         return wq.Or([_words_query(field, analyze(node.word)) for field in _fields(node.field)])
     if isinstance(node, Phrase):
-        return wq.Or([_words_query(field, analyze(" ".join(node.words)), node.slop) for field in _fields(node.field)])
+        return wq.Or(
+            [_words_query(field, analyze(" ".join(node.words)), node.slop) for field in _fields(node.field)]
+        )
     if isinstance(node, Prefix):
         return wq.Or([wq.Prefix(field, node.prefix) for field in _fields(node.field)])
     return wq.Or([wq.Wildcard(field, node.pattern) for field in _fields(node.field)])

@@ -6,6 +6,7 @@ one exact term lookup in its own field, never across fields. Longer and sloppy p
 candidates with those terms and are confirmed with word positions (slow on very common long
 phrases at 100k letters: the time budget stops them with a sentence).
 """
+
 from datetime import date
 
 from whoosh import fields

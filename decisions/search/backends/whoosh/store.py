@@ -5,6 +5,7 @@ CURRENT naming the live one. A rebuild fills a new directory, then replaces CURR
 rename; every process sees the new name on its next check (at most CHECK_SECONDS later) and
 never mistakes a rebuilt index for the one it had, as a restarting generation number could.
 """
+
 import fcntl
 import os
 import secrets
@@ -102,8 +103,9 @@ class Store:
         try:
             return ix.writer(timeout=WRITER_LOCK_WAIT_SECONDS, **options)
         except LockError:
-            raise LockError(f"the search index under {self.directory} stayed locked for "
-                            f"{WRITER_LOCK_WAIT_SECONDS}s") from None
+            raise LockError(
+                f"the search index under {self.directory} stayed locked for {WRITER_LOCK_WAIT_SECONDS}s"
+            ) from None
 
     def expire(self):
         """Look at the pointer and the index on the next search (after a write in this process)."""

@@ -5,6 +5,7 @@ Bitsets are Python ints (AND, OR and bit counts run in C); postings, dates, item
 lengths are NumPy arrays. Everything read from a segment is cached under the segment's key,
 everything combined under the view's key, both in one byte-bounded cache.
 """
+
 import itertools
 import threading
 
@@ -52,8 +53,11 @@ class IndexView:
         self.cache = cache
         self.key = f"view{next(_view_numbers)}"
         self.size = self.reader.doc_count_all()
-        self.segments = [(segment, offset, f"{index_name}/{segment.segment().segment_id()}")
-                         for segment, offset in self.reader.leaf_readers() if segment.doc_count_all()]
+        self.segments = [
+            (segment, offset, f"{index_name}/{segment.segment().segment_id()}")
+            for segment, offset in self.reader.leaf_readers()
+            if segment.doc_count_all()
+        ]
         self.live = bits_of(numpy.fromiter(self.reader.all_doc_ids(), dtype=numpy.int64), self.size)
 
     def _cached(self, kind, args, build):
@@ -61,19 +65,27 @@ class IndexView:
 
     def postings(self, field_name, text):
         """(document numbers, term frequencies) of a term across the view, deleted documents included."""
+
         def build():
-            parts = [(ids.astype(numpy.int64) + offset, weights) for ids, weights, offset in (
-                (*self._segment_postings(segment, key, field_name, text), offset)
-                for segment, offset, key in self.segments)]
+            parts = [
+                (ids.astype(numpy.int64) + offset, weights)
+                for ids, weights, offset in (
+                    (*self._segment_postings(segment, key, field_name, text), offset)
+                    for segment, offset, key in self.segments
+                )
+            ]
             if not parts:
                 return postings.EMPTY_IDS.astype(numpy.int64), postings.EMPTY_WEIGHTS
             return numpy.concatenate([p[0] for p in parts]), numpy.concatenate([p[1] for p in parts])
+
         return self._cached("postings", (field_name, text), build)
 
     def _segment_postings(self, segment, key, field_name, text):
         btext = self.reader.schema[field_name].to_bytes(text)
-        return self.cache.get((key, "postings", field_name, text),
-                              lambda: self._read(postings.term_postings, segment, field_name, btext))
+        return self.cache.get(
+            (key, "postings", field_name, text),
+            lambda: self._read(postings.term_postings, segment, field_name, btext),
+        )
 
     def _read(self, function, *args):
         with _READ_LOCK:
@@ -81,25 +93,38 @@ class IndexView:
 
     def bits(self, field_name, text):
         """Live documents holding the term."""
-        return self._cached("bits", (field_name, text),
-                            lambda: bits_of(self.postings(field_name, text)[0], self.size) & self.live)
+        return self._cached(
+            "bits",
+            (field_name, text),
+            lambda: bits_of(self.postings(field_name, text)[0], self.size) & self.live,
+        )
 
     def column(self, field_name, dtype=numpy.int64):
         """A numeric sortable field's value for every document of the view."""
+
         def build():
-            parts = [self.cache.get((key, "column", field_name),
-                                    lambda segment=segment: self._read(postings.numeric_column, segment, field_name,
-                                                                       dtype))
-                     for segment, _, key in self.segments]
+            parts = [
+                self.cache.get(
+                    (key, "column", field_name),
+                    lambda segment=segment: self._read(postings.numeric_column, segment, field_name, dtype),
+                )
+                for segment, _, key in self.segments
+            ]
             return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=dtype)
+
         return self._cached("column", (field_name,), build)
 
     def lengths(self, field_name):
         def build():
-            parts = [self.cache.get((key, "lengths", field_name),
-                                    lambda segment=segment: self._read(postings.field_lengths, segment, field_name))
-                     for segment, _, key in self.segments]
+            parts = [
+                self.cache.get(
+                    (key, "lengths", field_name),
+                    lambda segment=segment: self._read(postings.field_lengths, segment, field_name),
+                )
+                for segment, _, key in self.segments
+            ]
             return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=numpy.float32)
+
         return self._cached("lengths", (field_name,), build)
 
     def average_length(self, field_name):
@@ -108,24 +133,42 @@ class IndexView:
 
     def values(self, field_name):
         """Every value a keyword field holds (its lexicon)."""
-        return self._cached("values", (field_name,), lambda: self._read(lambda: [
-            value.decode("utf-8") if isinstance(value, bytes) else value
-            for value in self.reader.lexicon(field_name)]))
+        return self._cached(
+            "values",
+            (field_name,),
+            lambda: self._read(
+                lambda: [
+                    value.decode("utf-8") if isinstance(value, bytes) else value
+                    for value in self.reader.lexicon(field_name)
+                ]
+            ),
+        )
 
     def expand(self, field_name, prefix, limit):
         """Terms of the field starting with prefix, at most limit + 1 of them."""
         with _READ_LOCK:
-            return list(itertools.islice((text.decode("utf-8") if isinstance(text, bytes) else text
-                                          for text in self.reader.expand_prefix(field_name, prefix)), limit + 1))
+            return list(
+                itertools.islice(
+                    (
+                        text.decode("utf-8") if isinstance(text, bytes) else text
+                        for text in self.reader.expand_prefix(field_name, prefix)
+                    ),
+                    limit + 1,
+                )
+            )
 
     def positions(self, field_name, text, docnums):
         """{docnum: positions} of a term in the given sorted documents."""
         found = {}
         for segment, offset, _ in self.segments:
-            local = [docnum - offset for docnum in docnums if offset <= docnum < offset + segment.doc_count_all()]
+            local = [
+                docnum - offset for docnum in docnums if offset <= docnum < offset + segment.doc_count_all()
+            ]
             if local:
                 btext = self.reader.schema[field_name].to_bytes(text)
-                for docnum, where in self._read(postings.positions, segment, field_name, btext, local).items():
+                for docnum, where in self._read(
+                    postings.positions, segment, field_name, btext, local
+                ).items():
                     found[docnum + offset] = where
         return found
 
