@@ -13,7 +13,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -98,12 +97,6 @@ def _time_client(queries, repeat):
     return timings
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _peak_rss_mb(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -115,38 +108,10 @@ def _peak_rss_mb(pid):
 
 
 def _time_gunicorn(queries, repeat, out):
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            str(REPO / ".venv/bin/gunicorn"),
-            "imr_site.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--config",
-            str(REPO / "gunicorn.conf.py"),
-            "--error-logfile",
-            str(out / "gunicorn.log"),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/", timeout=5).read()
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start; see gunicorn.log") from None
-                time.sleep(0.5)
+    from tests.servers import gunicorn
+
+    options = ["--error-logfile", str(out / "gunicorn.log"), "--log-level", "warning"]
+    with gunicorn(os.environ.copy(), workers=2, options=options, start_seconds=180) as (base, pid):
         for _ in range(2):  # warm both workers
             for query in queries:
                 urllib.request.urlopen(base + _url(query), timeout=60).read()
@@ -159,14 +124,8 @@ def _time_gunicorn(queries, repeat, out):
                     timing = response.headers.get("Server-Timing", "")
                 wall.setdefault(query["kind"], []).append((time.perf_counter() - started) * 1000)
                 server_time.setdefault(query["kind"], []).append(float(timing.split("dur=")[1]))
-        workers = subprocess.run(
-            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
-        ).stdout.split()
-        memory = {pid: _peak_rss_mb(pid) for pid in workers}
-        return wall, server_time, memory
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        workers = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        return wall, server_time, {worker: _peak_rss_mb(worker) for worker in workers}
 
 
 def _exactness(texts):

@@ -1,4 +1,5 @@
-"""The site served by gunicorn with the repository's configuration, for tests that need real servers."""
+"""The site served by gunicorn with the repository's configuration, for tests and benchmarks that
+need real servers."""
 
 import contextlib
 import os
@@ -33,8 +34,8 @@ def manage(environment, *arguments):
 
 
 @contextlib.contextmanager
-def gunicorn(environment, workers=2):
-    """Base URL of a running gunicorn (static files collected first); stopped on exit."""
+def gunicorn(environment, workers=2, options=(), start_seconds=90):
+    """(base URL, process id) of a running gunicorn (static files collected first); stopped on exit."""
     manage(environment, "collectstatic", "--noinput", "-v0")
     port = free_port()
     server = subprocess.Popen(
@@ -57,7 +58,7 @@ def gunicorn(environment, workers=2):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + start_seconds
         while True:
             try:
                 urllib.request.urlopen(f"{base}/api/", timeout=2).read()
@@ -65,7 +66,7 @@ def gunicorn(environment, workers=2):
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
                 time.sleep(0.3)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

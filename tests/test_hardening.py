@@ -196,7 +196,7 @@ def test_two_slow_clients_leave_the_served_site_answering(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", WHOOSH_INDEX_DIR=str(tmp_path / "index")
     )
     manage(environment, "migrate", "-v0")
-    with gunicorn(environment) as base:
+    with gunicorn(environment) as (base, _):
         port = int(base.rsplit(":", 1)[1])
         slow = [_slow_client(port) for _ in range(2)]
         try:

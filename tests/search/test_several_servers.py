@@ -75,7 +75,7 @@ def test_a_letter_uploaded_through_one_server_is_found_through_the_other(django_
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
     url = f"postgres://{settings['USER']}@{host}:{port}/{settings['NAME']}"
     environment = site_environment(DATABASE_URL=url, SEARCH_BACKEND="postgres")
-    with gunicorn(environment, workers=1) as first, gunicorn(environment, workers=1) as second:
+    with gunicorn(environment, workers=1) as (first, _), gunicorn(environment, workers=1) as (second, _):
         assert _count(second, "Zanaflex") == 0
         page = _upload(first, "zanaflex.txt", SEED_FILES[1].read_bytes())
         assert "Imported" in page
