@@ -2,17 +2,19 @@
 
 import csv
 import dataclasses
+import io
 import itertools
 
 from django.conf import settings
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from decisions import search
+from decisions.insights import chart_names, insights
 from decisions.models import READER_PREFETCH, Determination
 from decisions.results import PER_PAGE, load_items, search_results, validate
-from decisions.serializers import CSV_COLUMNS, item_csv_row, item_json, letter_json, stored_letter
+from decisions.serializers import CSV_COLUMNS, inert, item_csv_row, item_json, letter_json, stored_letter
 
 EXPORT_CHUNK = 500
 
@@ -61,9 +63,17 @@ def items_json(request):
                 )
                 for hit in page.hits
             ],
+            "overturned": page.overturn_rate.as_dict() if page.overturn_rate else None,
             "facets": {
                 name: [
-                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                    {
+                        "value": v.value,
+                        "label": v.label,
+                        "count": v.count,
+                        "selected": v.selected,
+                        "overturned": v.rate.overturned if v.rate else 0,
+                        "overturn_rate": v.rate.as_dict()["rate"] if v.rate else None,
+                    }
                     for v in values
                 ]
                 for name, (_, values) in page.facets.items()
@@ -107,4 +117,67 @@ def items_csv(request):
         return _error(400, f"Search: {error}.")
     response = StreamingHttpResponse(_csv_rows(item_ids, request), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="imr-decisions.csv"'
+    return response
+
+
+def _insights_or_error(request):
+    filterset, errors = validate(request.GET)
+    if errors:
+        return None, _error(400, " ".join(errors))
+    try:
+        return insights(search.backend(), filterset.qs), None
+    except search.QueryError as error:
+        return None, _error(400, f"Search: {error}.")
+
+
+@require_GET
+def stats_json(request):
+    """The insights page's numbers for the search in the query string."""
+    found, error = _insights_or_error(request)
+    if error:
+        return error
+    return JsonResponse(
+        {
+            "overall": found.overall.as_dict(),
+            "outcome_filter_set_aside": found.outcome_filter_set_aside,
+            "breakdowns": {
+                breakdown.name: {
+                    "title": breakdown.title,
+                    "rows": [
+                        {"value": row.value, "label": row.label, **row.rate.as_dict()}
+                        for row in breakdown.rows
+                    ],
+                }
+                for breakdown in found.breakdowns
+            },
+        }
+    )
+
+
+@require_GET
+def insights_csv(request):
+    """One chart's numbers as CSV: `chart` names it (year, treatment, drug_class, ...)."""
+    chart = request.GET.get("chart", "")
+    if chart not in chart_names():
+        return _error(400, f"chart must be one of: {', '.join(chart_names())}.")
+    found, error = _insights_or_error(request)
+    if error:
+        return error
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([chart, "decisions", "overturned", "rate", "ci_low", "ci_high"])
+    for row in found.breakdown(chart).rows:
+        numbers = row.rate.as_dict()
+        writer.writerow(
+            [
+                inert(row.label),
+                numbers["decisions"],
+                numbers["overturned"],
+                numbers["rate"],
+                numbers["ci_low"],
+                numbers["ci_high"],
+            ]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="imr-overturn-rates-by-{chart}.csv"'
     return response

@@ -13,6 +13,7 @@ from decisions import search
 from decisions.filters import ItemSearchFilterSet
 from decisions.models import CitedPage, DecisionItem, GuidelineCitation, GuidelineSource, Necessity, Outcome
 from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
+from decisions.stats import Rate
 
 PER_PAGE = 20
 MAX_PAGE_NUMBER = 500
@@ -38,6 +39,7 @@ class FacetValue:
     count: int
     selected: bool
     toggle_query: str  # the query string with this value switched on or off
+    rate: Rate | None = None  # overturned among the items holding this value
 
 
 @dataclass
@@ -50,6 +52,7 @@ class ResultsPage:
     hits: list = field(default_factory=list)
     facets: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
+    overturn_rate: Rate | None = None  # among the items matching all but the outcome filter
     highlighter: object = None
     query_text: str = ""
     sort: str = search.RELEVANCE
@@ -78,13 +81,14 @@ def _facets(params, raw_facets, selected):
         chosen = set(selected.get(name) or [])
         values = [
             FacetValue(
-                value,
-                FACET_LABELS.get(name, {}).get(value, value),
-                count,
-                value in chosen,
-                _toggle(params, name, value),
+                facet.value,
+                FACET_LABELS.get(name, {}).get(facet.value, facet.value),
+                facet.count,
+                facet.value in chosen,
+                _toggle(params, name, facet.value),
+                Rate(facet.overturned, facet.count),
             )
-            for value, count in counts
+            for facet in counts
         ]
         # A chosen value stays visible even when the other filters leave it no items.
         values += [
@@ -190,4 +194,10 @@ def search_results(params):
         for item in load_items(list(scores))
     ]
     result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
+    outcomes = {facet.value: facet for facet in results.facets.get("outcome", [])}
+    if outcomes:
+        result_page.overturn_rate = Rate(
+            outcomes["overturned"].count if "overturned" in outcomes else 0,
+            sum(facet.count for facet in outcomes.values()),
+        )
     return result_page

@@ -1,35 +1,61 @@
 """Pages: the search page, a letter, and browsing by cited guideline page."""
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from decisions import vocabulary
-from decisions.models import READER_PREFETCH, CitedPage, Determination, GuidelineCitation, GuidelineSource
-from decisions.results import highlighter_for, search_results
+from decisions import search, vocabulary
+from decisions.insights import insights
+from decisions.models import (
+    READER_PREFETCH,
+    CitedPage,
+    Determination,
+    GuidelineCitation,
+    GuidelineSource,
+    Outcome,
+)
+from decisions.results import highlighter_for, search_results, validate
 from decisions.search.fields import FACET_FIELDS
+from decisions.stats import MIN_DECISIONS, Rate
 
 
 def search_page(request):
     result = search_results(request.GET)
     carried = [(name, value) for name in FACET_FIELDS for value in request.GET.getlist(name) if value.strip()]
-    base_query = request.GET.copy()
-    base_query.pop("page", None)
     return render(
         request,
         "decisions/search.html",
         {
             "result": result,
             "carried": carried,
-            "base_query": base_query.urlencode(),
+            "base_query": _without_page(request.GET),
             "treatment_names": _treatment_names,
             "vocabulary_version": vocabulary.size()["version"],
             "export_max_rows": settings.IMR_EXPORT_MAX_ROWS,
         },
     )
+
+
+def insights_page(request):
+    """Overturn rates for the search in the URL, by year, treatment, class, specialty, source and page."""
+    filterset, errors = validate(request.GET)
+    context = {"errors": errors, "base_query": _without_page(request.GET), "min_decisions": MIN_DECISIONS}
+    if not errors:
+        context["query_text"] = filterset.form.cleaned_data.get("q") or ""
+        try:
+            context["insights"] = insights(search.backend(), filterset.qs)
+        except search.QueryError as error:
+            context["errors"] = [f"Search: {error}."]
+    return render(request, "decisions/insights.html", context)
+
+
+def _without_page(params):
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _treatment_names():
@@ -69,23 +95,37 @@ def cited_page(request, source, page):
 
 
 def cited_pages(request):
-    """The guideline pages most cited by IMR reviewers, per source."""
+    """The guideline pages IMR reviewers cite, per source, with how often the items citing each were
+    overturned; by count (most cited first) or by rate (pages with too few decisions last)."""
     source = request.GET.get("source") or GuidelineSource.CHRONIC_PAIN
     if source not in GuidelineSource.values:
         source = GuidelineSource.CHRONIC_PAIN
-    rows = (
+    order = request.GET.get("sort") if request.GET.get("sort") in CITED_ORDERS else "count"
+    counted = (
         CitedPage.objects.filter(source=source)
         .values("page")
-        .annotate(items=Count("item", distinct=True))
-        .order_by("-items", "page")[:150]
+        .annotate(
+            items=Count("item", distinct=True),
+            overturned=Count("item", filter=Q(item__outcome=Outcome.OVERTURNED), distinct=True),
+        )
     )
+    rows = [{"page": row["page"], "rate": Rate(row["overturned"], row["items"])} for row in counted]
+    if order == "rate":
+        rows.sort(key=lambda row: (not row["rate"].enough, -(row["rate"].share or 0), -row["rate"].decisions))
+    else:
+        rows.sort(key=lambda row: (-row["rate"].decisions, row["page"]))
     return render(
         request,
         "decisions/cited_pages.html",
         {
-            "rows": rows,
+            "rows": rows[:CITED_ROWS],
             "source": source,
+            "sort": order,
             "sources": GuidelineSource.choices,
             "source_label": GuidelineSource(source).label,
         },
     )
+
+
+CITED_ORDERS = {"count": "Most cited", "rate": "Highest overturn rate"}
+CITED_ROWS = 150

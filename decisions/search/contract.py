@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 RELEVANCE, NEWEST, OLDEST = "relevance", "newest", "oldest"
+OVERTURNED = "overturned"  # the outcome whose rate facets and statistics count
 SORTS = (RELEVANCE, NEWEST, OLDEST)
 
 
@@ -123,6 +124,15 @@ class SearchQuery:
 
 
 @dataclass(frozen=True)
+class FacetCount:
+    """One value of a facet: how many matched items hold it, and how many of those were overturned."""
+
+    value: str
+    count: int
+    overturned: int
+
+
+@dataclass(frozen=True)
 class Hit:
     item_id: int
     score: float | None  # None when the order is not by relevance
@@ -136,7 +146,7 @@ class SearchResults:
     """
 
     total: int
-    facets: dict  # filter name -> [(value, count)], most common first
+    facets: dict  # filter name -> [FacetCount], most common first
     window: object = field(repr=False)  # window(start, stop) -> [Hit]
 
     def count(self):

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 
 from decisions.models import READER_PREFETCH, CitedPage, DecisionItem, GuidelineCitation
+from decisions.search.fields import UNDATED
 
 
 def item_document(item, specialties, states):
@@ -34,6 +35,7 @@ def item_document(item, specialties, states):
         "state": list(states),
         "cited": sorted(cited),
         "decided": determination.decision_date,
+        "decided_year": [str(determination.decision_date.year) if determination.decision_date else UNDATED],
         "injured": determination.date_of_injury,
     }
 

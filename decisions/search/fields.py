@@ -7,6 +7,7 @@ dates or cited pages. Backends, the query syntax, the FilterSet and the page all
 from dataclasses import dataclass
 
 KEYWORD, DATE, CITED = "keyword", "date", "cited"
+UNDATED = "undated"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ FILTER_FIELDS = {
         FilterField("acoem_chapter", KEYWORD, "ACOEM chapter"),
         FilterField("cited", CITED, "Cited page"),
         FilterField("decided", DATE, "Decision date"),
+        FilterField("decided_year", KEYWORD, "Decision year"),  # "undated" when the letter gives no date
         FilterField("injured", DATE, "Date of injury"),
     ]
 }

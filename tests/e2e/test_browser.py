@@ -128,3 +128,18 @@ def test_csv_download_link_keeps_the_search(site, laptop):
         link.click()
     text = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert text.startswith("item_id,determination_id") and "upheld" in text
+
+
+def test_overturn_rates_from_a_search_to_its_insights_on_laptop_and_phone(site, laptop, phone):
+    page = laptop
+    page.goto(f"{site}/?drug_class=muscle+relaxant")
+    expect(page.locator(".rate")).to_contain_text("overturned")
+    page.locator(".rate a").click()
+    expect(page.locator("h1")).to_have_text("Overturn rates for this search")
+    expect(page.locator(".overall")).to_contain_text("0 of 3 overturned — too few decisions to give a rate")
+    expect(page.locator("figure.chart")).to_have_count(6)
+    shot(page, "insights-laptop")
+    phone.goto(page.url)
+    expect(phone.locator("svg.rate-bar").first).to_be_visible()
+    assert no_horizontal_overflow(phone)
+    shot(phone, "insights-phone")

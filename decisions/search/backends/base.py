@@ -57,6 +57,10 @@ class SearchBackend:
         """The ids of every item in the index."""
         raise NotImplementedError
 
+    def outdated(self):
+        """Whether the index lacks fields this version writes (then `rebuild_index` brings it up to date)."""
+        return False
+
     def warm(self):
         """Load what the first searches would, so a new worker starts fast."""
 

@@ -22,10 +22,12 @@ from decisions.search.backends.postgres.models import ItemDocument
 from decisions.search.contract import (
     NEWEST,
     OLDEST,
+    OVERTURNED,
     And,
     AnyOf,
     CitedPages,
     DateRange,
+    FacetCount,
     Hit,
     Match,
     Not,
@@ -261,17 +263,19 @@ class PostgresBackend(SearchBackend):
         return rows.order_by("-rank", by_date, "item_id").values_list("item_id", "rank")
 
     def _facet(self, query, compiler, name, limit):
-        """Counts per value over the matched rows, leaving the field's own filter out."""
+        """Counts per value over the matched rows, and how many of them were overturned, leaving the
+        field's own filter out."""
         base = self._matching(query, compiler, skip=name).values("item_id")
         sql, params = base.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT value, count(*) FROM search_postgres_itemdocument d, unnest(d.{name}) value "
+                f"SELECT value, count(*), count(*) FILTER (WHERE %s = ANY(d.outcome)) "
+                f"FROM search_postgres_itemdocument d, unnest(d.{name}) value "
                 f"WHERE d.item_id IN ({sql}) GROUP BY value ORDER BY 2 DESC, 1"
                 + (" LIMIT %s" if limit else ""),
-                [*params, *([limit] if limit else [])],
+                [OVERTURNED, *params, *([limit] if limit else [])],
             )
-            return [(value, count) for value, count in cursor.fetchall()]
+            return [FacetCount(*row) for row in cursor.fetchall()]
 
     def highlighter(self, text_query):
         return _Highlighter(_rank_query(text_query) if text_query is not None else None)

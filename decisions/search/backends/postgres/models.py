@@ -35,6 +35,7 @@ class ItemDocument(models.Model):
     case_number = ArrayField(models.TextField(), default=list)
     acoem_chapter = ArrayField(models.TextField(), default=list)
     cited = ArrayField(models.TextField(), default=list)
+    decided_year = ArrayField(models.TextField(), default=list)
     decided = models.DateField(null=True)
     injured = models.DateField(null=True)
 

@@ -23,7 +23,18 @@ from decisions.search.backends.whoosh.evaluate import Evaluator, text_fields, to
 from decisions.search.backends.whoosh.highlight import Highlighter
 from decisions.search.backends.whoosh.schema import whoosh_document
 from decisions.search.backends.whoosh.view import IndexView, bits_to_flags, set_bits
-from decisions.search.contract import RELEVANCE, Hit, Phrase, Prefix, SearchResults, Term, Wildcard, leaves
+from decisions.search.contract import (
+    OVERTURNED,
+    RELEVANCE,
+    FacetCount,
+    Hit,
+    Phrase,
+    Prefix,
+    SearchResults,
+    Term,
+    Wildcard,
+    leaves,
+)
 from decisions.search.documents import documents_for
 
 DELETE_BATCH = 500
@@ -88,18 +99,19 @@ class WhooshBackend(SearchBackend):
         return SearchResults(total=matched.bit_count(), facets=facets, window=ranking.window)
 
     def _facet(self, view, evaluator, name, limit, text_bits, filter_bits):
-        """Counts per value; the field's own filter is left out, so choosing one value still shows
-        how many items the others have."""
+        """Counts per value, and how many of them were overturned; the field's own filter is left out,
+        so choosing one value still shows how many items the others have."""
         base = text_bits
         for other, bits in filter_bits.items():
             if other != name:
                 base &= bits
+        overturned = view.bits("outcome", OVERTURNED)
         counts = []
         for value in view.values(name):
-            count = (base & view.bits(name, value)).bit_count()
-            if count:
-                counts.append((value, count))
-        counts.sort(key=lambda pair: (-pair[1], pair[0]))
+            holding = base & view.bits(name, value)
+            if holding:
+                counts.append(FacetCount(value, holding.bit_count(), (holding & overturned).bit_count()))
+        counts.sort(key=lambda facet: (-facet.count, facet.value))
         return counts[:limit] if limit else counts
 
     def highlighter(self, text_query):
@@ -121,6 +133,11 @@ class WhooshBackend(SearchBackend):
     def indexed_ids(self):
         view = self._view()
         return view.column("item_id")[set_bits(view.live, view.size)].tolist()
+
+    def outdated(self):
+        live = store.store()
+        name, _ = live.live(force=True)
+        return store.is_outdated(live.directory, name)
 
     def warm(self):
         view = self._view()
@@ -144,6 +161,11 @@ class WhooshBackend(SearchBackend):
         ids = [str(pk) for pk in determination_ids]
         if not ids:
             return 0
+        if self.outdated():
+            raise RuntimeError(
+                "the search index was built by an earlier version of this site; "
+                "run `manage.py rebuild_index` (scripts/serve does so by itself)"
+            )
         live = store.store()
         writer = live.writer()
         count = 0

@@ -7,6 +7,7 @@ never mistakes a rebuilt index for the one it had, as a restarting generation nu
 """
 
 import fcntl
+import hashlib
 import os
 import secrets
 import shutil
@@ -49,12 +50,30 @@ def _read_pointer(directory):
         return None
 
 
+SCHEMA_FILE = "SCHEMA"
+
+
+def schema_fingerprint():
+    """Names and types of this version's fields: an index built with others needs a rebuild."""
+    schema = build_schema()
+    described = ",".join(f"{name}:{type(schema[name]).__name__}" for name in sorted(schema.names()))
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
 def new_index(directory):
     """An empty index in a fresh directory under the root: (name, whoosh index)."""
     name = f"{time.time_ns():x}-{secrets.token_hex(4)}"
     path = directory / name
     path.mkdir(parents=True)
+    (path / SCHEMA_FILE).write_text(schema_fingerprint())
     return name, index.create_in(str(path), build_schema())
+
+
+def is_outdated(directory, name):
+    try:
+        return (directory / name / SCHEMA_FILE).read_text().strip() != schema_fingerprint()
+    except FileNotFoundError:
+        return True
 
 
 def switch_to(directory, name):

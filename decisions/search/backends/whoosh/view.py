@@ -81,6 +81,8 @@ class IndexView:
         return self._cached("postings", (field_name, text), build)
 
     def _segment_postings(self, segment, key, field_name, text):
+        if field_name not in self.reader.schema:  # an index built before the field existed
+            return postings.EMPTY_IDS, postings.EMPTY_WEIGHTS
         btext = self.reader.schema[field_name].to_bytes(text)
         return self.cache.get(
             (key, "postings", field_name, text),
@@ -133,6 +135,8 @@ class IndexView:
 
     def values(self, field_name):
         """Every value a keyword field holds (its lexicon)."""
+        if field_name not in self.reader.schema:
+            return []
         return self._cached(
             "values",
             (field_name,),

@@ -1,0 +1,81 @@
+"""Overturn rates with their uncertainty: how often IMR overturned the UR denial, and how sure that is.
+
+The Wilson score interval stays inside 0-100% and behaves at small counts, where the plain
+p ± 1.96·√(p(1-p)/n) does not. Below MIN_DECISIONS a rate would mislead, so none is given.
+"""
+
+import math
+from dataclasses import dataclass
+
+Z_95 = 1.959964
+MIN_DECISIONS = 10
+
+
+@dataclass(frozen=True)
+class Rate:
+    overturned: int
+    decisions: int
+
+    @property
+    def upheld(self):
+        return self.decisions - self.overturned
+
+    @property
+    def enough(self):
+        return self.decisions >= MIN_DECISIONS
+
+    @property
+    def share(self):
+        return self.overturned / self.decisions if self.decisions else None
+
+    @property
+    def interval(self):
+        """(low, high) of the 95% Wilson score interval, as fractions."""
+        return wilson(self.overturned, self.decisions)
+
+    @property
+    def percent_text(self):
+        return percent(self.share) if self.decisions else ""
+
+    @property
+    def interval_text(self):
+        """“14.9% (95% CI 11.7–18.8%)”."""
+        low, high = self.interval
+        return f"{percent(self.share)} (95% CI {percent(low, sign=False)}–{percent(high)})"
+
+    def sentence(self):
+        """“58 of 389 overturned — 14.9% (95% CI 11.7–18.8%)”, or why there is no rate."""
+        counted = f"{self.overturned:,} of {self.decisions:,} overturned"
+        if not self.enough:
+            return f"{counted} — too few decisions to give a rate"
+        return f"{counted} — {self.interval_text}"
+
+    def short(self):
+        """“14.9% of 389”, or “too few to rate (4)”, for charts and facet lists."""
+        if not self.enough:
+            return f"too few to rate ({self.decisions:,})"
+        return f"{percent(self.share)} of {self.decisions:,}"
+
+    def as_dict(self):
+        low, high = self.interval if self.decisions else (None, None)
+        return {
+            "overturned": self.overturned,
+            "decisions": self.decisions,
+            "rate": round(self.share, 4) if self.enough else None,
+            "ci_low": round(low, 4) if self.enough else None,
+            "ci_high": round(high, 4) if self.enough else None,
+        }
+
+
+def wilson(successes, trials, z=Z_95):
+    if not trials:
+        return (0.0, 1.0)
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (share + z * z / (2 * trials)) / denominator
+    margin = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / denominator
+    return (max(0.0, centre - margin), min(1.0, centre + margin))
+
+
+def percent(fraction, sign=True):
+    return f"{fraction * 100:.1f}" + ("%" if sign else "")
