@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from decisions import importing, search, vocabulary
@@ -128,7 +128,15 @@ class DeterminationAdmin(admin.ModelAdmin):
     ]
     search_fields = ["case_number", "source_name", "content_sha256"]
     date_hierarchy = "imported_at"
-    readonly_fields = ["content_sha256", "imported_at", "parsed_at", "warnings", "view_on_site_link"]
+    readonly_fields = [
+        "content_sha256",
+        "imported_at",
+        "parsed_at",
+        "warnings",
+        "view_on_site_link",
+        "original_link",
+    ]
+    exclude = ["original_file"]  # served by the site's own view; MEDIA_URL is not served
     inlines = [DecisionItemInline]
     actions = ["reparse_selected"]
     change_list_template = "admin/decisions/determination/change_list.html"
@@ -152,6 +160,14 @@ class DeterminationAdmin(admin.ModelAdmin):
     @admin.display(description="warnings")
     def warning_count(self, obj):
         return len(obj.warnings) or ""
+
+    @admin.display(description="original file")
+    def original_link(self, obj):
+        if not (obj.pk and obj.original_file):
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>', reverse("decisions:original_file", args=[obj.pk]), obj.source_name
+        )
 
     @admin.display(description="public page")
     def view_on_site_link(self, obj):

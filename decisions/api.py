@@ -8,6 +8,7 @@ import itertools
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from decisions import search
@@ -90,8 +91,9 @@ class _Echo:
 
 
 def _csv_rows(item_ids, request):
+    """Rows of the export; a byte-order mark first, so Excel on Windows reads the UTF-8 as UTF-8."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
     while chunk := list(itertools.islice(item_ids, EXPORT_CHUNK)):
         for item in load_items(chunk):
             yield writer.writerow(item_csv_row(item, request.build_absolute_uri))
@@ -116,8 +118,15 @@ def items_csv(request):
     except search.QueryError as error:
         return _error(400, f"Search: {error}.")
     response = StreamingHttpResponse(_csv_rows(item_ids, request), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="imr-decisions.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{export_file_name(request.GET)}"'
     return response
+
+
+def export_file_name(params):
+    """A file name that says what the search was: imr-decisions-opioid-overturned.csv."""
+    words = [value for name, values in params.lists() if name not in {"page", "sort"} for value in values]
+    described = slugify(" ".join(words))[:60].strip("-")
+    return f"imr-decisions-{described or 'all'}.csv"
 
 
 def _insights_or_error(request):

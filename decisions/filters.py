@@ -23,7 +23,7 @@ SORTS = [
 ]
 MAX_PAGE_RANGE = 400
 _PAGE_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:(?:-|–|to)\s*(\d{1,5}))?\s*$", re.IGNORECASE)
-_CASE_NUMBER = re.compile(r"CM\d{2}-\d{4,8}")
+CASE_NUMBER = re.compile(r"CM\d{2}-\d{4,8}")
 
 
 def parse_page_range(value):
@@ -117,7 +117,7 @@ def acoem_chapter(value):
 
 def case_number(value):
     value = value.strip().upper()
-    if not _CASE_NUMBER.fullmatch(value):
+    if not CASE_NUMBER.fullmatch(value):
         raise ValidationError(f"“{value}” does not look like CM15-0012345.")
     return value
 

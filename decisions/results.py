@@ -10,8 +10,16 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
 from decisions import search
-from decisions.filters import ItemSearchFilterSet
-from decisions.models import CitedPage, DecisionItem, GuidelineCitation, GuidelineSource, Necessity, Outcome
+from decisions.filters import CASE_NUMBER, ItemSearchFilterSet
+from decisions.models import (
+    CitedPage,
+    DecisionItem,
+    Determination,
+    GuidelineCitation,
+    GuidelineSource,
+    Necessity,
+    Outcome,
+)
 from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
 from decisions.stats import Rate
 
@@ -125,6 +133,14 @@ def load_items(item_ids):
     )
     by_id = {item.pk: item for item in items}
     return [by_id[pk] for pk in item_ids if pk in by_id]
+
+
+def letter_for_case_number(text):
+    """The letter a search box holding just an IMR case number means, if there is one."""
+    typed = (text or "").strip().upper()
+    if not CASE_NUMBER.fullmatch(typed):
+        return None
+    return Determination.objects.filter(case_number=typed).first()
 
 
 def highlighter_for(text):

@@ -168,6 +168,8 @@ CSV_COLUMNS = [
     "citations",
     "specialties",
     "url",
+    "injury_date",
+    "rationale",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -197,5 +199,7 @@ def item_csv_row(item, absolute_url):
             "; ".join(citation_text(citation) for citation in item.citations.all()),
             "; ".join(determination.specialty_names),
             absolute_url(item.get_absolute_url()),
+            _iso(determination.date_of_injury) or "",
+            item.rationale,
         ]
     ]

@@ -7,6 +7,7 @@ app_name = "decisions"
 urlpatterns = [
     path("", views.search_page, name="search"),
     path("letters/<int:pk>/", views.determination_page, name="determination"),
+    path("letters/<int:pk>/original", views.original_file, name="original_file"),
     path("insights/", views.insights_page, name="insights"),
     path("insights.csv", api.insights_csv, name="insights_csv"),
     path("api/stats", api.stats_json, name="api_stats"),

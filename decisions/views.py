@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,12 +17,15 @@ from decisions.models import (
     GuidelineSource,
     Outcome,
 )
-from decisions.results import highlighter_for, search_results, validate
+from decisions.results import highlighter_for, letter_for_case_number, search_results, validate
 from decisions.search.fields import FACET_FIELDS
 from decisions.stats import MIN_DECISIONS, Rate
 
 
 def search_page(request):
+    letter = letter_for_case_number(request.GET.get("q", ""))
+    if letter is not None:
+        return redirect(letter.get_absolute_url())
     result = search_results(request.GET)
     carried = [(name, value) for name in FACET_FIELDS for value in request.GET.getlist(name) if value.strip()]
     return render(
@@ -82,9 +85,24 @@ def determination_page(request, pk):
             "items": items,
             "summary": highlighter.marked(determination.clinical_summary),
             "query_text": query_text,
-            "back_query": request.GET.get("back", ""),
+            "back_query": QueryDict(request.GET.get("back", "")).urlencode(),
         },
     )
+
+
+def original_file(request, pk):
+    """The letter as it was uploaded: a PDF as a PDF, a text letter as text."""
+    determination = get_object_or_404(Determination, pk=pk)
+    if not determination.original_file:
+        raise Http404("The original file of this letter was not kept.")
+    try:
+        handle = determination.original_file.open("rb")
+    except OSError:
+        raise Http404("The original file of this letter is missing from storage.") from None
+    head = handle.read(4)
+    handle.seek(0)
+    content_type = "application/pdf" if head == b"%PDF" else "text/plain"
+    return FileResponse(handle, content_type=content_type, filename=determination.source_name)
 
 
 def cited_page(request, source, page):

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from decisions.models import Determination
+from decisions.models import DecisionItem, Determination
 from tests.letters import SEED_FILES, pdf_bytes
 
 SOURCES = {"chronic_pain", "acoem", "postsurgical", "mtus_other", "non_mtus"}
@@ -156,9 +156,15 @@ def test_api_items_page_with_highlights_and_facets(client, seeded):
 def test_csv_export_streams_every_matching_item(client, seeded):
     response = client.get("/export.csv", {"outcome": "upheld", "sort": "newest"})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())  # Excel on Windows reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 15 and {row["outcome"] for row in rows} == {"upheld"}
+    assert response["Content-Disposition"] == 'attachment; filename="imr-decisions-upheld.csv"'
+    assert all(row["rationale"] and row["item_id"] for row in rows)
     baclofen = next(row for row in rows if row["request"] == "Baclofen 10mg #90")
+    stored = DecisionItem.objects.select_related("determination").get(pk=baclofen["item_id"])
+    assert baclofen["injury_date"] == stored.determination.date_of_injury.isoformat()
     assert baclofen["citations"] == (
         "MTUS Chronic Pain Muscle relaxants (for pain) and Weaning of medications sections p. 63–64, 124"
     )

@@ -237,7 +237,9 @@ def test_csv_cells_that_look_like_formulas_are_made_inert(client):
     ]
     letter = standard_letter([item([heading], OPIOIDS, NOT_NECESSARY) for heading in headings])
     _import(letter)
-    rows = list(csv.DictReader(io.StringIO(b"".join(client.get("/export.csv").streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(client.get("/export.csv").streaming_content).decode("utf-8-sig")))
+    )
     assert len(rows) == 4
     assert all(row["request"].startswith("'") for row in rows), [row["request"] for row in rows]
 

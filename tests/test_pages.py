@@ -166,3 +166,58 @@ def test_stylesheet_is_linked_and_served_by_whitenoise(client, db):
     response = client.get("/static/css/site.css")
     assert response.status_code == 200
     assert ".badge-upheld" in b"".join(response.streaming_content).decode()
+
+
+def test_a_case_number_in_the_search_box_opens_its_letter(client, db):
+    from decisions import importing
+    from tests.letters import item, standard_letter
+
+    header = ["Case Number: CM15-0012345 Date Assigned: 01/05/2015", "Decision Date: 02/11/2015", ""]
+    text = standard_letter(
+        [
+            item(
+                ["Norco: Upheld"],
+                "Decision based on MTUS Chronic Pain Treatment Guidelines Page(s): 80.",
+                "No.",
+            )
+        ],
+        header=header,
+    )
+    importing.import_candidates([importing.Candidate("case.txt", text.encode())])
+    letter = Determination.objects.get(case_number="CM15-0012345")
+    response = client.get("/", {"q": f"  {letter.case_number.lower()} "})
+    assert response.status_code == 302 and response["Location"] == letter.get_absolute_url()
+    assert client.get("/", {"q": "CM99-9999999"}).status_code == 200  # no such letter: an ordinary search
+
+
+def test_back_to_search_keeps_the_whole_search(client, seeded):
+    html = client.get(
+        "/", {"q": "spasm", "outcome": "upheld", "drug_class": "muscle relaxant"}
+    ).content.decode()
+    link = re.search(r'href="(/letters/\d+/\?[^"#]+)#item-\d+"', html).group(1).replace("&amp;", "&")
+    letter = client.get(link).content.decode()
+    back = re.search(r'<p class="back"><a href="([^"]+)"', letter).group(1).replace("&amp;", "&")
+    assert back.startswith("/?") and all(
+        part in back for part in ("q=spasm", "outcome=upheld", "drug_class=muscle")
+    )
+
+
+def test_the_letter_links_its_original_file_with_the_right_type(client, seeded, admin_client):
+    letter = Determination.objects.first()
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert f"/letters/{letter.pk}/original" in html
+    original = client.get(f"/letters/{letter.pk}/original")
+    assert original.status_code == 200 and original["Content-Type"] == "text/plain"
+    assert b"".join(original.streaming_content) == letter.original_file.open("rb").read()
+    admin = admin_client.get(f"/admin/decisions/determination/{letter.pk}/change/").content.decode()
+    assert f'href="/letters/{letter.pk}/original"' in admin
+    assert client.get("/letters/424242/original").status_code == 404
+
+
+def test_a_pdf_original_is_served_as_pdf(client, db):
+    from decisions import importing
+    from tests.letters import SEED_FILES, pdf_bytes
+
+    importing.import_candidates([importing.Candidate("letter.pdf", pdf_bytes(SEED_FILES[0].read_text()))])
+    letter = Determination.objects.get()
+    assert client.get(f"/letters/{letter.pk}/original")["Content-Type"] == "application/pdf"

@@ -126,7 +126,7 @@ def test_csv_download_link_keeps_the_search(site, laptop):
     assert link.get_attribute("href") == "/export.csv?q=opioid&outcome=upheld"
     with page.expect_download() as download_info:
         link.click()
-    text = Path(download_info.value.path()).read_text(encoding="utf-8")
+    text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("item_id,determination_id") and "upheld" in text
 
 
