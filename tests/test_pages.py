@@ -25,7 +25,7 @@ def test_search_page_lists_hits_with_badges_citations_and_highlights(client, see
     assert 'href="/?page_source=chronic_pain&amp;cited_page=124"' in html
     assert '<mark class="match' in html and "Baclofen" in html
     item = DecisionItem.objects.get(request="Baclofen 10mg #90")
-    assert f'href="/letters/{item.determination_id}/?q=baclofen#item-2"' in html
+    assert f'href="/letters/{item.determination_id}/?q=baclofen&amp;back=q%3Dbaclofen#item-2"' in html
 
 
 def test_facets_are_links_that_toggle_a_filter(client, seeded):
