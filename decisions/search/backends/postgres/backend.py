@@ -231,9 +231,7 @@ class PostgresBackend(SearchBackend):
         compiler = _Compiler()
 
         def answer():
-            matched = self._matching(query, compiler)
-            facets = {name: self._facet(query, compiler, name, limit) for name, limit in query.facets}
-            return matched.count(), facets
+            return self._matching(query, compiler).count(), self._facets(query, compiler)
 
         total, facets = _timed(answer)
         ordered = self._ordered(self._matching(query, compiler), query)
@@ -262,20 +260,39 @@ class PostgresBackend(SearchBackend):
         rows = rows.annotate(rank=SearchRank(F("document"), rank_query, cover_density=True))
         return rows.order_by("-rank", by_date, "item_id").values_list("item_id", "rank")
 
-    def _facet(self, query, compiler, name, limit):
-        """Counts per value over the matched rows, and how many of them were overturned, leaving the
-        field's own filter out."""
-        base = self._matching(query, compiler, skip=name).values("item_id")
-        sql, params = base.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT value, count(*), count(*) FILTER (WHERE %s = ANY(d.outcome)) "
-                f"FROM search_postgres_itemdocument d, unnest(d.{name}) value "
-                f"WHERE d.item_id IN ({sql}) GROUP BY value ORDER BY 2 DESC, 1"
-                + (" LIMIT %s" if limit else ""),
-                [OVERTURNED, *params, *([limit] if limit else [])],
+    def _facets(self, query, compiler):
+        """Counts per value of every facet, and how many of them were overturned, in one statement:
+        the matched rows are found once (a facet whose own field is filtered gets its own set, with
+        that filter left out) and each facet is a GROUP BY over them."""
+        if not query.facets:
+            return {}
+        filtered = {name for name, _ in query.filters}
+        bases, selects, params = {}, [], []
+        for name, _ in query.facets:
+            skip = name if name in filtered else None
+            if skip not in bases:
+                sql, base_params = (
+                    self._matching(query, compiler, skip=skip).values("item_id").query.sql_with_params()
+                )
+                bases[skip] = (f"m{len(bases)}", sql, base_params)
+            selects.append(
+                f"SELECT %s, value, count(*), count(*) FILTER (WHERE %s = ANY(d.outcome)) "
+                f"FROM search_postgres_itemdocument d JOIN {bases[skip][0]} USING (item_id), "
+                f"unnest(d.{name}) value GROUP BY value"
             )
-            return [FacetCount(*row) for row in cursor.fetchall()]
+            params += [name, OVERTURNED]
+        with_sql = ", ".join(f"{alias} AS MATERIALIZED ({sql})" for alias, sql, _ in bases.values())
+        with_params = [param for _, _, base_params in bases.values() for param in base_params]
+        facets = {name: [] for name, _ in query.facets}
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH {with_sql} " + " UNION ALL ".join(selects), [*with_params, *params])
+            for name, value, count, overturned in cursor.fetchall():
+                facets[name].append(FacetCount(value, count, overturned))
+        limits = dict(query.facets)
+        for name, counts in facets.items():
+            counts.sort(key=lambda facet: (-facet.count, facet.value))
+            del counts[limits[name] or len(counts) :]
+        return facets
 
     def highlighter(self, text_query):
         return _Highlighter(_rank_query(text_query) if text_query is not None else None)
