@@ -268,3 +268,17 @@ def test_an_empty_index_answers_with_nothing(db):
     result = find("baclofen", outcome=["upheld"])
     assert (result.total, result[:20]) == (0, [])
     assert SEED_FILES  # the sample letters exist for the other tests
+
+
+def test_rebuild_if_outdated_mends_an_index_that_lacks_letters(seeded, settings):
+    """An index from before an upgrade (or one that missed writes) is rebuilt; a current one is kept."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("rebuild_index", "--if-outdated", stdout=out)
+    assert "up to date" in out.getvalue()
+    search.backend().clear()  # as an upgrade from the old layout leaves it: an empty live index
+    call_command("rebuild_index", "--if-outdated", stdout=out)
+    assert "Indexed 20 items" in out.getvalue() and find().total == 20
