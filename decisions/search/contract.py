@@ -107,9 +107,6 @@ class SearchQuery:
     facets: tuple = ()  # ((filter name, most values to return or None for all), ...)
     model = None  # what a FilterSet reads of its queryset; a SearchQuery stands for no ORM model
 
-    def filter_dict(self):
-        return dict(self.filters)
-
     def with_filter(self, name, value):
         return SearchQuery(
             self.text,

@@ -55,7 +55,6 @@ FILTER_FIELDS = {
     ]
 }
 FACET_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.facet_limit]
-KEYWORD_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.kind == KEYWORD]
 DATE_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.kind == DATE]
 
 # What a person may type before a colon, and the field it means.
