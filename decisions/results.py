@@ -61,6 +61,7 @@ class ResultsPage:
     facets: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
     overturn_rate: Rate | None = None  # among the items matching all but the outcome filter
+    active: list = field(default_factory=list)  # (label, query string without that filter)
     highlighter: object = None
     query_text: str = ""
     sort: str = search.RELEVANCE
@@ -83,6 +84,49 @@ def _toggle(params, name, value):
     return query.urlencode()
 
 
+# Parameters that narrow a search, what the bar above the results calls them, and the parameters
+# one removal clears together (a date range is one filter in two boxes).
+ACTIVE_FILTERS = [
+    ("q", "Words", ("q",)),
+    *((name, FILTER_FIELDS[name].title, (name,)) for name in FACET_FIELDS),
+    ("cited_page", "Cited page", ("cited_page", "page_source")),
+    ("chapter", "ACOEM chapter", ("chapter",)),
+    ("decided_after", "Decided from", ("decided_after",)),
+    ("decided_before", "Decided to", ("decided_before",)),
+    ("injured_after", "Injured from", ("injured_after",)),
+    ("injured_before", "Injured to", ("injured_before",)),
+    ("case", "Case number", ("case",)),
+]
+
+
+def _without(params, names, value=None):
+    """The query string with these parameters (or just this one value of the first) removed."""
+    query = params.copy()
+    for name in names:
+        kept = [v for v in query.getlist(name) if value is not None and v != value]
+        query.setlist(name, kept)
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def active_filters(params):
+    """(label, query string without it) for every filter in force, in the order of the form."""
+    active = []
+    for name, title, clears in ACTIVE_FILTERS:
+        for value in params.getlist(name):
+            if not value.strip():
+                continue
+            shown = FACET_LABELS.get(name, {}).get(value, value)
+            if name == "cited_page" and params.get("page_source"):
+                shown = (
+                    f"{FACET_LABELS['source'].get(params['page_source'], params['page_source'])} p. {value}"
+                )
+            active.append(
+                (f"{title}: {shown}", _without(params, clears, value if len(clears) == 1 else None))
+            )
+    return active
+
+
 def _facets(params, raw_facets, selected):
     facets = {}
     for name, counts in raw_facets.items():
@@ -94,7 +138,8 @@ def _facets(params, raw_facets, selected):
                 facet.count,
                 facet.value in chosen,
                 _toggle(params, name, facet.value),
-                Rate(facet.overturned, facet.count),
+                # With an outcome chosen every rate would read 0% or 100%: none is shown then.
+                None if selected.get("outcome") else Rate(facet.overturned, facet.count),
             )
             for facet in counts
         ]
@@ -210,6 +255,7 @@ def search_results(params):
         for item in load_items(list(scores))
     ]
     result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
+    result_page.active = active_filters(params)
     outcomes = {facet.value: facet for facet in results.facets.get("outcome", [])}
     if outcomes:
         result_page.overturn_rate = Rate(

@@ -121,3 +121,9 @@ def test_cited_pages_split_outcomes_and_sort_by_rate(client, seeded):
     page_80 = html[html.index("p. 80</a>") :]
     cells = re.findall(r"<td>([^<]*)</td>", page_80)[:3]
     assert cells == ["2", "2", "0"]  # Norco and Oxycontin cite p. 80, both upheld
+
+
+def test_facet_rates_are_not_shown_when_an_outcome_is_chosen(client, seeded):
+    html = client.get("/", {"outcome": "upheld"}).content.decode()
+    assert "% overturned</span>" not in html and "facet-rate" not in html
+    assert "5 of 20 overturned" in html  # the rate beside the count sets the outcome filter aside

@@ -221,3 +221,36 @@ def test_a_pdf_original_is_served_as_pdf(client, db):
     importing.import_candidates([importing.Candidate("letter.pdf", pdf_bytes(SEED_FILES[0].read_text()))])
     letter = Determination.objects.get()
     assert client.get(f"/letters/{letter.pk}/original")["Content-Type"] == "application/pdf"
+
+
+def test_the_filters_in_force_are_listed_above_the_results_each_removable(client, seeded):
+    from urllib.parse import parse_qs
+
+    params = {
+        "q": "spasm",
+        "outcome": ["upheld", "overturned"],
+        "cited_page": "63-64",
+        "page_source": "chronic_pain",
+        "decided_after": "2010-01-01",
+        "page": "1",
+    }
+    html = client.get("/", params).content.decode().replace("&amp;", "&")
+    bar = html[html.index('class="active-filters"') :]
+    bar = bar[: bar.index("</ul>")]
+    links = {
+        label.strip(): parse_qs(href) for href, label in re.findall(r'<a href="\?([^"]*)"[^>]*>([^<]+)<', bar)
+    }
+    assert set(links) == {
+        "Words: spasm",
+        "Outcome: Upheld",
+        "Outcome: Overturned",
+        "Cited page: MTUS Chronic Pain p. 63-64",
+        "Decided from: 2010-01-01",
+    }
+    assert links["Outcome: Upheld"]["outcome"] == ["overturned"] and links["Outcome: Upheld"]["q"] == [
+        "spasm"
+    ]
+    assert "cited_page" not in links["Cited page: MTUS Chronic Pain p. 63-64"]
+    assert "page_source" not in links["Cited page: MTUS Chronic Pain p. 63-64"]
+    assert "q" not in links["Words: spasm"] and "page" not in links["Words: spasm"]
+    assert 'class="active-filters"' not in client.get("/").content.decode()
