@@ -99,8 +99,8 @@ ACTIVE_FILTERS = [
 ]
 
 
-def _without(params, names, value=None):
-    """The query string with these parameters (or just this one value of the first) removed."""
+def without(params, names=(), value=None):
+    """The query string with these parameters (or just this one value of them) removed, and no page."""
     query = params.copy()
     for name in names:
         kept = [v for v in query.getlist(name) if value is not None and v != value]
@@ -121,9 +121,7 @@ def active_filters(params):
                 shown = (
                     f"{FACET_LABELS['source'].get(params['page_source'], params['page_source'])} p. {value}"
                 )
-            active.append(
-                (f"{title}: {shown}", _without(params, clears, value if len(clears) == 1 else None))
-            )
+            active.append((f"{title}: {shown}", without(params, clears, value if len(clears) == 1 else None)))
     return active
 
 

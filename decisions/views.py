@@ -17,7 +17,7 @@ from decisions.models import (
     GuidelineSource,
     Outcome,
 )
-from decisions.results import highlighter_for, letter_for_case_number, search_results, validate
+from decisions.results import highlighter_for, letter_for_case_number, search_results, validate, without
 from decisions.search.fields import FACET_FIELDS
 from decisions.stats import MIN_DECISIONS, Rate
 
@@ -34,7 +34,7 @@ def search_page(request):
         {
             "result": result,
             "carried": carried,
-            "base_query": _without_page(request.GET),
+            "base_query": without(request.GET),
             "treatment_names": _treatment_names,
             "vocabulary_version": vocabulary.size()["version"],
             "export_max_rows": settings.IMR_EXPORT_MAX_ROWS,
@@ -45,7 +45,7 @@ def search_page(request):
 def insights_page(request):
     """Overturn rates for the search in the URL, by year, treatment, class, specialty, source and page."""
     filterset, errors = validate(request.GET)
-    context = {"errors": errors, "base_query": _without_page(request.GET), "min_decisions": MIN_DECISIONS}
+    context = {"errors": errors, "base_query": without(request.GET), "min_decisions": MIN_DECISIONS}
     if not errors:
         context["query_text"] = filterset.form.cleaned_data.get("q") or ""
         try:
@@ -53,12 +53,6 @@ def insights_page(request):
         except search.QueryError as error:
             context["errors"] = [f"Search: {error}."]
     return render(request, "decisions/insights.html", context)
-
-
-def _without_page(params):
-    query = params.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _treatment_names():

@@ -171,12 +171,7 @@ class WhooshBackend(SearchBackend):
         count = 0
         try:
             if not new:
-                for start in range(0, len(ids), DELETE_BATCH):
-                    writer.delete_by_query(
-                        WhooshOr(
-                            [WhooshTerm("determination_id", pk) for pk in ids[start : start + DELETE_BATCH]]
-                        )
-                    )
+                _delete_letters(writer, ids)
             for document in documents_for(determination_ids):
                 writer.add_document(**whoosh_document(document))
                 count += 1
@@ -193,7 +188,7 @@ class WhooshBackend(SearchBackend):
             return
         live = store.store()
         writer = live.writer()
-        writer.delete_by_query(WhooshOr([WhooshTerm("determination_id", pk) for pk in ids]))
+        _delete_letters(writer, ids)
         writer.commit()
         live.expire()
 
@@ -232,8 +227,17 @@ class WhooshBackend(SearchBackend):
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _delete_letters(writer, ids):
+    """Delete every document of these letters, one query per DELETE_BATCH letters (Whoosh's
+    delete_by_term opened a searcher per letter)."""
+    for start in range(0, len(ids), DELETE_BATCH):
+        batch = ids[start : start + DELETE_BATCH]
+        writer.delete_by_query(WhooshOr([WhooshTerm("determination_id", pk) for pk in batch]))
+
+
 class _Ranking:
-    """The order of one search's matches, computed once and read a window at a time."""
+    """The order of one search's matches: relevance scored once, each window reading the first
+    `stop` documents of the one total order."""
 
     def __init__(self, view, evaluator, query, matched, deadline):
         self.view, self.evaluator, self.query, self.matched, self.deadline = (
@@ -254,12 +258,9 @@ class _Ranking:
             return None
         return rank.scores(self.view, self.evaluator, self.query.text, self.flags)
 
-    def order(self, stop):
-        self.deadline.check()
-        return rank.ordered(self.view, self.flags, self.query.sort, self.relevance, stop)
-
     def window(self, start, stop):
-        docnums = self.order(stop)[start:stop]
+        self.deadline.check()
+        docnums = rank.ordered(self.view, self.flags, self.query.sort, self.relevance, stop)[start:stop]
         item_ids = self.view.column("item_id")[docnums]
         scores = self.relevance[docnums] if self.relevance is not None else [None] * len(docnums)
         return [
