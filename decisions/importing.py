@@ -1,7 +1,8 @@
 """Bring letters in: from paths, uploads or ZIPs, one transaction per letter, duplicates recognised.
 
-The import command and the admin upload both go through `import_candidates`, so a file gets the
-same checks and the same outcome whichever way it arrives.
+The import command, the admin upload and import jobs all go through `import_batches`, so a file
+gets the same checks and the same outcome whichever way it arrives. Each stored letter notes its
+change for the search index in the same transaction (decisions.indexing).
 """
 
 import functools
@@ -18,7 +19,7 @@ from django.db import IntegrityError, connections, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from decisions import search
+from decisions import indexing
 from decisions.columns import fit_to_columns
 from decisions.models import (
     CitedPage,
@@ -96,11 +97,34 @@ def _size_refusal(size, limit=None):
     return None
 
 
+def _entries(archive):
+    """The files of a ZIP that may be letters (folders and Finder metadata left out)."""
+    entries = []
+    for info in archive.infolist():
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if not info.is_dir() and not (path.parts and path.parts[0] == "__MACOSX" or path.name == ".DS_Store"):
+            entries.append(info)
+    return entries
+
+
+def count_files(paths):
+    """How many files an import of these paths will report on (for a job's progress)."""
+    count = 0
+    for file_path in _files_under(paths):
+        try:
+            with zipfile.ZipFile(file_path) as archive:
+                entries = len(_entries(archive))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+            entries = 1
+        count += entries if 0 < entries <= settings.IMR_MAX_ZIP_ENTRIES else 1
+    return count
+
+
 def candidates_from_zip(archive_name, data):
     """The letters inside a ZIP; unsafe entries, nested archives and bombs are refused, not opened."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = [info for info in archive.infolist() if not info.is_dir()]
+        entries = _entries(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as error:
         yield Candidate(archive_name, refused=f"not a readable ZIP archive ({error})")
         return
@@ -121,8 +145,6 @@ def candidates_from_zip(archive_name, data):
     for info in entries:
         name = f"{archive_name}/{info.filename}"
         path = PurePosixPath(info.filename.replace("\\", "/"))
-        if path.parts and path.parts[0] == "__MACOSX" or path.name == ".DS_Store":
-            continue  # Finder metadata, not letters
         if info.filename.startswith(("/", "\\")) or (len(info.filename) > 1 and info.filename[1] == ":"):
             yield Candidate(name, refused="absolute path inside the archive; refused for safety")
         elif ".." in path.parts:
@@ -161,23 +183,29 @@ def candidates_from_upload(name, data):
         yield Candidate(name, data=data, refused=_size_refusal(len(data)))
 
 
-def candidates_from_paths(paths):
-    """Files, folders (walked in name order) and ZIPs given on a command line; read lazily."""
+def _files_under(paths):
+    """Files given, and the files of folders given (in name order); a missing path as itself."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        elif path.is_file():
-            files = [path]
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
         else:
-            yield Candidate(str(path), refused="no such file or folder")
+            yield path
+
+
+def candidates_from_paths(paths, base=None):
+    """Files, folders (walked in name order) and ZIPs given on a command line; read lazily, always
+    in the same order, so a resumed job can skip what it has done. Named relative to `base` if given."""
+    for file_path in _files_under(paths):
+        name = str(file_path.relative_to(base)) if base else str(file_path)
+        if not file_path.is_file():
+            yield Candidate(name, refused="no such file or folder")
             continue
-        for file_path in files:
-            size = file_path.stat().st_size
-            if refusal := _size_refusal(size, upload_limit(file_path.name)):
-                yield Candidate(str(file_path), refused=refusal)
-                continue
-            yield from candidates_from_upload(str(file_path), file_path.read_bytes())
+        size = file_path.stat().st_size
+        if refusal := _size_refusal(size, upload_limit(file_path.name)):
+            yield Candidate(name, refused=refusal)
+            continue
+        yield from candidates_from_upload(name, file_path.read_bytes())
 
 
 def _format_refusal(candidate):
@@ -331,6 +359,7 @@ def write_parsed_letter(determination, letter, names):
     """Save a determination's parsed fields and (re)create its items; caller holds a transaction."""
     replacing = determination.pk is not None
     _parsed_fields(determination, letter).save()
+    indexing.record([determination.pk])
     if replacing:
         _replace_rows(determination, letter, names)
     else:  # a new letter has nothing to replace, and Django's cascade collector is not free
@@ -338,26 +367,28 @@ def write_parsed_letter(determination, letter, names):
     return determination
 
 
-def _new_determination(prepared):
+def _new_determination(prepared, job_id):
     candidate = prepared.candidate
     determination = Determination(
         source_name=PurePosixPath(candidate.name).name[:255],
         content_sha256=prepared.digest,
         text=prepared.text,
+        job_id=job_id,
     )
     determination.original_file.save(determination.source_name, ContentFile(candidate.data), save=False)
     return _parsed_fields(determination, prepared.letter)
 
 
-def _store_together(batch, names):
+def _store_together(batch, names, job_id):
     """Store parsed letters in one transaction, or raise having left nothing behind."""
     determinations = []
     try:
         for prepared in batch:
-            determinations.append(_new_determination(prepared))
+            determinations.append(_new_determination(prepared, job_id))
         with transaction.atomic():
             Determination.objects.bulk_create(determinations)
             _write_rows([(d, p.letter) for d, p in zip(determinations, batch, strict=True)], names)
+            indexing.record(d.pk for d in determinations)
     except BaseException:
         for determination in determinations:
             determination.original_file.delete(save=False)  # no orphan file for a letter not stored
@@ -368,16 +399,16 @@ def _store_together(batch, names):
     ]
 
 
-def _store_batch(batch, names):
+def _store_batch(batch, names, job_id):
     """Results of storing a batch; when the batch fails, each letter is tried alone, so one bad
     letter fails by itself."""
     try:
-        return _store_together(batch, names)
+        return _store_together(batch, names, job_id)
     except Exception as error:
         for cache in names:
             cache.forget()
         if len(batch) > 1:
-            return [result for prepared in batch for result in _store_batch([prepared], names)]
+            return [result for prepared in batch for result in _store_batch([prepared], names, job_id)]
         prepared = batch[0]
         if (
             isinstance(error, IntegrityError)
@@ -468,30 +499,31 @@ def _batches(prepared_stream, size):
         yield batch
 
 
-def _import_batch(batch, seen, names):
-    """Results, in input order, for one batch of prepared candidates."""
+def _import_batch(batch, seen, names, job_id):
+    """Results, in input order, for one batch of prepared candidates. A letter this same job stored
+    before it was interrupted counts as imported, not as already present."""
     digests = [p.digest for p in batch if p.digest]
-    present = (
-        dict(
-            Determination.objects.filter(content_sha256__in=digests).values_list(
-                "content_sha256", "source_name"
-            )
+    present = {
+        digest: (name, pk, job)
+        for digest, name, pk, job in Determination.objects.filter(content_sha256__in=digests).values_list(
+            "content_sha256", "source_name", "pk", "job_id"
         )
-        if digests
-        else {}
-    )
+    }
     results, to_store = [None] * len(batch), []
     for index, prepared in enumerate(batch):
         if prepared.digest in present:
-            results[index] = ImportResult(
-                prepared.candidate.name, DUPLICATE, f"already present as {present[prepared.digest]}"
+            name, pk, job = present[prepared.digest]
+            results[index] = (
+                ImportResult(prepared.candidate.name, IMPORTED, "stored before the job was resumed", pk)
+                if job_id is not None and job == job_id
+                else ImportResult(prepared.candidate.name, DUPLICATE, f"already present as {name}")
             )
         else:
             results[index] = _triage(prepared, seen)
             if results[index] is None:
                 to_store.append(index)
     if to_store:
-        stored = _store_batch([batch[index] for index in to_store], names)
+        stored = _store_batch([batch[index] for index in to_store], names, job_id)
         for index, result in zip(to_store, stored, strict=True):
             results[index] = result
             if result.status != IMPORTED:
@@ -499,24 +531,30 @@ def _import_batch(batch, seen, names):
     return results
 
 
-def import_candidates(candidates, on_result=None, index_batch=500, workers=1, batch_size=100):
-    """Import each candidate; one bad file never stops the rest. New letters are indexed in batches
-    (index_batch=None leaves indexing to a later `rebuild_index`, for bulk loads). `workers` > 1
-    parses in that many processes while this one writes, `batch_size` letters at a time."""
-    report, seen, pending = ImportReport(), {}, []
-    names = _name_caches()
+def import_batches(candidates, job_id=None, workers=1, batch_size=100, index_every=500):
+    """Import each candidate, yielding the results of each batch of `batch_size` in input order; one
+    bad file never stops the rest. New letters reach the search index every `index_every` letters
+    (what is not yet applied when this stops is applied by the worker). `workers` > 1 parses in that
+    many processes while this one writes."""
+    seen, names, stored = {}, _name_caches(), []
     for batch in _batches(_prepared_stream(candidates, workers), batch_size):
-        for result in _import_batch(batch, seen, names):
+        results = _import_batch(batch, seen, names, job_id)
+        stored.extend(result.determination_id for result in results if result.status == IMPORTED)
+        if len(stored) >= index_every:
+            indexing.apply(stored)
+            stored = []
+        yield results
+    indexing.apply(stored)
+
+
+def import_candidates(candidates, on_result=None, workers=1, batch_size=100):
+    """Import every candidate and report on each (for the command line and tests)."""
+    report = ImportReport()
+    for results in import_batches(candidates, workers=workers, batch_size=batch_size):
+        for result in results:
             report.results.append(result)
-            if result.status == IMPORTED and index_batch:
-                pending.append(result.determination_id)
             if on_result:
                 on_result(result)
-        if index_batch and len(pending) >= index_batch:
-            search.backend().index(pending, new=True)
-            pending = []
-    if pending:
-        search.backend().index(pending, new=True)
     return report
 
 
@@ -548,5 +586,5 @@ def reparse(determinations):
                 letter.warnings,
             )
         )
-    search.backend().index([r.determination_id for r in report.results if r.status == IMPORTED])
+    indexing.apply(r.determination_id for r in report.results if r.status == IMPORTED)
     return report

@@ -84,6 +84,14 @@ class Determination(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     parsed_at = models.DateTimeField()
+    job = models.ForeignKey(
+        "Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="letters",
+        help_text="The import job that stored the letter.",
+    )
 
     class Meta:
         ordering = ["-decision_date", "-id"]
@@ -229,3 +237,118 @@ class CitedPage(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} p. {self.page}"
+
+
+class IndexChange(models.Model):
+    """A letter whose search documents must be rewritten (or removed), written in the same
+    transaction as the change to the letter: the durable path by which every change reaches the
+    index, so a crash leaves work to catch up, never a wrong index. Applied rows are kept a while,
+    so an index rebuild can replay what changed while it ran."""
+
+    determination_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["applied", "id"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self):
+        return f"letter {self.determination_id} ({'applied' if self.applied else 'pending'})"
+
+
+class Job(models.Model):
+    """Background work an admin started (an import, a re-parse of every letter, an index rebuild),
+    with the progress its worker reports; the worker resumes it where it stopped after a crash."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        REPARSE = "reparse", "Re-parse letters"
+        REBUILD = "rebuild", "Rebuild search index"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    description = models.CharField(max_length=255, help_text="What was uploaded or asked for.")
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Which worker holds the job: the host and process, so a dead one is noticed at once on its
+    # own host, and through the stale heartbeat from anywhere else.
+    worker = models.CharField(max_length=200, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    sources = models.JSONField(default=list, blank=True, help_text="Files and folders to import.")
+    upload_dir = models.CharField(max_length=500, blank=True, help_text="Where the uploaded files wait.")
+    cancel_requested = models.BooleanField(default=False)
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # Seconds spent working, over every run of the job (a resumed job keeps counting).
+    seconds_working = models.FloatField(default=0)
+    error = models.TextField(blank=True, help_text="Why the job stopped, when it failed.")
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}: {self.description}"
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
+
+    @property
+    def letters_per_second(self):
+        return self.files_done / self.seconds_working if self.seconds_working else None
+
+    @property
+    def seconds_left(self):
+        rate = self.letters_per_second
+        if self.finished or not rate or not self.files_total:
+            return None
+        return max(self.files_total - self.files_done, 0) / rate
+
+    @property
+    def percent_done(self):
+        return round(100 * self.files_done / self.files_total) if self.files_total else 0
+
+
+class JobFile(models.Model):
+    """What became of one file of an import job (or one letter of a re-parse)."""
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        DUPLICATE = "duplicate", "Already present"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField(help_text="Order in the job, so a resumed job skips what is done.")
+    name = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    detail = models.TextField(blank=True)
+    determination = models.ForeignKey(
+        Determination, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["job", "position"]
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="one_result_per_position")]
+        indexes = [models.Index(fields=["job", "status", "position"])]
+
+    def __str__(self):
+        return f"{self.name}: {self.get_status_display()}"

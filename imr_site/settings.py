@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "decisions",
     "decisions.search.backends.postgres",
 ]
@@ -137,6 +139,16 @@ DATABASE_ROUTERS = ["decisions.search.backends.postgres.router.PostgresOnlyRoute
 WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
 SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 384, minimum=16)
 SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)
+
+# Background jobs (imports, re-parses, index rebuilds) are rows in the database that
+# `manage.py run_worker` (started by scripts/serve) picks up; no broker to run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running job whose worker has not reported for this long is taken over by another worker.
+IMR_JOB_STALE_SECONDS = env.integer("IMR_JOB_STALE_SECONDS", 300, minimum=10)
+# Uploaded files wait here for their import job, and stay until the job is deleted.
+IMR_UPLOAD_DIR = Path(os.environ.get("IMR_UPLOAD_DIR", VAR_DIR / "uploads"))
+# Processes an import job parses letters in, while the worker's own process stores them.
+IMR_IMPORT_PROCESSES = env.integer("IMR_IMPORT_PROCESSES", min(os.cpu_count() or 1, 2), minimum=1)
 
 # Uploads: one letter is a few hundred KB; a ZIP of many letters may be larger.
 IMR_MAX_UPLOAD_BYTES = env.integer("IMR_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)

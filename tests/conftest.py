@@ -1,6 +1,8 @@
-"""Each test gets its own search index and media folder; `seeded` imports the sample letters."""
+"""Each test gets its own search index, media and upload folders; `seeded` imports the sample
+letters; `run_worker` runs the queued background tasks as the worker would."""
 
 import pytest
+from django_tasks_db.management.commands.db_worker import Worker
 
 from decisions import importing, search
 from tests.letters import SEEDS
@@ -10,6 +12,8 @@ from tests.letters import SEEDS
 def isolated_storage(settings, tmp_path):
     settings.WHOOSH_INDEX_DIR = tmp_path / "whoosh"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMR_UPLOAD_DIR = tmp_path / "uploads"
+    settings.IMR_IMPORT_PROCESSES = 1  # forking would close the test's database connection
     yield
     search.backend().clear()
 
@@ -20,3 +24,22 @@ def seeded(db):
     report = importing.import_candidates(importing.candidates_from_paths([SEEDS]))
     assert report.count(importing.IMPORTED) == 3, report.results
     return report
+
+
+@pytest.fixture
+def run_worker():
+    """Run every queued task in this process, then return (the worker's --batch mode)."""
+
+    def run():
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+
+    return run

@@ -1,6 +1,7 @@
 """The admin: uploads of single files, several files and ZIPs, list pages, re-parse."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -17,6 +18,14 @@ def _upload(client, *files):
     return client.post(UPLOAD, {"files": list(files)})
 
 
+def _upload_and_import(client, run_worker, *files):
+    """Upload, let the worker run the import job, and return the job page's HTML."""
+    response = _upload(client, *files)
+    assert response.status_code == 302 and "/admin/decisions/job/" in response.url
+    run_worker()
+    return client.get(response.url).content.decode()
+
+
 def _file(name, data):
     return SimpleUploadedFile(name, data)
 
@@ -25,36 +34,46 @@ def test_upload_page_needs_staff(client):
     assert client.get(UPLOAD).status_code == 302
 
 
-def test_upload_one_text_letter(admin_client):
-    response = _upload(admin_client, _file("a.txt", SEED_FILES[0].read_bytes()))
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "Upload finished: 1 imported, 0 already present, 0 failed." in html
+def _numbers(html):
+    """The job page's table of counts, as {label: text}."""
+    table = html[html.index('id="job-numbers"') : html.index("</table>", html.index('id="job-numbers"'))]
+    return dict(re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td></tr>", table))
+
+
+def test_upload_one_text_letter(admin_client, run_worker):
+    html = _upload_and_import(admin_client, run_worker, _file("a.txt", SEED_FILES[0].read_bytes()))
+    assert "<strong>Done</strong>" in html
+    assert _numbers(html)["Imported"] == "1" and _numbers(html)["Failed"] == "0"
     assert '<tr class="result-imported">' in html and "2 items" in html
     assert Determination.objects.count() == 1
 
 
-def test_upload_several_files_shows_each_outcome(admin_client):
-    response = _upload(
+def test_upload_several_files_shows_each_outcome(admin_client, run_worker):
+    html = _upload_and_import(
         admin_client,
+        run_worker,
         _file("a.txt", SEED_FILES[0].read_bytes()),
         _file("a-again.txt", SEED_FILES[0].read_bytes()),
         _file("b.pdf", pdf_bytes(SEED_FILES[1].read_text())),
         _file("notes.docx", b"PK\x05\x06" + bytes(18)),
     )
-    html = response.content.decode()
-    assert "2 imported, 1 already present, 1 failed" in html
-    assert "same content as a.txt" in html and "unsupported file type" in html
+    numbers = _numbers(html)
+    assert (numbers["Imported"], numbers["Already present"], numbers["Failed"]) == ("2", "1", "1")
+    assert "same content as a-again.txt" in html and "unsupported file type" in html
+    # failures come first: the one failed file is the first row of the table
+    rows = html[html.index('id="job-files"') :]
+    assert rows.index("result-failed") < rows.index("result-imported")
 
 
-def test_upload_zip_with_good_duplicate_and_broken(admin_client, seeded):
+def test_upload_zip_with_good_duplicate_and_broken(admin_client, seeded, run_worker):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("good.txt", SEED_FILES[0].read_text().replace("Baclofen", "Lioresal"))
         archive.writestr("dup.txt", SEED_FILES[1].read_bytes())
         archive.writestr("broken.pdf", b"%PDF-1.4 broken")
-    html = _upload(admin_client, _file("batch.zip", buffer.getvalue())).content.decode()
-    assert "1 imported, 1 already present, 1 failed" in html
+    html = _upload_and_import(admin_client, run_worker, _file("batch.zip", buffer.getvalue()))
+    numbers = _numbers(html)
+    assert (numbers["Imported"], numbers["Already present"], numbers["Failed"]) == ("1", "1", "1")
     assert "batch.zip/good.txt" in html and "already present as" in html and "PDF could not be read" in html
 
 
@@ -63,9 +82,9 @@ def test_upload_without_a_file_shows_the_form_error(admin_client):
     assert "This field is required" in html
 
 
-def test_oversized_upload_is_refused(admin_client, settings):
+def test_oversized_upload_is_refused(admin_client, settings, run_worker):
     settings.IMR_MAX_UPLOAD_BYTES = 2048
-    html = _upload(admin_client, _file("big.txt", SEED_FILES[2].read_bytes())).content.decode()
+    html = _upload_and_import(admin_client, run_worker, _file("big.txt", SEED_FILES[2].read_bytes()))
     assert "limit is" in html and Determination.objects.count() == 0
 
 
@@ -88,9 +107,9 @@ def test_list_pages_and_filters(admin_client, seeded):
     assert admin_client.get(f"/admin/decisions/decisionitem/{item.pk}/change/").status_code == 200
 
 
-def test_unrecognised_treatments_are_listed_for_review(admin_client, db):
+def test_unrecognised_treatments_are_listed_for_review(admin_client, db, run_worker):
     letter = SEED_FILES[0].read_text().replace("Baclofen 10mg #90", "Zorblax 10mg #90")
-    _upload(admin_client, _file("unknown.txt", letter.encode()))
+    _upload_and_import(admin_client, run_worker, _file("unknown.txt", letter.encode()))
     html = admin_client.get("/admin/decisions/decisionitem/?recognised=no").content.decode()
     assert "Zorblax 10mg #90" in html and "Neurontin" not in html
     assert DecisionItem.objects.get(request="Zorblax 10mg #90").treatment_category == "other"

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from decisions import importing, search
-from decisions.models import DecisionItem, Determination, GuidelineCitation
+from decisions.models import DecisionItem, Determination, GuidelineCitation, Job
 from decisions.parsing import ParseError, parse_document
 from decisions.parsing.documents import PdfLimits
 from tests.hostile import nested_xobjects_pdf, scattered_text_pdf
@@ -347,11 +347,13 @@ def test_gunicorn_recycles_workers_and_gives_slow_clients_a_thread_not_a_worker(
 
 
 @pytest.mark.django_db
-def test_the_size_error_gives_exact_sizes(admin_client, settings):
+def test_the_size_error_gives_exact_sizes(admin_client, settings, run_worker):
     settings.IMR_MAX_UPLOAD_BYTES = 1500
-    html = admin_client.post(
+    admin_client.post(
         "/admin/decisions/determination/upload/", {"files": SimpleUploadedFile("big.txt", b"x" * 1501)}
-    ).content.decode()
+    )
+    run_worker()
+    html = admin_client.get(f"/admin/decisions/job/{Job.objects.get().pk}/").content.decode()
     assert "1,501 bytes" in html and "1,500 bytes" in html
 
 

@@ -206,12 +206,12 @@ def test_command_summary_for_a_mixed_folder(tmp_path, capsys):
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 broken")
     (folder / "letters.zip").write_bytes(_zip([("b.txt", SEED_FILES[1].read_bytes())]))
     with pytest.raises(SystemExit) as exit_info:
-        call_command("import_determinations", str(folder), str(tmp_path / "missing"), "--workers", "1")
+        call_command("import_determinations", str(folder), str(tmp_path / "missing"), "--wait")
     out = capsys.readouterr().out
     assert exit_info.value.code == 1
     assert "Imported: 2" in out and "Already present (same content): 1" in out and "Failed: 2" in out
     assert "broken.pdf:" in out and "no such file or folder" in out
-    call_command("import_determinations", str(folder / "a.txt"), "--workers", "1")  # all present: exit 0
+    call_command("import_determinations", str(folder / "a.txt"), "--wait")  # all present: exit 0
     assert "Already present (same content): 1" in capsys.readouterr().out
 
 
@@ -248,8 +248,9 @@ def test_a_letter_that_fails_inside_a_batch_fails_alone(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)  # the worker pool closes database connections before forking
-def test_parallel_parsing_gives_the_same_result(tmp_path, capsys):
-    call_command("import_determinations", str(SEEDS), "--workers", "2")
+def test_parallel_parsing_gives_the_same_result(tmp_path, capsys, settings):
+    settings.IMR_IMPORT_PROCESSES = 2
+    call_command("import_determinations", str(SEEDS), "--wait")
     assert "Imported: 3" in capsys.readouterr().out
     assert DecisionItem.objects.count() == 20
     assert sorted(Determination.objects.values_list("source_name", flat=True)) == [p.name for p in SEED_FILES]

@@ -5,12 +5,12 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from decisions import search
-from decisions.models import DecisionItem, Determination
+from decisions import jobs, search
+from decisions.models import DecisionItem, Job
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index from scratch from the database."
+    help = "Rebuild the search index from scratch from the database (a rebuild job, run here)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -26,7 +26,11 @@ class Command(BaseCommand):
         if options["if_outdated"] and not backend.outdated() and len(backend.indexed_ids()) == total:
             self.stdout.write("The search index is up to date.")
             return
-        ids = list(Determination.objects.order_by("pk").values_list("pk", flat=True))
+        job = jobs.start(Job.Kind.REBUILD, "Command line: rebuild_index", queue=False)
         with tqdm(total=total, desc="Indexing", unit=" items", disable=None, file=sys.stderr) as bar:
-            count = backend.rebuild(ids, progress=bar.update)
-        self.stdout.write(f"Indexed {count} items from {len(ids)} letters.")
+            state = jobs.run(job.pk, on_progress=lambda running: bar.update(running.files_done - bar.n))
+        job.refresh_from_db()
+        if state != Job.State.DONE:
+            self.stderr.write(f"The rebuild stopped ({job.get_state_display()}): {job.error}")
+            sys.exit(1)
+        self.stdout.write(f"Indexed {job.summary.get('items_indexed', 0)} items.")

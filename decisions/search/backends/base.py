@@ -31,11 +31,15 @@ class SearchBackend:
     # What the query language can use here: phrases, slop, prefix, wildcard, relevance.
     capabilities = frozenset()
 
-    def index(self, determination_ids, new=False):
-        """Index the items of these letters; `new` says none of them was indexed before."""
+    def index(self, determination_ids):
+        """(Re)write the documents of these letters' items: any earlier ones are replaced."""
         raise NotImplementedError
 
     def remove(self, determination_ids):
+        raise NotImplementedError
+
+    def remove_items(self, item_ids):
+        """Drop documents by item id (ones whose letter no longer says which they are)."""
         raise NotImplementedError
 
     def rebuild(self, determination_ids, progress=None):

@@ -63,6 +63,16 @@ VALUES (%s, %s, {", ".join(f"to_tsvector('{CONFIG}', %s)" for _ in registry.TEXT
 """
 
 
+def _insert(cursor, determination_ids):
+    """Insert the documents of these letters' items, BATCH letters per statement; returns how many."""
+    count = 0
+    for start in range(0, len(determination_ids), BATCH):
+        rows = [_row(document) for document in documents_for(determination_ids[start : start + BATCH])]
+        cursor.executemany(_INSERT, rows)
+        count += len(rows)
+    return count
+
+
 def _row(document):
     texts = [document.get(name) or "" for name in registry.TEXT_FIELDS]
     naming = f"{document.get('request') or ''} {document.get('treatment_words') or ''}"
@@ -300,24 +310,17 @@ class PostgresBackend(SearchBackend):
     def indexed_ids(self):
         return list(ItemDocument.objects.values_list("item_id", flat=True))
 
-    def index(self, determination_ids, new=False):
+    def index(self, determination_ids):
         ids = list(determination_ids)
-        if not ids:
-            return 0
-        count = 0
         with transaction.atomic(), connection.cursor() as cursor:
-            if not new:
-                cursor.execute(
-                    "DELETE FROM search_postgres_itemdocument WHERE determination_id = ANY(%s)", [ids]
-                )
-            for start in range(0, len(ids), BATCH):
-                rows = [_row(document) for document in documents_for(ids[start : start + BATCH])]
-                cursor.executemany(_INSERT, rows)
-                count += len(rows)
-        return count
+            cursor.execute("DELETE FROM search_postgres_itemdocument WHERE determination_id = ANY(%s)", [ids])
+            return _insert(cursor, ids)
 
     def remove(self, determination_ids):
         ItemDocument.objects.filter(determination_id__in=list(determination_ids)).delete()
+
+    def remove_items(self, item_ids):
+        ItemDocument.objects.filter(item_id__in=list(item_ids)).delete()
 
     def rebuild(self, determination_ids, progress=None):
         """Replace every row in one transaction: searches see the old rows until it commits."""
@@ -326,7 +329,8 @@ class PostgresBackend(SearchBackend):
         with transaction.atomic():
             ItemDocument.objects.all().delete()
             for start in range(0, len(ids), BATCH):
-                added = self.index(ids[start : start + BATCH], new=True)
+                with connection.cursor() as cursor:
+                    added = _insert(cursor, ids[start : start + BATCH])
                 count += added
                 if progress:
                     progress(added)

@@ -157,7 +157,7 @@ class WhooshBackend(SearchBackend):
 
     # Writing
 
-    def index(self, determination_ids, new=False):
+    def index(self, determination_ids):
         ids = [str(pk) for pk in determination_ids]
         if not ids:
             return 0
@@ -166,31 +166,30 @@ class WhooshBackend(SearchBackend):
                 "the search index was built by an earlier version of this site; "
                 "run `manage.py rebuild_index` (scripts/serve does so by itself)"
             )
+        return self._write(lambda writer: _replace_letters(writer, ids, determination_ids))
+
+    def remove(self, determination_ids):
+        ids = [str(pk) for pk in determination_ids]
+        if ids:
+            self._write(lambda writer: _delete_where(writer, "determination_id", ids))
+
+    def remove_items(self, item_ids):
+        ids = list(item_ids)
+        if ids:
+            self._write(lambda writer: _delete_where(writer, "item_id", ids))
+
+    def _write(self, change):
+        """Run change(writer) under the index's write lock and commit it; nothing on failure."""
         live = store.store()
         writer = live.writer()
-        count = 0
         try:
-            if not new:
-                _delete_letters(writer, ids)
-            for document in documents_for(determination_ids):
-                writer.add_document(**whoosh_document(document))
-                count += 1
+            result = change(writer)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         live.expire()
-        return count
-
-    def remove(self, determination_ids):
-        ids = [str(pk) for pk in determination_ids]
-        if not ids:
-            return
-        live = store.store()
-        writer = live.writer()
-        _delete_letters(writer, ids)
-        writer.commit()
-        live.expire()
+        return result
 
     def rebuild(self, determination_ids, progress=None, batch=500, processes=None):
         """Build a fresh index in a new directory, then switch the pointer to it; searches go on
@@ -227,12 +226,28 @@ class WhooshBackend(SearchBackend):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _delete_letters(writer, ids):
-    """Delete every document of these letters, one query per DELETE_BATCH letters (Whoosh's
-    delete_by_term opened a searcher per letter)."""
-    for start in range(0, len(ids), DELETE_BATCH):
-        batch = ids[start : start + DELETE_BATCH]
-        writer.delete_by_query(WhooshOr([WhooshTerm("determination_id", pk) for pk in batch]))
+def _replace_letters(writer, ids, determination_ids):
+    """Delete the letters' old documents, if any, and add their current ones. Under the write lock,
+    so a letter present nowhere (a new one, the common case) costs no searcher at all."""
+    reader = writer.reader()
+    try:
+        present = [pk for pk in ids if ("determination_id", pk) in reader]
+    finally:
+        reader.close()
+    _delete_where(writer, "determination_id", present)
+    count = 0
+    for document in documents_for(determination_ids):
+        writer.add_document(**whoosh_document(document))
+        count += 1
+    return count
+
+
+def _delete_where(writer, field_name, values):
+    """Delete every document whose field holds one of the values, one query per DELETE_BATCH values
+    (Whoosh's delete_by_term opened a searcher per value)."""
+    for start in range(0, len(values), DELETE_BATCH):
+        batch = values[start : start + DELETE_BATCH]
+        writer.delete_by_query(WhooshOr([WhooshTerm(field_name, value) for value in batch]))
 
 
 class _Ranking:

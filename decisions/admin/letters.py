@@ -4,20 +4,21 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from decisions import importing, search, vocabulary
+from decisions import importing, indexing, jobs, vocabulary
 from decisions.models import (
     CitedPage,
     DecisionItem,
     Determination,
     GuidelineCitation,
     GuidelineSource,
+    Job,
     LicensureState,
     Specialty,
 )
@@ -179,7 +180,7 @@ class DeterminationAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        _reindex_on_commit(form.instance.pk)
+        indexing.record_and_apply([form.instance.pk])  # an edit reaches search once saved
 
     def get_urls(self):
         return [
@@ -190,30 +191,31 @@ class DeterminationAdmin(admin.ModelAdmin):
         ]
 
     def upload_view(self, request):
+        """Save the files and start an import job; the job's page shows what becomes of each."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        report = None
-        if request.method == "POST":
-            form = UploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                report = importing.import_candidates(
-                    candidate
-                    for upload in form.cleaned_data["files"]
-                    for candidate in importing.candidates_from_upload(upload.name, _read_limited(upload))
+        form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+        if form.is_bound and form.is_valid():
+            files = form.cleaned_data["files"]
+            try:
+                folder = jobs.save_uploads(files)
+            except OSError as error:
+                form.add_error(None, f"The upload could not be saved, so nothing was imported: {error}.")
+            else:
+                names = ", ".join(upload.name for upload in files)
+                job = jobs.start_import(
+                    [folder], f"Upload of {len(files)} file(s): {names}", request.user, upload_dir=folder
                 )
-                level = messages.WARNING if report.failures else messages.SUCCESS
-                self.message_user(request, f"Upload finished: {report.summary()}.", level)
-                form = UploadForm()
-        else:
-            form = UploadForm()
+                self.message_user(request, "Upload saved; its import runs in the background.")
+                return redirect("admin:decisions_job_change", job.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
-            "report": report,
             "title": "Upload determination letters",
             "letter_limit": filesizeformat(settings.IMR_MAX_UPLOAD_BYTES),
             "zip_limit": filesizeformat(settings.IMR_MAX_ZIP_UPLOAD_BYTES),
+            "recent_jobs": Job.objects.filter(kind=Job.Kind.IMPORT)[:5],
         }
         return TemplateResponse(request, "admin/decisions/determination/upload.html", context)
 
@@ -227,11 +229,6 @@ class DeterminationAdmin(admin.ModelAdmin):
             f"Re-parsed {report.count(importing.IMPORTED)} letters; {len(report.failures)} failed.",
             messages.WARNING if report.failures else messages.SUCCESS,
         )
-
-
-def _reindex_on_commit(determination_id):
-    """An edit in the admin reaches the search index once it is saved."""
-    transaction.on_commit(lambda: search.backend().index([determination_id]))
 
 
 def _read_limited(upload):
@@ -276,7 +273,7 @@ class DecisionItemAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        _reindex_on_commit(obj.determination_id)
+        indexing.record_and_apply([obj.determination_id])
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "vocabulary_size": vocabulary.size()}
@@ -291,7 +288,3 @@ admin.site.register(
     list_filter=["source"],
     raw_id_fields=["citation", "item"],
 )
-admin.site.site_header = "IMR Precedent Search administration"
-admin.site.site_title = "IMR Precedent Search admin"
-admin.site.index_title = "Letters, items and uploads"
-admin.site.site_url = "/"

@@ -1,0 +1,348 @@
+"""Background jobs: start one, run it in a worker, report progress, cancel it, resume it after a crash.
+
+A job's progress is committed with its work, batch by batch, so a worker killed at any point leaves
+a job that another worker (or the same one, restarted) resumes where the last batch ended. The
+worker that holds a job is named host:pid:token; `recover` hands the job to a new task when that
+process is gone (same host) or has not reported for IMR_JOB_STALE_SECONDS (any host).
+"""
+
+import logging
+import os
+import secrets
+import shutil
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from decisions import importing, indexing, search
+from decisions.models import DecisionItem, Determination, Job, JobFile
+
+logger = logging.getLogger(__name__)
+
+REPARSE_BATCH = 100
+ORPHAN_UPLOAD_AGE = timedelta(hours=1)
+
+
+class Cancelled(Exception):
+    """An admin asked the job to stop."""
+
+
+class Lost(Exception):
+    """Another worker took the job over (this one was thought dead); stop without touching it."""
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+# Starting jobs
+
+
+def _enqueue(job):
+    """Give the job a task for the worker; in the caller's transaction, so both or neither exist."""
+    from decisions.tasks import run_job
+
+    job.task_id = str(run_job.enqueue(job.pk).id)
+    Job.objects.filter(pk=job.pk).update(task_id=job.task_id)
+
+
+def start(kind, description, user=None, sources=(), upload_dir="", files_total=0, queue=True):
+    """Create a job (and its task, unless the caller runs it itself)."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=kind,
+            description=description[:255],
+            created_by=user,
+            sources=[str(source) for source in sources],
+            upload_dir=str(upload_dir),
+            files_total=files_total,
+        )
+        if queue:
+            _enqueue(job)
+    return job
+
+
+def start_import(paths, description, user=None, upload_dir="", queue=True):
+    return start(
+        Job.Kind.IMPORT,
+        description,
+        user,
+        sources=paths,
+        upload_dir=upload_dir,
+        files_total=importing.count_files(paths),
+        queue=queue,
+    )
+
+
+def save_uploads(uploads):
+    """Write uploaded files to a folder of their own (streamed, never whole in memory); returns it.
+    On any failure (a full disk) nothing is left behind and the error is raised."""
+    root = Path(settings.IMR_UPLOAD_DIR)
+    folder = root / f"upload-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
+    try:
+        folder.mkdir(parents=True)
+        for upload in uploads:
+            name = Path(Path(upload.name).name or "upload")
+            target, copy = folder / name, 1
+            while target.exists():  # two uploads of one name: keep both
+                copy += 1
+                target = folder / f"{name.stem} ({copy}){name.suffix}"
+            with target.open("xb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
+
+
+def cancel(job):
+    """A queued job stops at once; a running one at the end of its current batch."""
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+            state=Job.State.CANCELLED, finished_at=timezone.now()
+        )
+        Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(cancel_requested=True)
+
+
+def retry(job):
+    """Run a failed or cancelled job again from where it stopped."""
+    with transaction.atomic():
+        updated = Job.objects.filter(pk=job.pk, state__in=[Job.State.FAILED, Job.State.CANCELLED]).update(
+            state=Job.State.QUEUED, cancel_requested=False, error="", finished_at=None
+        )
+        if updated:
+            _enqueue(job)
+    return bool(updated)
+
+
+# Running jobs
+
+
+class _Run:
+    """One worker's hold on one job: progress and heartbeats written only while it still holds it."""
+
+    def __init__(self, job, worker, on_progress):
+        self.job, self.worker, self.on_progress = job, worker, on_progress
+        self.clock = time.monotonic()
+
+    def held(self):
+        return Job.objects.filter(pk=self.job.pk, worker=self.worker, state=Job.State.RUNNING)
+
+    def report(self, files=(), **counts):
+        """Commit a step's results and counters together; then stop if asked to."""
+        now = time.monotonic()
+        elapsed, self.clock = now - self.clock, now
+        with transaction.atomic():
+            if not self.held().select_for_update().exists():
+                raise Lost
+            start = self.job.files_done
+            JobFile.objects.bulk_create(
+                JobFile(job=self.job, position=start + offset, **fields) for offset, fields in enumerate(files)
+            )
+            self.held().update(
+                files_done=F("files_done") + counts.pop("done", len(files)),
+                seconds_working=F("seconds_working") + elapsed,
+                heartbeat_at=timezone.now(),
+                **{name: F(name) + value for name, value in counts.items()},
+            )
+        self.job.refresh_from_db()
+        if self.on_progress:
+            self.on_progress(self.job)
+        if self.job.cancel_requested:
+            raise Cancelled
+
+    def save_summary(self, **values):
+        self.job.summary = {**self.job.summary, **values}
+        self.held().update(summary=self.job.summary)
+
+
+def claim(job_id, worker):
+    """Take a queued job; None if it is not queued (done, cancelled, or held by another worker)."""
+    now = timezone.now()
+    taken = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, worker=worker, heartbeat_at=now, cancel_requested=False
+    )
+    if not taken:
+        return None
+    Job.objects.filter(pk=job_id, started_at__isnull=True).update(started_at=now)
+    return Job.objects.get(pk=job_id)
+
+
+def run(job_id, on_progress=None):
+    """Run a job to its end in this process (what the worker's task does); on_progress(job) is
+    called after each committed step."""
+    worker = worker_name()
+    job = claim(job_id, worker)
+    if job is None:
+        return None
+    step = _Run(job, worker, on_progress)
+    state, error = Job.State.DONE, ""
+    try:
+        RUNNERS[job.kind](step)
+    except Cancelled:
+        state = Job.State.CANCELLED
+    except Lost:
+        logger.warning("job %s was taken over by another worker; this one stops", job_id)
+        return None
+    except Exception as failure:
+        logger.exception("job %s failed", job_id)
+        state, error = Job.State.FAILED, f"{type(failure).__name__}: {failure}"
+    step.held().update(state=state, error=error, finished_at=timezone.now(), worker="")
+    return state
+
+
+def _run_import(step):
+    job = step.job
+    candidates = importing.candidates_from_paths(job.sources, base=job.upload_dir or None)
+    for _ in range(job.files_done):  # what earlier runs of this job committed
+        next(candidates, None)
+    step.report()  # a cancel asked for while it waited in the queue
+    for results in importing.import_batches(
+        candidates, job_id=job.pk, workers=settings.IMR_IMPORT_PROCESSES
+    ):
+        counts = {status: sum(r.status == status for r in results) for status in JobFile.Status.values}
+        step.report(
+            [
+                {
+                    "name": r.name[:500],
+                    "status": r.status,
+                    "detail": r.message,
+                    "determination_id": r.determination_id,
+                }
+                for r in results
+            ],
+            imported=counts[JobFile.Status.IMPORTED],
+            duplicates=counts[JobFile.Status.DUPLICATE],
+            failed=counts[JobFile.Status.FAILED],
+        )
+    indexing.apply_pending()
+    Job.objects.filter(pk=job.pk).update(files_total=F("files_done"))
+
+
+def _run_reparse(step):
+    job = step.job
+    if not job.files_total:
+        Job.objects.filter(pk=job.pk).update(files_total=Determination.objects.count())
+    last = job.summary.get("last_id", 0)
+    while True:
+        letters = list(Determination.objects.filter(pk__gt=last).order_by("pk")[:REPARSE_BATCH])
+        if not letters:
+            break
+        report = importing.reparse(letters)
+        last = letters[-1].pk
+        step.save_summary(last_id=last)
+        failed = len(report.failures)
+        step.report(
+            [
+                {"name": r.name, "status": r.status, "detail": r.message, "determination_id": r.determination_id}
+                for r in report.results
+            ],
+            imported=len(report.results) - failed,
+            failed=failed,
+        )
+
+
+def _run_rebuild(step):
+    """A fresh index from every letter; changes made while it ran are replayed on it, then the two
+    are compared and any difference mended."""
+    job = step.job
+    mark = indexing.last_change_id()
+    step.save_summary(started_after_change=mark)
+    Job.objects.filter(pk=job.pk).update(files_total=DecisionItem.objects.count())
+    ids = list(Determination.objects.order_by("pk").values_list("pk", flat=True))
+    pending = 0
+    last_report = time.monotonic()
+
+    def progress(items):
+        nonlocal pending, last_report
+        pending += items
+        if time.monotonic() - last_report >= 2:
+            step.report(done=pending)
+            pending, last_report = 0, time.monotonic()
+
+    count = search.backend().rebuild(ids, progress=progress)
+    step.report(done=pending)
+    indexing.apply(indexing.changed_since(mark))
+    comparison = indexing.compare()
+    repaired = indexing.repair(comparison) if not comparison.in_step else 0
+    step.save_summary(items_indexed=count, letters_repaired=repaired)
+
+
+RUNNERS = {Job.Kind.IMPORT: _run_import, Job.Kind.REPARSE: _run_reparse, Job.Kind.REBUILD: _run_rebuild}
+
+
+# Recovery
+
+
+def _holder_alive(job, now):
+    host, _, rest = job.worker.partition(":")
+    pid = rest.partition(":")[0]
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return job.heartbeat_at is not None and now - job.heartbeat_at < timedelta(
+        seconds=settings.IMR_JOB_STALE_SECONDS
+    )
+
+
+def _task_waiting(job, now):
+    from django_tasks_db.models import DBTaskResult
+
+    from decisions.tasks import TaskResultStatus
+
+    task = DBTaskResult.objects.filter(id=job.task_id).values("status", "started_at").first()
+    if task is None:
+        return False
+    if task["status"] == TaskResultStatus.READY:
+        return True
+    return (
+        task["status"] == TaskResultStatus.RUNNING
+        and task["started_at"] is not None
+        and now - task["started_at"] < timedelta(seconds=settings.IMR_JOB_STALE_SECONDS)
+    )
+
+
+def recover(now=None):
+    """Give a new task to every job whose worker died, or whose task was lost; returns their ids."""
+    now = now or timezone.now()
+    resumed = []
+    for job in Job.objects.filter(state__in=[Job.State.QUEUED, Job.State.RUNNING]):
+        if job.state == Job.State.RUNNING and _holder_alive(job, now):
+            continue
+        if job.state == Job.State.QUEUED and _task_waiting(job, now):
+            continue
+        with transaction.atomic():
+            if Job.objects.filter(pk=job.pk, state=job.state, worker=job.worker).update(
+                state=Job.State.QUEUED, worker=""
+            ):
+                _enqueue(job)
+                resumed.append(job.pk)
+    return resumed
+
+
+def forget_orphan_uploads(now=None):
+    """Remove upload folders no job refers to (a web worker killed while saving an upload)."""
+    root = Path(settings.IMR_UPLOAD_DIR)
+    if not root.is_dir():
+        return []
+    cutoff = (now or timezone.now()) - ORPHAN_UPLOAD_AGE
+    known = set(Job.objects.exclude(upload_dir="").values_list("upload_dir", flat=True))
+    removed = []
+    for folder in root.iterdir():
+        modified = datetime.fromtimestamp(folder.stat().st_mtime, tz=UTC)
+        if str(folder) not in known and modified < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
