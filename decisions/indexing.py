@@ -47,8 +47,11 @@ def apply(determination_ids):
     """Rewrite these letters' documents from what the database holds now, then mark their pending
     changes applied. Safe to run twice or at once with another: it only writes the current state."""
     ids = sorted(set(determination_ids))
-    if not ids:
-        return
+    for start in range(0, len(ids), APPLY_BATCH):
+        _apply_batch(ids[start : start + APPLY_BATCH])
+
+
+def _apply_batch(ids):
     # Only rows already visible are satisfied by the state read below; a change committed while
     # this runs keeps its row pending for the next pass.
     satisfied = list(
@@ -135,7 +138,5 @@ def repair(comparison):
     for start in range(0, len(comparison.missing), APPLY_BATCH):
         chunk = comparison.missing[start : start + APPLY_BATCH]
         letters.update(DecisionItem.objects.filter(pk__in=chunk).values_list("determination_id", flat=True))
-    letters = sorted(letters)
-    for start in range(0, len(letters), APPLY_BATCH):
-        apply(letters[start : start + APPLY_BATCH])
+    apply(letters)
     return len(letters)

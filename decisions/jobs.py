@@ -135,8 +135,8 @@ class _Run:
     def held(self):
         return Job.objects.filter(pk=self.job.pk, worker=self.worker, state=Job.State.RUNNING)
 
-    def report(self, files=(), **counts):
-        """Commit a step's results and counters together; then stop if asked to."""
+    def report(self, files=(), summary=None, **counts):
+        """Commit a step's results, counters and summary together; then stop if asked to."""
         now = time.monotonic()
         elapsed, self.clock = now - self.clock, now
         with transaction.atomic():
@@ -144,23 +144,21 @@ class _Run:
                 raise Lost
             start = self.job.files_done
             JobFile.objects.bulk_create(
-                JobFile(job=self.job, position=start + offset, **fields) for offset, fields in enumerate(files)
+                JobFile(job=self.job, position=start + offset, **fields)
+                for offset, fields in enumerate(files)
             )
             self.held().update(
                 files_done=F("files_done") + counts.pop("done", len(files)),
                 seconds_working=F("seconds_working") + elapsed,
                 heartbeat_at=timezone.now(),
                 **{name: F(name) + value for name, value in counts.items()},
+                **({"summary": {**self.job.summary, **summary}} if summary else {}),
             )
         self.job.refresh_from_db()
         if self.on_progress:
             self.on_progress(self.job)
         if self.job.cancel_requested:
             raise Cancelled
-
-    def save_summary(self, **values):
-        self.job.summary = {**self.job.summary, **values}
-        self.held().update(summary=self.job.summary)
 
 
 def claim(job_id, worker):
@@ -198,26 +196,29 @@ def run(job_id, on_progress=None):
     return state
 
 
+def _file_rows(results):
+    """JobFile fields for import or re-parse results."""
+    return [
+        {
+            "name": r.name[:500],
+            "status": r.status,
+            "detail": r.message,
+            "determination_id": r.determination_id,
+        }
+        for r in results
+    ]
+
+
 def _run_import(step):
     job = step.job
     candidates = importing.candidates_from_paths(job.sources, base=job.upload_dir or None)
     for _ in range(job.files_done):  # what earlier runs of this job committed
         next(candidates, None)
     step.report()  # a cancel asked for while it waited in the queue
-    for results in importing.import_batches(
-        candidates, job_id=job.pk, workers=settings.IMR_IMPORT_PROCESSES
-    ):
+    for results in importing.import_batches(candidates, job_id=job.pk, workers=settings.IMR_IMPORT_PROCESSES):
         counts = {status: sum(r.status == status for r in results) for status in JobFile.Status.values}
         step.report(
-            [
-                {
-                    "name": r.name[:500],
-                    "status": r.status,
-                    "detail": r.message,
-                    "determination_id": r.determination_id,
-                }
-                for r in results
-            ],
+            _file_rows(results),
             imported=counts[JobFile.Status.IMPORTED],
             duplicates=counts[JobFile.Status.DUPLICATE],
             failed=counts[JobFile.Status.FAILED],
@@ -230,20 +231,17 @@ def _run_reparse(step):
     job = step.job
     if not job.files_total:
         Job.objects.filter(pk=job.pk).update(files_total=Determination.objects.count())
-    last = job.summary.get("last_id", 0)
+    last = job.summary.get("_last_id", 0)
     while True:
         letters = list(Determination.objects.filter(pk__gt=last).order_by("pk")[:REPARSE_BATCH])
         if not letters:
             break
         report = importing.reparse(letters)
         last = letters[-1].pk
-        step.save_summary(last_id=last)
         failed = len(report.failures)
         step.report(
-            [
-                {"name": r.name, "status": r.status, "detail": r.message, "determination_id": r.determination_id}
-                for r in report.results
-            ],
+            _file_rows(report.results),
+            summary={"_last_id": last},
             imported=len(report.results) - failed,
             failed=failed,
         )
@@ -254,8 +252,8 @@ def _run_rebuild(step):
     are compared and any difference mended."""
     job = step.job
     mark = indexing.last_change_id()
-    step.save_summary(started_after_change=mark)
-    Job.objects.filter(pk=job.pk).update(files_total=DecisionItem.objects.count())
+    Job.objects.filter(pk=job.pk).update(files_total=DecisionItem.objects.count(), files_done=0)
+    job.files_done = 0  # a resumed rebuild starts again from the beginning
     ids = list(Determination.objects.order_by("pk").values_list("pk", flat=True))
     pending = 0
     last_report = time.monotonic()
@@ -272,7 +270,7 @@ def _run_rebuild(step):
     indexing.apply(indexing.changed_since(mark))
     comparison = indexing.compare()
     repaired = indexing.repair(comparison) if not comparison.in_step else 0
-    step.save_summary(items_indexed=count, letters_repaired=repaired)
+    step.report(summary={"items indexed": count, "letters mended after comparing": repaired})
 
 
 RUNNERS = {Job.Kind.IMPORT: _run_import, Job.Kind.REPARSE: _run_reparse, Job.Kind.REBUILD: _run_rebuild}

@@ -324,6 +324,11 @@ class Job(models.Model):
         return max(self.files_total - self.files_done, 0) / rate
 
     @property
+    def reported_summary(self):
+        """The summary's entries meant for people (keys starting with "_" are the job's own)."""
+        return {key: value for key, value in self.summary.items() if not key.startswith("_")}
+
+    @property
     def percent_done(self):
         return round(100 * self.files_done / self.files_total) if self.files_total else 0
 

@@ -1,8 +1,10 @@
 """Each test gets its own search index, media and upload folders; `seeded` imports the sample
 letters; `run_worker` runs the queued background tasks as the worker would."""
 
+from unittest import mock
+
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.management.commands import db_worker
 
 from decisions import importing, search
 from tests.letters import SEEDS
@@ -28,18 +30,20 @@ def seeded(db):
 
 @pytest.fixture
 def run_worker():
-    """Run every queued task in this process, then return (the worker's --batch mode)."""
+    """Run every queued task in this process, then return (the worker's --batch mode). The worker
+    would close the test's database connection between tasks, as it does in production."""
 
     def run():
-        Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="test-worker",
-            excluded_queue_names=[],
-        ).run()
+        with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+            db_worker.Worker(
+                queue_names=["default"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id="test-worker",
+                excluded_queue_names=[],
+            ).run()
 
     return run

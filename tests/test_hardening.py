@@ -353,7 +353,7 @@ def test_the_size_error_gives_exact_sizes(admin_client, settings, run_worker):
         "/admin/decisions/determination/upload/", {"files": SimpleUploadedFile("big.txt", b"x" * 1501)}
     )
     run_worker()
-    html = admin_client.get(f"/admin/decisions/job/{Job.objects.get().pk}/").content.decode()
+    html = admin_client.get(f"/admin/decisions/job/{Job.objects.get().pk}/change/").content.decode()
     assert "1,501 bytes" in html and "1,500 bytes" in html
 
 

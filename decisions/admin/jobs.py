@@ -81,7 +81,9 @@ class JobAdmin(admin.ModelAdmin):
             status = ""
             files = files.annotate(
                 failed_first=Case(
-                    When(status=JobFile.Status.FAILED, then=Value(0)), default=Value(1), output_field=IntegerField()
+                    When(status=JobFile.Status.FAILED, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
                 )
             ).order_by("failed_first", "position")
         page = Paginator(files, RESULTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 

@@ -6,75 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('decisions', '0001_initial'),
+        ("decisions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IndexChange',
+            name="IndexChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('determination_id', models.BigIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('applied', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("determination_id", models.BigIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("applied", models.BooleanField(default=False)),
             ],
             options={
-                'indexes': [models.Index(fields=['applied', 'id'], name='decisions_i_applied_5ac344_idx'), models.Index(fields=['created_at'], name='decisions_i_created_7fd9c5_idx')],
+                "indexes": [
+                    models.Index(fields=["applied", "id"], name="decisions_i_applied_5ac344_idx"),
+                    models.Index(fields=["created_at"], name="decisions_i_created_7fd9c5_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('import', 'Import'), ('reparse', 'Re-parse letters'), ('rebuild', 'Rebuild search index')], max_length=10)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10)),
-                ('description', models.CharField(help_text='What was uploaded or asked for.', max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('task_id', models.CharField(blank=True, max_length=64)),
-                ('sources', models.JSONField(blank=True, default=list, help_text='Files and folders to import.')),
-                ('upload_dir', models.CharField(blank=True, help_text='Where the uploaded files wait.', max_length=500)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('files_total', models.PositiveIntegerField(default=0)),
-                ('files_done', models.PositiveIntegerField(default=0)),
-                ('imported', models.PositiveIntegerField(default=0)),
-                ('duplicates', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('seconds_working', models.FloatField(default=0)),
-                ('error', models.TextField(blank=True, help_text='Why the job stopped, when it failed.')),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("import", "Import"),
+                            ("reparse", "Re-parse letters"),
+                            ("rebuild", "Rebuild search index"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(help_text="What was uploaded or asked for.", max_length=255),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("task_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "sources",
+                    models.JSONField(blank=True, default=list, help_text="Files and folders to import."),
+                ),
+                (
+                    "upload_dir",
+                    models.CharField(blank=True, help_text="Where the uploaded files wait.", max_length=500),
+                ),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("files_total", models.PositiveIntegerField(default=0)),
+                ("files_done", models.PositiveIntegerField(default=0)),
+                ("imported", models.PositiveIntegerField(default=0)),
+                ("duplicates", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("seconds_working", models.FloatField(default=0)),
+                ("error", models.TextField(blank=True, help_text="Why the job stopped, when it failed.")),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='determination',
-            name='job',
-            field=models.ForeignKey(blank=True, help_text='The import job that stored the letter.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='letters', to='decisions.job'),
+            model_name="determination",
+            name="job",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The import job that stored the letter.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="letters",
+                to="decisions.job",
+            ),
         ),
         migrations.CreateModel(
-            name='JobFile',
+            name="JobFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(help_text='Order in the job, so a resumed job skips what is done.')),
-                ('name', models.CharField(max_length=500)),
-                ('status', models.CharField(choices=[('imported', 'Imported'), ('duplicate', 'Already present'), ('failed', 'Failed')], max_length=10)),
-                ('detail', models.TextField(blank=True)),
-                ('determination', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='decisions.determination')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='decisions.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveIntegerField(
+                        help_text="Order in the job, so a resumed job skips what is done."
+                    ),
+                ),
+                ("name", models.CharField(max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("imported", "Imported"),
+                            ("duplicate", "Already present"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "determination",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="decisions.determination",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to="decisions.job"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'position'],
-                'indexes': [models.Index(fields=['job', 'status', 'position'], name='decisions_j_job_id_92ffea_idx')],
-                'constraints': [models.UniqueConstraint(fields=('job', 'position'), name='one_result_per_position')],
+                "ordering": ["job", "position"],
+                "indexes": [
+                    models.Index(fields=["job", "status", "position"], name="decisions_j_job_id_92ffea_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "position"), name="one_result_per_position")
+                ],
             },
         ),
     ]

@@ -56,7 +56,7 @@ def test_follow_a_cited_page_to_every_item_citing_it(site, laptop):
     shot(page, "cited-page-63-64")
 
 
-def test_admin_uploads_a_zip_and_sees_each_outcome(site, laptop, tmp_path):
+def test_admin_uploads_a_zip_and_follows_its_job(site, laptop, tmp_path, run_worker):
     get_user_model().objects.create_superuser("admin", "admin@example.org", "a-long-test-password")
     archive = tmp_path / "letters.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
@@ -70,14 +70,19 @@ def test_admin_uploads_a_zip_and_sees_each_outcome(site, laptop, tmp_path):
     page.click("input[type=submit]")
     page.set_input_files("#id_files", str(archive))
     page.click("input[value='Upload and import']")
-    rows = page.locator("#upload-results tbody tr")
+    expect(page.locator(".job-state")).to_contain_text("Queued")
+    expect(page.locator("#job-progress")).to_be_visible()
+    shot(page, "admin-job-queued")
+    run_worker()
+    # No JavaScript: the page reloads itself and shows the finished job.
+    expect(page.locator(".job-state")).to_contain_text("Done", timeout=10_000)
+    rows = page.locator("#job-files tbody tr")
     expect(rows).to_have_count(3)
-    expect(rows.nth(0)).to_contain_text("Imported")
-    expect(rows.nth(1)).to_contain_text("Already present")
-    expect(rows.nth(2)).to_contain_text("Failed")
-    expect(rows.nth(2)).to_contain_text("PDF could not be read")
-    expect(page.locator(".messagelist")).to_contain_text("1 imported, 1 already present, 1 failed")
-    shot(page, "admin-upload-results")
+    expect(rows.nth(0)).to_contain_text("Failed")  # failures first
+    expect(rows.nth(0)).to_contain_text("PDF could not be read")
+    expect(page.locator("#job-files")).to_contain_text("Already present")
+    expect(page.locator("#job-numbers")).to_contain_text("Imported")
+    shot(page, "admin-job-done")
 
 
 @pytest.mark.parametrize(

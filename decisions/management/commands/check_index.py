@@ -32,7 +32,10 @@ class Command(BaseCommand):
     def _show(self, comparison):
         self.stdout.write(f"Items in the database: {comparison.database}")
         self.stdout.write(f"Items in the search index: {comparison.indexed}")
-        for label, ids in (("Missing from the index", comparison.missing), ("Not in the database", comparison.extra)):
+        for label, ids in (
+            ("Missing from the index", comparison.missing),
+            ("Not in the database", comparison.extra),
+        ):
             listed = ", ".join(map(str, ids[:SHOWN])) + (", ..." if len(ids) > SHOWN else "")
             self.stdout.write(f"{label}: {len(ids)}" + (f" ({listed})" if ids else ""))
         self.stdout.write(f"Letters with changes not yet applied: {comparison.pending}")

@@ -1,7 +1,6 @@
 """Import letters from files, folders and ZIPs as a job; safe to run again on the same input."""
 
 import sys
-import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -35,7 +34,9 @@ class Command(BaseCommand):
                 f"Follow it at {reverse('admin:decisions_job_change', args=[job.pk])}"
             )
             return
-        with tqdm(total=job.files_total, desc="Importing", unit=" files", disable=None, file=sys.stderr) as bar:
+        with tqdm(
+            total=job.files_total, desc="Importing", unit=" files", disable=None, file=sys.stderr
+        ) as bar:
             jobs.run(job.pk, on_progress=lambda running: bar.update(running.files_done - bar.n))
         job.refresh_from_db()
         self.stdout.write(f"Imported: {job.imported}")

@@ -33,4 +33,4 @@ class Command(BaseCommand):
         if state != Job.State.DONE:
             self.stderr.write(f"The rebuild stopped ({job.get_state_display()}): {job.error}")
             sys.exit(1)
-        self.stdout.write(f"Indexed {job.summary.get('items_indexed', 0)} items.")
+        self.stdout.write(f"Indexed {job.summary['items indexed']} items.")
