@@ -2,12 +2,16 @@
 need real servers."""
 
 import contextlib
+import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+import uuid
 
 from tests.letters import REPO
 
@@ -70,3 +74,63 @@ def gunicorn(environment, workers=2, options=(), start_seconds=90):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def worker(environment):
+    """A background worker (`manage.py run_worker`) for the site; killed on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--upkeep-seconds", "0.5"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def _csrf(html):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def admin_browser(base, username, password):
+    """A cookie-keeping opener logged in to the admin."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    login = browser.open(f"{base}/admin/login/?next=/admin/").read().decode()
+    fields = {
+        "csrfmiddlewaretoken": _csrf(login),
+        "username": username,
+        "password": password,
+        "next": "/admin/",
+    }
+    browser.open(f"{base}/admin/login/?next=/admin/", urllib.parse.urlencode(fields).encode()).read()
+    return browser
+
+
+def upload_request(browser, base, name, data):
+    """(url, body, headers) of the admin upload form posting one file."""
+    form = browser.open(f"{base}/admin/decisions/determination/upload/").read().decode()
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+            f"{_csrf(form)}\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Referer": f"{base}/admin/"}
+    return f"{base}/admin/decisions/determination/upload/", body, headers
+
+
+def upload(browser, base, name, data):
+    """Post one file through the admin upload form; returns the page it leads to and its URL."""
+    url, body, headers = upload_request(browser, base, name, data)
+    with browser.open(urllib.request.Request(url, data=body, headers=headers)) as response:
+        return response.read().decode(), response.url
