@@ -55,6 +55,8 @@ def _extract_pdf_text(data, max_pages):
         return extract_text(io.BytesIO(data), maxpages=max_pages)
     except (PDFEncryptionError, PDFPasswordIncorrect):
         raise ParseError("the PDF is encrypted or password-protected") from None
+    except MemoryError:
+        raise  # the sandbox's memory limit, which says so in its own sentence
     except Exception as error:  # pdfminer raises many unrelated types for damaged files
         raise ParseError(f"the PDF could not be read ({type(error).__name__}: {str(error)[:120]})") from None
 
