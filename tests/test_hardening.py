@@ -1,6 +1,7 @@
 """Hardening: one bad letter never costs a good one; hostile files, queries and clients are bounded."""
 
 import csv
+import gzip
 import io
 import os
 import subprocess
@@ -362,3 +363,15 @@ def test_a_utf16_text_letter_is_read(seeded):
     text = SEED_FILES[0].read_text(encoding="utf-8").replace("Zanaflex", "Tizanidine-brand")
     report = importing.import_candidates([importing.Candidate("utf16.txt", text.encode("utf-16"))])
     assert report.results[0].status == importing.IMPORTED, report.results[0].message
+
+
+@pytest.mark.django_db
+def test_pages_are_compressed_for_clients_that_accept_gzip(client, seeded):
+    plain = client.get("/?q=baclofen")
+    packed = client.get("/?q=baclofen", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) * 3 < len(plain.content)
+    api = client.get("/api/items?q=baclofen", HTTP_ACCEPT_ENCODING="gzip")
+    assert api.headers["Content-Encoding"] == "gzip"
