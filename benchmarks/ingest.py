@@ -64,8 +64,8 @@ def _upload(page, base, zip_path, out, label):
     page.wait_for_url("**/admin/decisions/job/**")
     answered = time.perf_counter() - started
     page.screenshot(path=str(out / f"job-{label}-start.png"), full_page=True)
-    while "<strong>Done</strong>" not in page.content() and "<strong>Failed</strong>" not in page.content():
-        page.wait_for_timeout(2000)  # the page reloads itself every 2 s
+    # The page reloads itself every 2 s until the job has finished.
+    page.locator(".job-state-done, .job-state-failed").wait_for(timeout=3_600_000)
     total = time.perf_counter() - started
     page.reload()
     page.screenshot(path=str(out / f"job-{label}-end.png"), full_page=True)

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 APPLY_BATCH = 500
 # Applied rows are kept this long, so a rebuild that ran meanwhile can replay them.
 KEEP_APPLIED = timedelta(days=1)
+# The worker catches up on changes left pending this long (whoever made them applies them sooner).
+CATCH_UP_AFTER = timedelta(seconds=30)
 
 
 def record(determination_ids):
@@ -68,19 +70,19 @@ def _apply_batch(ids):
         IndexChange.objects.filter(id__in=satisfied[start : start + APPLY_BATCH]).update(applied=True)
 
 
-def pending_ids(limit=APPLY_BATCH):
-    return list(
-        IndexChange.objects.filter(applied=False)
-        .order_by("id")
-        .values_list("determination_id", flat=True)
-        .distinct()[:limit]
-    )
+def pending_ids(limit=APPLY_BATCH, older_than=None):
+    pending = IndexChange.objects.filter(applied=False)
+    if older_than:
+        pending = pending.filter(created_at__lt=timezone.now() - older_than)
+    return list(pending.order_by("id").values_list("determination_id", flat=True).distinct()[:limit])
 
 
-def apply_pending(batch=APPLY_BATCH):
-    """Apply every pending change, oldest first; returns how many letters were rewritten."""
+def apply_pending(batch=APPLY_BATCH, older_than=None):
+    """Apply every pending change, oldest first (only those older than `older_than`, if given, so
+    the worker's catching up leaves an import's fresh rows to the import); returns the letters
+    rewritten."""
     done = 0
-    while ids := pending_ids(batch):
+    while ids := pending_ids(batch, older_than):
         apply(ids)
         done += len(ids)
     return done

@@ -15,7 +15,7 @@ def run_job(job_id):
 def upkeep():
     """What the worker does every few seconds beside its tasks: index changes nobody applied
     (a process died between its commit and applying them), jobs whose worker died, leftovers."""
-    applied = indexing.apply_pending()
+    applied = indexing.apply_pending(older_than=indexing.CATCH_UP_AFTER)
     resumed = jobs.recover()
     indexing.forget_applied()
     jobs.forget_orphan_uploads()
