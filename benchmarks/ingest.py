@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.corpus import letters  # noqa: E402
 from tests.letters import pdf_bytes  # noqa: E402
-from tests.servers import gunicorn, manage, site_environment, worker  # noqa: E402
+from tests.servers import gunicorn, manage, own_site, worker  # noqa: E402
 
 PASSWORD = "benchmark password 4U!"
 QUERIES = ["baclofen", '"physical therapy"', "opioid urine drug screen", "medically necessary", "gabapentin"]
@@ -85,16 +85,7 @@ def main():
     args = parser.parse_args()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    environment = site_environment(
-        DATABASE_URL=f"sqlite:///{out / 'db.sqlite3'}",
-        IMR_VAR_DIR=str(out / "var"),
-        WHOOSH_INDEX_DIR=str(out / "whoosh"),
-        SEARCH_BACKEND="whoosh",
-        DJANGO_SUPERUSER_USERNAME="admin",
-        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-    )
-    manage(environment, "migrate", "--noinput", "-v0")
-    manage(environment, "createsuperuser", "--noinput", "--email", "admin@example.org")
+    environment = own_site(out, "admin", PASSWORD)
     results = {}
 
     base_folder = out / "base"

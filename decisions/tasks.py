@@ -1,10 +1,11 @@
 """The work a background worker does (`manage.py run_worker`): jobs, and the periodic upkeep."""
 
 from django_tasks import TaskResultStatus, task
+from django_tasks_db.management.commands.db_worker import Worker
 
 from decisions import indexing, jobs
 
-__all__ = ["TaskResultStatus", "run_job", "upkeep"]
+__all__ = ["TaskResultStatus", "database_worker", "run_job", "upkeep"]
 
 
 @task()
@@ -20,3 +21,17 @@ def upkeep():
     indexing.forget_applied()
     jobs.forget_orphan_uploads()
     return applied, resumed
+
+
+def database_worker(worker_id, batch=False):
+    """django-tasks-db's worker on the default queue; `batch` returns once nothing is queued."""
+    return Worker(
+        queue_names=["default"],
+        interval=0 if batch else 1,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id[:64],
+        excluded_queue_names=[],
+    )

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django_tasks_db.management.commands import db_worker
 
-from decisions import importing, search
+from decisions import importing, search, tasks
 from tests.letters import SEEDS
 
 
@@ -35,15 +35,6 @@ def run_worker():
 
     def run():
         with mock.patch.object(db_worker, "close_old_connections", lambda: None):
-            db_worker.Worker(
-                queue_names=["default"],
-                interval=0,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="test-worker",
-                excluded_queue_names=[],
-            ).run()
+            tasks.database_worker("test-worker", batch=True).run()
 
     return run

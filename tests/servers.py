@@ -33,6 +33,22 @@ def site_environment(**overrides):
     }
 
 
+def own_site(folder, username, password):
+    """The environment of a fresh embedded site under `folder` (SQLite file, Whoosh index, var/),
+    migrated, with an admin user; its database file is folder/db.sqlite3."""
+    environment = site_environment(
+        DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
+        IMR_VAR_DIR=str(folder / "var"),
+        WHOOSH_INDEX_DIR=str(folder / "whoosh"),
+        SEARCH_BACKEND="whoosh",
+        DJANGO_SUPERUSER_USERNAME=username,
+        DJANGO_SUPERUSER_PASSWORD=password,
+    )
+    manage(environment, "migrate", "--noinput", "-v0")
+    manage(environment, "createsuperuser", "--noinput", "--email", f"{username}@example.org")
+    return environment
+
+
 def manage(environment, *arguments):
     subprocess.run([sys.executable, "manage.py", *arguments], cwd=REPO, env=environment, check=True)
 

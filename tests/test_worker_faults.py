@@ -18,24 +18,14 @@ import pytest
 
 from benchmarks import corpus
 from tests.letters import REPO
-from tests.servers import admin_browser, gunicorn, manage, site_environment, upload, upload_request, worker
+from tests.servers import admin_browser, gunicorn, manage, own_site, upload, upload_request, worker
 
 PASSWORD = "a long test password 4U"
 
 
 @pytest.fixture
 def site(tmp_path):
-    """The environment of a fresh site with an admin user; the database file is tmp_path/db.sqlite3."""
-    environment = site_environment(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        IMR_VAR_DIR=str(tmp_path / "var"),
-        WHOOSH_INDEX_DIR=str(tmp_path / "whoosh"),
-        SEARCH_BACKEND="whoosh",
-        DJANGO_SUPERUSER_USERNAME="editor",
-        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-    )
-    manage(environment, "migrate", "--noinput", "-v0")
-    manage(environment, "createsuperuser", "--noinput", "--email", "editor@example.org")
+    environment = own_site(tmp_path, "editor", PASSWORD)
     environment["TEST_DATABASE_FILE"] = str(tmp_path / "db.sqlite3")
     return environment
 

@@ -6,7 +6,6 @@ import threading
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
-from django_tasks_db.management.commands.db_worker import Worker
 
 from decisions import jobs, tasks
 
@@ -39,15 +38,6 @@ class Command(BaseCommand):
         ).start()
         self.stdout.write(f"Worker {name} waiting for jobs.")
         try:
-            Worker(
-                queue_names=["default"],
-                interval=1,
-                batch=False,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id=name[:64],
-                excluded_queue_names=[],
-            ).run()
+            tasks.database_worker(name).run()
         finally:
             stop.set()
