@@ -11,12 +11,13 @@ import os
 import secrets
 import shutil
 import socket
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from decisions.models import DecisionItem, Determination, Job, JobFile
 logger = logging.getLogger(__name__)
 
 REPARSE_BATCH = 100
+HEARTBEAT_SECONDS = 30
 ORPHAN_UPLOAD_AGE = timedelta(hours=1)
 
 
@@ -35,6 +37,19 @@ class Cancelled(Exception):
 
 class Lost(Exception):
     """Another worker took the job over (this one was thought dead); stop without touching it."""
+
+
+class Interrupted(Exception):
+    """This worker is shutting down; the job goes back to the queue for the next one."""
+
+
+_shutting_down = threading.Event()
+
+
+def interrupt():
+    """Ask the job running in this process to stop at the end of its current step and go back to
+    the queue (the worker's SIGTERM / Ctrl-C)."""
+    _shutting_down.set()
 
 
 def worker_name():
@@ -159,13 +174,24 @@ class _Run:
             self.on_progress(self.job)
         if self.job.cancel_requested:
             raise Cancelled
+        if _shutting_down.is_set():
+            raise Interrupted
+
+    def beat_while(self, running):
+        """Keep the heartbeat fresh while a long step runs (a batch of slow PDFs), so workers on
+        other machines do not take the job over."""
+        try:
+            while not running.wait(HEARTBEAT_SECONDS):
+                self.held().update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
 
 
 def claim(job_id, worker):
     """Take a queued job; None if it is not queued (done, cancelled, or held by another worker)."""
     now = timezone.now()
     taken = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
-        state=Job.State.RUNNING, worker=worker, heartbeat_at=now, cancel_requested=False
+        state=Job.State.RUNNING, worker=worker, heartbeat_at=now
     )
     if not taken:
         return None
@@ -182,6 +208,8 @@ def run(job_id, on_progress=None):
         return None
     step = _Run(job, worker, on_progress)
     state, error = Job.State.DONE, ""
+    finished = threading.Event()
+    threading.Thread(target=step.beat_while, args=(finished,), daemon=True).start()
     try:
         RUNNERS[job.kind](step)
     except Cancelled:
@@ -189,9 +217,16 @@ def run(job_id, on_progress=None):
     except Lost:
         logger.warning("job %s was taken over by another worker; this one stops", job_id)
         return None
+    except Interrupted:
+        with transaction.atomic():
+            if step.held().update(state=Job.State.QUEUED, worker=""):
+                _enqueue(job)
+        return Job.State.QUEUED
     except Exception as failure:
         logger.exception("job %s failed", job_id)
         state, error = Job.State.FAILED, f"{type(failure).__name__}: {failure}"
+    finally:
+        finished.set()
     step.held().update(state=state, error=error, finished_at=timezone.now(), worker="")
     return state
 

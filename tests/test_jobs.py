@@ -286,3 +286,26 @@ def test_deleting_a_job_removes_its_uploaded_files(
     with django_capture_on_commit_callbacks(execute=True):
         job.delete()
     assert not Path(job.upload_dir).exists() and JobFile.objects.count() == 0
+
+
+def test_a_worker_shutting_down_puts_its_job_back_in_the_queue(folder, small_batches, run_worker):
+    job = jobs.start_import([folder], "test", queue=False)
+    try:
+        stop_after_a_batch = lambda running: running.files_done and jobs.interrupt()  # noqa: E731
+        assert jobs.run(job.pk, on_progress=stop_after_a_batch) == Job.State.QUEUED
+    finally:
+        jobs._shutting_down.clear()
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED and job.worker == "" and 0 < job.files_done < 30
+    run_worker()  # the next worker takes it from its queued task
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and job.imported == 30 and _in_step()
+
+
+def test_a_cancel_asked_for_before_a_crash_is_kept_when_the_job_resumes(folder, small_batches, run_worker):
+    job = jobs.start_import([folder], "test")
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, worker=DEAD_WORKER, cancel_requested=True)
+    assert jobs.recover() == [job.pk]
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == Job.State.CANCELLED and job.files_done == 0

@@ -13,6 +13,7 @@ import time
 import urllib.parse
 import urllib.request
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,19 @@ def _check_index(site):
     return result.returncode, result.stdout
 
 
+def _children(pid):
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(child) for child in found.split()]
+
+
+def _alive(pid):
+    """Running, not a zombie nobody has reaped yet."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def _letter_count(site):
     return _rows(site, "SELECT count(*) AS n FROM decisions_determination")[0]["n"]
 
@@ -70,8 +84,11 @@ def test_kill_9_of_the_worker_mid_job_then_restart_resumes_it(site, tmp_path):
     manage(site, "import_determinations", str(letters))
     with worker(site) as first:
         _wait_for(lambda: _jobs(site)[0]["files_done"] >= 300, 120, "the import to get going")
+        parsers = _children(first.pid)
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
+    assert parsers, "the worker parses in processes of its own"
+    _wait_for(lambda: not any(_alive(pid) for pid in parsers), 10, "its parsing processes to die with it")
     killed = _jobs(site)[0]
     assert killed["state"] == "running" and 300 <= killed["files_done"] < 1500
     with worker(site):
@@ -83,6 +100,21 @@ def test_kill_9_of_the_worker_mid_job_then_restart_resumes_it(site, tmp_path):
     assert positions == {"n": 1500, "m": 1500}
     code, report = _check_index(site)
     assert code == 0 and "In step." in report, report
+
+
+def test_sigterm_stops_the_worker_within_a_step_and_the_job_waits_for_the_next(site, tmp_path):
+    letters = _letters(tmp_path / "inbox", 1000)
+    manage(site, "import_determinations", str(letters))
+    with worker(site) as first:
+        _wait_for(lambda: _jobs(site)[0]["files_done"] >= 100, 120, "the import to get going")
+        first.terminate()
+        first.wait(timeout=30)
+    stopped = _jobs(site)[0]
+    assert stopped["state"] == "queued" and stopped["files_done"] < 1000
+    with worker(site):
+        _wait_for(lambda: _jobs(site)[0]["state"] == "done", 300, "the job to finish")
+    assert _jobs(site)[0]["imported"] == 1000 and _letter_count(site) == 1000
+    assert _check_index(site)[0] == 0
 
 
 def test_kill_9_of_a_web_worker_during_an_upload_loses_nothing(site, tmp_path):

@@ -1,7 +1,9 @@
 """The background worker: runs queued jobs (imports, re-parses, index rebuilds) and, beside them,
-the periodic upkeep that keeps the search index equal to the database."""
+the periodic upkeep that keeps the search index in step."""
 
 import logging
+import signal
+import sys
 import threading
 
 from django.core.management.base import BaseCommand
@@ -36,8 +38,22 @@ class Command(BaseCommand):
         threading.Thread(
             target=_upkeep_forever, args=(options["upkeep_seconds"], stop), daemon=True, name="upkeep"
         ).start()
+        worker = tasks.database_worker(name)
+
+        def shut_down(signum, frame):
+            """First signal: the running job goes back to the queue at the end of its current
+            step and the worker exits; a second one exits at once (the job resumes later)."""
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            worker.running = False
+            jobs.interrupt()
+            if not worker.running_task:
+                sys.exit(0)
+
+        signal.signal(signal.SIGTERM, shut_down)
+        signal.signal(signal.SIGINT, shut_down)
         self.stdout.write(f"Worker {name} waiting for jobs.")
         try:
-            tasks.database_worker(name).run()
+            worker.run()
         finally:
             stop.set()
