@@ -4,6 +4,7 @@ directories, its caches and its time budget."""
 import pytest
 
 from decisions import search
+from decisions.search.contract import AnyOf
 from tests.search.contract import BackendContract
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,22 @@ def test_butrans_does_not_hang(seeded):
     """Whoosh's UnionMatcher.skip_to_quality loops forever on some queries; no Whoosh matcher searches."""
     results = search.backend().search(search.query("Butrans"))
     assert results.total >= 1 and len(results[:1]) == 1
+
+
+def test_a_large_write_in_parallel_processes_indexes_every_item_once(settings):
+    """From PARALLEL_WRITE_LETTERS letters on, one write runs in a process per core."""
+    from benchmarks import corpus
+    from decisions import importing, indexing
+    from decisions.models import DecisionItem
+    from decisions.search.backends import whoosh
+
+    settings.SEARCH_BACKEND = "whoosh"
+    count = whoosh.PARALLEL_WRITE_LETTERS + 20
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(count, seed=5)
+    )
+    comparison = indexing.compare()
+    assert comparison.in_step and comparison.indexed == DecisionItem.objects.count()
+    overturned = DecisionItem.objects.filter(outcome="overturned").count()
+    found = search.backend().search(search.query("", outcome=AnyOf(("overturned",))))
+    assert found.total == overturned
