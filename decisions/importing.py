@@ -62,6 +62,63 @@ class ImportResult:
     message: str
     determination_id: int | None = None
     warnings: list = field(default_factory=list)
+    change: "LetterChange | None" = None  # what a re-parse changed
+
+
+@dataclass(frozen=True)
+class LetterChange:
+    """What parsing a stored letter again changed, from (format, [(position, outcome, treatment)])
+    before and after."""
+
+    items_before: int
+    items_after: int
+    outcomes_changed: int
+    treatments_changed: int
+    format_changed: bool
+
+    @classmethod
+    def between(cls, before, after):
+        (format_before, items_before), (format_after, items_after) = before, after
+        old = {position: (outcome, treatment) for position, outcome, treatment in items_before}
+        common = [
+            (old[position], (outcome, treatment))
+            for position, outcome, treatment in items_after
+            if position in old
+        ]
+        return cls(
+            items_before=len(items_before),
+            items_after=len(items_after),
+            outcomes_changed=sum(was[0] != now[0] for was, now in common),
+            treatments_changed=sum(was[1] != now[1] for was, now in common),
+            format_changed=format_before != format_after,
+        )
+
+    @property
+    def changed(self):
+        return (
+            self.items_before != self.items_after
+            or self.outcomes_changed
+            or self.treatments_changed
+            or self.format_changed
+        )
+
+    def describe(self):
+        parts = [f"{self.items_after} item{'s' if self.items_after != 1 else ''}"]
+        if self.items_after != self.items_before:
+            parts.append(f"was {self.items_before}")
+        if self.outcomes_changed:
+            parts.append(f"{self.outcomes_changed} outcome(s) changed")
+        if self.treatments_changed:
+            parts.append(f"{self.treatments_changed} treatment(s) changed")
+        if self.format_changed:
+            parts.append("layout changed")
+        return "; ".join(parts) if self.changed else f"{parts[0]}; unchanged"
+
+
+def _snapshot(determination):
+    return determination.format, list(
+        determination.items.order_by("position").values_list("position", "outcome", "treatment")
+    )
 
 
 @dataclass
@@ -584,8 +641,10 @@ def reparse(determinations):
                 letter_text, letter = determination.text, parse_letter_text(determination.text)
             fit_to_columns(letter)
             with transaction.atomic():
+                before = _snapshot(determination)
                 determination.text = letter_text
                 write_parsed_letter(determination, letter, names)
+                change = LetterChange.between(before, _snapshot(determination))
         except (ParseError, OSError) as error:
             report.results.append(
                 ImportResult(determination.source_name, FAILED, str(error), determination.pk)
@@ -595,9 +654,10 @@ def reparse(determinations):
             ImportResult(
                 determination.source_name,
                 IMPORTED,
-                f"{len(letter.items)} items",
+                change.describe(),
                 determination.pk,
                 letter.warnings,
+                change,
             )
         )
     indexing.apply(r.determination_id for r in report.results if r.status == IMPORTED)

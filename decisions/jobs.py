@@ -263,23 +263,37 @@ def _run_import(step):
 
 
 def _run_reparse(step):
+    """Every letter parsed again, REPARSE_BATCH at a time in id order; the summary adds up what
+    changed (the parser upgrade's effect on the archive)."""
     job = step.job
     if not job.files_total:
         Job.objects.filter(pk=job.pk).update(files_total=Determination.objects.count())
     last = job.summary.get("_last_id", 0)
-    while True:
-        letters = list(Determination.objects.filter(pk__gt=last).order_by("pk")[:REPARSE_BATCH])
-        if not letters:
-            break
+    while letters := list(Determination.objects.filter(pk__gt=last).order_by("pk")[:REPARSE_BATCH]):
         report = importing.reparse(letters)
         last = letters[-1].pk
         failed = len(report.failures)
         step.report(
             _file_rows(report.results),
-            summary={"_last_id": last},
+            summary={"_last_id": last, **_added_up(step.job.summary, report.results)},
             imported=len(report.results) - failed,
             failed=failed,
         )
+
+
+def _added_up(summary, results):
+    """The re-parse totals so far, with these results counted in."""
+    changes = [result.change for result in results if result.change]
+    counts = {
+        "letters changed": sum(change.changed for change in changes),
+        "items added": sum(max(change.items_after - change.items_before, 0) for change in changes),
+        "items removed": sum(max(change.items_before - change.items_after, 0) for change in changes),
+        "outcomes changed": sum(change.outcomes_changed for change in changes),
+        "treatments changed": sum(change.treatments_changed for change in changes),
+        "layouts changed": sum(change.format_changed for change in changes),
+        "letters that failed": sum(result.status == JobFile.Status.FAILED for result in results),
+    }
+    return {name: summary.get(name, 0) + count for name, count in counts.items()}
 
 
 def _run_rebuild(step):

@@ -237,14 +237,42 @@ def test_a_rebuild_replays_what_changed_while_it_ran(seeded, monkeypatch, run_wo
     assert search.backend().search(query("zorblaxil")).total == 1
 
 
-def test_reparse_every_letter_is_a_job(admin_client, seeded, run_worker):
-    DecisionItem.objects.update(treatment="")
+def test_reparse_every_letter_is_a_job_that_says_what_changed(admin_client, seeded, run_worker):
+    first = Determination.objects.get(source_name=SEED_FILES[0].name)
+    first.items.filter(position=1).update(outcome="upheld", treatment="")  # as an older parser had it
+    first.items.filter(position=2).delete()
     response = admin_client.post("/admin/decisions/job/start/reparse/")
     run_worker()
     job = Job.objects.get()
     assert job.state == Job.State.DONE and job.imported == 3 and job.files_done == job.files_total == 3
-    assert not DecisionItem.objects.filter(treatment="").exists() and _in_step()
-    assert "Re-parsed" in admin_client.get(response.url).content.decode()
+    assert job.reported_summary == {
+        "letters changed": 1,
+        "items added": 1,
+        "items removed": 0,
+        "outcomes changed": 1,
+        "treatments changed": 1,
+        "layouts changed": 0,
+        "letters that failed": 0,
+    }
+    assert first.items.count() == 2 and _in_step()
+    page = admin_client.get(response.url).content.decode()
+    assert "Re-parsed" in page and "2 items; was 1; 1 outcome(s) changed; 1 treatment(s) changed" in page
+
+
+def test_a_letter_change_counts_what_a_reparse_changed():
+    before = ("standard", [(1, "upheld", "baclofen"), (2, "upheld", "")])
+    after = ("legacy_2013", [(1, "overturned", "baclofen"), (2, "upheld", "gabapentin"), (3, "upheld", "")])
+    change = importing.LetterChange.between(before, after)
+    assert (change.items_before, change.items_after, change.outcomes_changed, change.treatments_changed) == (
+        2,
+        3,
+        1,
+        1,
+    )
+    assert change.format_changed and change.changed
+    assert change.describe() == "3 items; was 2; 1 outcome(s) changed; 1 treatment(s) changed; layout changed"
+    same = importing.LetterChange.between(before, before)
+    assert not same.changed and same.describe() == "2 items; unchanged"
 
 
 def test_the_job_page_reloads_itself_only_while_the_job_runs(admin_client, folder, run_worker):
