@@ -1,6 +1,6 @@
 from django.urls import path
 
-from decisions import api, views
+from decisions import api, feeds, views
 
 app_name = "decisions"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/determinations/<int:pk>", api.determination_json, name="api_determination"),
     path("api/items", api.items_json, name="api_items"),
     path("export.csv", api.items_csv, name="export_csv"),
+    path("feed/", feeds.SearchFeed(), name="search_feed"),
 ]

@@ -1,0 +1,66 @@
+"""An Atom feed for any search: the same parameters as the search page, newest decisions first, so
+a feed reader follows a question ("overturned opioid requests citing Chronic Pain p. 80")."""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import linebreaks
+
+from decisions import search
+from decisions.results import search_results, without
+
+
+class SearchFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request):
+        params = request.GET.copy()
+        params["sort"] = search.NEWEST
+        params.pop("page", None)
+        result = search_results(params)
+        if result.errors:
+            raise Http404(" ".join(result.errors))
+        return {"result": result, "query": without(request.GET)}
+
+    def title(self, feed):
+        text = feed["result"].query_text
+        return f"IMR decisions: {text}" if text else "IMR decisions"
+
+    def subtitle(self, feed):
+        return f"{feed['result'].total:,} items match; the newest decisions first."
+
+    def link(self, feed):
+        query = feed["query"]
+        return reverse("decisions:search") + (f"?{query}" if query else "")
+
+    def feed_url(self, feed):
+        query = feed["query"]
+        return reverse("decisions:search_feed") + (f"?{query}" if query else "")
+
+    def items(self, feed):
+        return [hit.item for hit in feed["result"].hits]
+
+    def item_title(self, item):
+        return f"{item.request} — {item.get_outcome_display()}"
+
+    def item_description(self, item):
+        """The rationale as HTML paragraphs of escaped text (Atom says the content is HTML)."""
+        return linebreaks(item.rationale, autoescape=True)
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_guid(self, item):
+        return f"imr-item-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.determination.imported_at
+
+    def item_updateddate(self, item):
+        return item.determination.parsed_at
+
+    def item_categories(self, item):
+        return [value for value in (item.treatment, item.treatment_category, item.outcome) if value]
