@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from decisions.search.contract import (
+    ITEMS,
     NEWEST,
     OLDEST,
     RELEVANCE,
@@ -18,6 +19,7 @@ from decisions.search.contract import (
     AnyOf,
     CitedPages,
     DateRange,
+    ItemIds,
     QueryError,
     SearchQuery,
     SearchResults,
@@ -49,11 +51,13 @@ def query(text="", sort=RELEVANCE, facets=(), **filters):
 __all__ = [
     "NEWEST",
     "OLDEST",
+    "ITEMS",
     "RELEVANCE",
     "SORTS",
     "AnyOf",
     "CitedPages",
     "DateRange",
+    "ItemIds",
     "QueryError",
     "SearchQuery",
     "SearchResults",

@@ -87,6 +87,17 @@ class AnyOf:
 
 
 @dataclass(frozen=True)
+class ItemIds:
+    """Only these items, under the filter name ITEMS (an alert looks for its search among the items
+    that are new since its last digest)."""
+
+    values: tuple
+
+
+ITEMS = "item_id"
+
+
+@dataclass(frozen=True)
 class DateRange:
     start: date | None = None
     end: date | None = None

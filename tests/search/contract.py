@@ -197,6 +197,14 @@ class BackendContract:
     def test_every_filter(self, corpus, filters, expected):
         assert self.matches(corpus, **filters) == expected
 
+    def test_only_the_items_given_are_searched(self, corpus):
+        """What an alert does: its search, among the items new since its last digest."""
+        chosen = {key: DecisionItem.objects.get(request=request_of(key)).pk for key in ("pt", "norco", "mri")}
+        only = search.ItemIds(tuple(chosen.values()))
+        assert self.matches(corpus, **{search.ITEMS: only}) == set(chosen)
+        assert self.matches(corpus, "therapy", **{search.ITEMS: only}) == {"pt"}
+        assert self.matches(corpus, **{search.ITEMS: search.ItemIds(())}) == set()
+
     def test_specialty_and_state_filters_hold_the_letters_names(self, corpus):
         assert self.matches(corpus, specialty=AnyOf(("Orthopaedic Surgery",))) == ALL
         assert self.matches(corpus, state=AnyOf(("California",))) == ALL

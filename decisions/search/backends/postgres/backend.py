@@ -29,6 +29,7 @@ from decisions.search.contract import (
     DateRange,
     FacetCount,
     Hit,
+    ItemIds,
     Match,
     Not,
     Or,
@@ -161,6 +162,8 @@ class _Compiler:
     def filter(self, name, value):
         if isinstance(value, AnyOf):
             return self.keyword(name, value.values)
+        if isinstance(value, ItemIds):
+            return Q(item_id__in=list(value.values))
         if isinstance(value, CitedPages):
             return Q(
                 cited__overlap=[

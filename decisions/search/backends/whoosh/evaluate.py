@@ -11,6 +11,8 @@ import fnmatch
 import functools
 import re
 
+import numpy
+
 from decisions.search import fields as registry
 from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, day, phrases_field, shingle
 from decisions.search.backends.whoosh.view import analyze, bits_of, flags_to_bits, set_bits
@@ -19,6 +21,7 @@ from decisions.search.contract import (
     AnyOf,
     CitedPages,
     DateRange,
+    ItemIds,
     Match,
     Not,
     Or,
@@ -169,6 +172,8 @@ class Evaluator:
         """Live documents a filter keeps."""
         if isinstance(value, AnyOf):
             return self.keyword(name, value.values)
+        if isinstance(value, ItemIds):
+            return flags_to_bits(numpy.isin(self.view.column("item_id"), list(value.values))) & self.view.live
         if isinstance(value, CitedPages):
             bits = 0
             for page in range(value.first, value.last + 1):
