@@ -82,7 +82,7 @@ class Determination(models.Model):
     clinical_summary = models.TextField(blank=True)
     diagnoses = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(auto_now_add=True, db_index=True)
     parsed_at = models.DateTimeField()
     job = models.ForeignKey(
         "Job",

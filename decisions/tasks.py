@@ -1,11 +1,17 @@
 """The work a background worker does (`manage.py run_worker`): jobs, and the periodic upkeep."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from decisions import indexing, jobs
 
-__all__ = ["TaskResultStatus", "database_worker", "run_job", "upkeep"]
+__all__ = ["TaskResultStatus", "database_worker", "enqueue_periodic", "run_job", "upkeep"]
 
 
 @task()
@@ -15,12 +21,34 @@ def run_job(job_id):
 
 def upkeep():
     """What the worker does every few seconds beside its tasks: index changes nobody applied
-    (a process died between its commit and applying them), jobs whose worker died, leftovers."""
+    (a process died between its commit and applying them), jobs whose worker died, leftovers,
+    and the periodic tasks (alert digests)."""
     applied = indexing.apply_pending(older_than=indexing.CATCH_UP_AFTER)
     resumed = jobs.recover()
     indexing.forget_applied()
     jobs.forget_orphan_uploads()
+    enqueue_periodic()
     return applied, resumed
+
+
+def enqueue_periodic(now=None):
+    """Enqueue each task of IMR_PERIODIC_TASKS whose last one was enqueued longer ago than its
+    period, unless one is still waiting (several workers may do this at once: the tasks are safe
+    to run twice)."""
+    now = now or timezone.now()
+    for path, seconds in settings.IMR_PERIODIC_TASKS.items():
+        latest = (
+            DBTaskResult.objects.filter(task_path=path)
+            .order_by("-enqueued_at")
+            .values("status", "enqueued_at")
+            .first()
+        )
+        if latest and (
+            latest["status"] == TaskResultStatus.READY
+            or now - latest["enqueued_at"] < timedelta(seconds=seconds)
+        ):
+            continue
+        import_string(path).enqueue()
 
 
 def database_worker(worker_id, batch=False):

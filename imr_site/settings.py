@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "decisions",
     "decisions.search.backends.postgres",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -143,11 +144,31 @@ WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_ind
 SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 384, minimum=16)
 SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)
 
+# Accounts (made by staff in the admin) save searches and get alerts; searching needs none.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "alerts:list"
+LOGOUT_REDIRECT_URL = "decisions:search"
+# Email: printed to the console unless EMAIL_HOST names a server. SITE_URL makes the links in emails.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.integer("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IMR Precedent Search <alerts@localhost>")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
 # Background jobs (imports, re-parses, index rebuilds) are rows in the database that
 # `manage.py run_worker` (started by scripts/serve) picks up; no broker to run.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # A running job whose worker has not reported for this long is taken over by another worker.
 IMR_JOB_STALE_SECONDS = env.integer("IMR_JOB_STALE_SECONDS", 300, minimum=10)
+# Tasks the worker enqueues by itself, every so many seconds (alert digests are sent when due).
+IMR_PERIODIC_TASKS = {"alerts.tasks.send_alerts": env.integer("IMR_ALERT_CHECK_SECONDS", 300, minimum=10)}
 # Uploaded files wait here for their import job, and stay until the job is deleted.
 IMR_UPLOAD_DIR = Path(os.environ.get("IMR_UPLOAD_DIR", VAR_DIR / "uploads"))
 # Processes an import job parses letters in, while the worker's own process stores them.

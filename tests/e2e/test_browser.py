@@ -148,3 +148,28 @@ def test_overturn_rates_from_a_search_to_its_insights_on_laptop_and_phone(site, 
     expect(phone.locator("svg.rate-bar").first).to_be_visible()
     assert no_horizontal_overflow(phone)
     shot(phone, "insights-phone")
+
+
+def test_an_adjuster_logs_in_saves_a_search_and_turns_on_its_alert(site, laptop):
+    get_user_model().objects.create_user("adjuster", "adjuster@example.org", "a-long-test-password")
+    page = laptop
+    page.goto(f"{site}/?q=baclofen")
+    page.click("text=Log in to save this search")
+    page.fill("#id_username", "adjuster")
+    page.fill("#id_password", "a-long-test-password")
+    shot(page, "login")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{site}/?q=baclofen")
+    page.fill("#id_save_name", "Baclofen decisions")
+    page.click("text=Save this search")
+    row = page.locator(".saved-searches tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Baclofen decisions")
+    row.locator("select").select_option("daily")
+    row.locator("text=Save").first.click()
+    expect(page.locator(".messages")).to_contain_text("daily digest")
+    shot(page, "saved-searches")
+    row.get_by_role("link", name="Baclofen decisions").click()
+    expect(page).to_have_url(f"{site}/?q=baclofen")
+    page.click("button:has-text('Log out')")
+    expect(page.locator("header")).to_contain_text("Log in")
