@@ -20,7 +20,9 @@ class Necessity(models.TextChoices):
 class LetterFormat(models.TextChoices):
     STANDARD = records.FORMAT_STANDARD, "Standard"
     WITH_HEADER = records.FORMAT_WITH_HEADER, "With case header"
-    LEGACY_2013 = records.FORMAT_LEGACY_2013, "2013 layout"
+    LEGACY_2013 = records.FORMAT_LEGACY_2013, "Late-2013 layout"
+    NOTICE_2013 = records.FORMAT_NOTICE_2013, "2013 notice"
+    PROFESSIONAL_REVIEW = records.FORMAT_PROFESSIONAL_REVIEW, "Medical professional review"
 
 
 class GuidelineSource(models.TextChoices):

@@ -70,18 +70,32 @@ def item(
     ]
 
 
-def pdf_bytes(text, password=None):
-    """A real PDF of the letter's lines, written with fpdf2's core fonts."""
+def pdf_bytes(text, password=None, running_header=None, page_numbers=False):
+    """A real PDF of the letter's lines, written with fpdf2's core fonts; optionally with a header
+    line on every page but the first and a page number at the foot of every page."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="letter")
+    class Letter(FPDF):
+        def header(self):
+            if running_header and self.page_no() > 1:
+                self.set_font("Helvetica", size=8)
+                self.cell(0, 5, running_header, new_x="LMARGIN", new_y="NEXT")
+                self.ln(3)
+
+        def footer(self):
+            if page_numbers:
+                self.set_y(-12)
+                self.set_font("Helvetica", size=8)
+                self.cell(0, 5, str(self.page_no()), align="C")
+
+    pdf = Letter(format="letter")
     if password:
         pdf.set_encryption(owner_password="owner", user_password=password)
     pdf.add_page()
-    pdf.set_font("Helvetica", size=10)
     for line in text.splitlines():
         if not line.strip() and line != " ":
             continue  # pdfminer's doubled spacing is not in the original document
+        pdf.set_font("Helvetica", size=10)
         pdf.cell(
             0, 5, line.strip().encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT"
         )

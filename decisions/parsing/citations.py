@@ -65,6 +65,10 @@ def expand_pages(text):
     return sorted(pages)
 
 
+# Prose after the citation ("..., pages 63-66. These guidelines address ...") is no part of its topic.
+_NEXT_SENTENCE = re.compile(r"\.\s+[A-Z][a-z]*\s+[a-z]+\s+[a-z]+\b.*", re.DOTALL)
+
+
 def _clean_topic(text):
     topic = _NOISE_RE.sub(" ", text)
     topic = re.sub(r"\s+", " ", topic).strip(" .,;:-")
@@ -75,7 +79,7 @@ def _citation(source, segment):
     pages = []
     for match in _PAGES_RE.finditer(segment):
         pages.extend(expand_pages(match.group("pages")))
-    topic_text = _PAGES_RE.sub(" ", segment)
+    topic_text = _PAGES_RE.sub(" ", _NEXT_SENTENCE.sub("", segment))
     chapter = None
     if source == "acoem":
         chapter_match = _CHAPTER_RE.search(topic_text)

@@ -5,6 +5,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from decisions.parsing.furniture import without_furniture
 from decisions.parsing.letter import parse_letter_text
 from decisions.parsing.records import ParseError
 from decisions.parsing.sandbox import run_limited
@@ -80,12 +81,13 @@ def decoded_text(data):
 
 
 def document_text(data, pdf_limits=PdfLimits()):
-    """The letter text inside a file's bytes, whichever of PDF or text it is. NUL characters go: no
-    letter has them, and PostgreSQL cannot store them."""
+    """The letter text inside a file's bytes, whichever of PDF or text it is, without page furniture
+    (text files too may be pdfminer's output, page breaks and all). NUL characters go: no letter has
+    them, and PostgreSQL cannot store them."""
     if not data:
         raise ParseError("the file is empty")
     text = pdf_text(data, pdf_limits) if data.lstrip()[:4] == PDF_MAGIC else decoded_text(data)
-    return text.replace("\x00", "")
+    return without_furniture(text.replace("\x00", ""))
 
 
 def parse_document(data, pdf_limits=PdfLimits()):

@@ -31,6 +31,40 @@ _DIAGNOSES = re.compile(
 )
 
 
+_SUMMARY_INTRO = re.compile(
+    r"^The\s+(?:expert|physician|professional)\s+reviewer\s+(?:developed|prepared|has\s+provided)\s+the\s+"
+    r"following\s+(?:clinical\s+)?(?:case\s+)?summary.{0,200}?(?:medical\s+records|case\s+file)\s*[:.]\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+# A paragraph before the summary proper that speaks about the summary: "This summary was prepared ...".
+_DISCLAIMER = re.compile(
+    r"\b(?:following|this)\s+(?:clinical\s+)?(?:case\s+)?summary\b"
+    r"|\bsummary\s+(?:was|is|has\s+been)\s+(?:prepared|developed|provided|based)"
+    r"|\bmay\s+not\s+(?:include|contain|reflect)\b|\breviewer\s+(?:has\s+)?(?:developed|prepared|provided|reviewed)\b",
+    re.IGNORECASE,
+)
+MAX_DISCLAIMER_CHARS = 600
+
+
+def without_preamble(summary):
+    """The clinical summary without the reviewer's introduction, disclaimers or enclosing quotes."""
+    paragraphs = _SUMMARY_INTRO.sub("", summary.strip()).split("\n\n")
+    while (
+        len(paragraphs) > 1
+        and len(paragraphs[0]) <= MAX_DISCLAIMER_CHARS
+        and _DISCLAIMER.search(paragraphs[0])
+        and not _AGE.search(paragraphs[0])
+    ):
+        paragraphs.pop(0)
+    summary = "\n\n".join(paragraphs).strip()
+    if summary.startswith('"'):
+        summary = summary[1:]
+        closing = summary.rfind('"')
+        if closing != -1 and not summary[closing + 1 :].strip(" ."):
+            summary = summary[:closing] + summary[closing + 1 :]
+    return summary.strip()
+
+
 def age_of(summary):
     match = _AGE.search(summary)
     if match and 10 <= int(match.group(1)) <= 110:
@@ -85,3 +119,12 @@ def diagnoses_of(summary):
             if 2 < len(diagnosis) <= 200 and diagnosis.lower() not in (seen.lower() for seen in found):
                 found.append(diagnosis)
     return found
+
+
+def facts_of(summary, header_injury, warnings):
+    """The letter's patient and diagnoses as ParsedLetter fields; a date of injury in the header wins."""
+    if not summary:
+        warnings.append("no clinical case summary found")
+    found = patient_from(summary)
+    found.date_of_injury = header_injury or found.date_of_injury
+    return {"patient": found, "diagnoses": diagnoses_of(summary)}

@@ -15,6 +15,8 @@ UNSTATED = "unstated"
 FORMAT_STANDARD = "standard"
 FORMAT_WITH_HEADER = "with_header"
 FORMAT_LEGACY_2013 = "legacy_2013"
+FORMAT_NOTICE_2013 = "notice_2013"
+FORMAT_PROFESSIONAL_REVIEW = "professional_review"
 
 
 class ParseError(ValueError):

@@ -11,6 +11,10 @@ PARAGRAPH_BREAK = ""
 _PAGE_FOOTER = re.compile(r"^\s*(page\s+\d+\s+of\s+\d+|\d+\s*/\s*\d+)\s*$", re.IGNORECASE)
 # `2003.In a report`: the PDF lost the space after a full stop; restore it so words tokenize.
 _MISSING_SPACE = re.compile(r"(?<=[a-z0-9)]{2})\.(?=[A-Z][a-z])")
+# `is notmedically necessary`: PDF extraction lost the space after a negation before a verdict word.
+_GLUED_NEGATION = re.compile(
+    r"\b(not|non)(medically|necessary|recommended|certified|indicated|supported|appropriate)\b", re.IGNORECASE
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 # A line-end fragment that is only a suffix cannot be a word of its own: `medica-` + `tion`.
 _SUFFIX_ONLY = re.compile(
@@ -62,19 +66,19 @@ def logical_lines(text):
     """
     raw_lines = clean_characters(text).split("\n")
     double_spaced = _is_double_spaced(raw_lines)
-    lines, pending_break = [], False
+    lines, pending_break, in_page_gap = [], False, False
     for raw in raw_lines:
-        if "\f" in raw:  # a page break continues the paragraph it interrupts
-            raw, pending_break = raw.replace("\f", ""), False
-        line = _SPACES.sub(" ", raw).strip()
+        if "\f" in raw:  # a page break, and the blank lines around it, continue the paragraph it interrupts
+            raw, pending_break, in_page_gap = raw.replace("\f", ""), False, True
+        line = _GLUED_NEGATION.sub(r"\1 \2", _SPACES.sub(" ", raw).strip())
         if _PAGE_FOOTER.match(line):
             continue
         if not line:
-            pending_break = pending_break or not double_spaced or raw != ""
+            pending_break = pending_break or (not in_page_gap and (not double_spaced or raw != ""))
             continue
         if lines and pending_break and lines[-1] != PARAGRAPH_BREAK:
             lines.append(PARAGRAPH_BREAK)
-        pending_break = False
+        pending_break = in_page_gap = False
         lines.append(line)
     return lines
 
