@@ -3,7 +3,9 @@
 `letters(count, seed)` yields (file name, text) pairs; the same seed always gives the same corpus.
 Letters vary: with or without a case header, 1-6 disputed items, drug and service requests,
 about 12% overturned, Chronic Pain / ACOEM / Postsurgical / ODG citations, long and short
-rationales built from sentence banks, headings long enough to wrap.
+rationales built from sentence banks, headings long enough to wrap, a page number at the foot of
+every page. About 1 in 40 is a 2013 notice and 1 in 100 a medical professional review, each drawn
+from its own random stream so the other letters do not change with them.
 """
 
 import random
@@ -325,7 +327,7 @@ class _Letter:
         for number, line in enumerate(self.lines, start=1):
             out.append(" \n\n" if line is None else f"{line} \n\n")
             if number % 46 == 0:
-                out.append("\n\n")  # a page break, as pdfminer writes it
+                out.append(f"\n\n{number // 46}\n\n\f")  # the page's number, then pdfminer's page break
         return "".join(out)
 
 
@@ -374,8 +376,99 @@ def _rationale(rng, family, necessary, request, day):
     return " ".join(sentences)
 
 
+def _notice_2013(rng, number):
+    """A July-December 2013 notice: numbered verdict sentences first, dates in prose."""
+    out = _Letter(rng)
+    decided = date(2013, 7, 1) + timedelta(days=rng.randint(0, 180))
+    injured = decided - timedelta(days=rng.randint(200, 9000))
+    items = []
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        family = rng.choice(list(FAMILIES))
+        items.append((family, _request(rng, family), rng.random() < 0.2))
+    verdicts = [
+        f"{position}) MAXIMUS Federal Services, Inc. has determined the request for {request} is "
+        f"{'' if overturned else rng.choice(['not ', 'not', 'not '])}medically necessary and appropriate."
+        for position, (_, request, overturned) in enumerate(items, start=1)
+    ]
+    out.para(
+        "MAXIMUS FEDERAL SERVICES, INC. Notice of Independent Medical Review Determination "
+        f"Dated: {_fmt(decided)}"
+    )
+    out.para(f"Employee: [redacted] Date of Injury: {_fmt(injured)} IMR Case Number: CM13-{number:07d}")
+    for verdict in verdicts:
+        out.para(verdict)
+    out.para("INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE")
+    out.para(
+        f"An application for Independent Medical Review was filed on {_fmt(decided - timedelta(days=20))} "
+        f"disputing the Utilization Review Denial dated {_fmt(decided - timedelta(days=27))}. A Notice of "
+        "Assignment and Request for Information was provided to the above parties on "
+        f"{_fmt(decided - timedelta(days=3))}."
+    )
+    for verdict in verdicts:
+        out.para(verdict)
+    out.para("Medical Qualifications of the Expert Reviewer:")
+    out.para(
+        f"The physician reviewer is Board Certified in {rng.choice(SPECIALTIES)} and is licensed to practice "
+        "in California. He/she has been in active clinical practice for more than five years."
+    )
+    out.para("Case Summary:")
+    out.para(
+        "The expert reviewer has provided the following summary of the case. It may not include every fact."
+    )
+    diagnoses = rng.sample(DIAGNOSES, k=rng.randint(1, 3))
+    out.para(
+        f'"The patient is a {rng.randint(24, 68)} year-old {rng.choice(["male", "female"])} with a date of '
+        f'injury of {_fmt(injured)}. The diagnoses are {", ".join(diagnoses)}."'
+    )
+    for position, (family, request, overturned) in enumerate(items, start=1):
+        out.para(f"{position}) Regarding the request for {request}:")
+        out.para("Medical Treatment Guideline(s) which the Claims Administrator based its decision on:")
+        out.para("The Claims Administrator based its decision on the Official Disability Guidelines.")
+        out.para("Medical Treatment Guideline(s) which the Expert Reviewer based his/her decision on:")
+        out.para(f"The Expert Reviewer based his/her decision on the {_citation_text(rng, family)[18:]}")
+        out.para("Rationale for the Decision:")
+        out.para(_rationale(rng, family, overturned, request, decided))
+    out.para("Effect of the Decision:")
+    out.para("The Claims Administrator is required to authorize the medically necessary items.")
+    return f"{number:07d}.txt", out.render()
+
+
+def _professional_review(rng, number):
+    """A MEDICAL PROFESSIONAL REVIEW letter: one issue, headings wrapped, no stated outcome."""
+    out = _Letter(rng)
+    decided = date(2013, 9, 1) + timedelta(days=rng.randint(0, 500))
+    family = rng.choice(list(FAMILIES))
+    request = _request(rng, family)
+    necessary = rng.random() < 0.15
+    out.para("MEDICAL PROFESSIONAL REVIEW")
+    out.para(f"IMR Case Number: CM{decided.year % 100:02d}-{number:07d} Date Assigned: {_fmt(decided)}")
+    out.para(f"ISSUE AT DISPUTE: {request}")
+    out.para("CASE SUMMARY:")
+    out.para(
+        f"The patient is a {rng.randint(24, 68)} year old {rng.choice(['male', 'female'])} injured on "
+        f"{_fmt(decided - timedelta(days=rng.randint(200, 4000)))}. The diagnoses include "
+        f"{rng.choice(DIAGNOSES)}."
+    )
+    out.para("DOCUMENTS REVIEWED FOR DETERMINATION:")
+    out.para("Utilization review determination; progress notes from the treating physician.")
+    out.lines += ["MEDICAL TREATMENT GUIDELINE(S) RELIED UPON BY PROFESSIONAL", "REVIEWER AND WHY:"]
+    out.para(_citation_text(rng, family)[18:] + " These guidelines address the requested treatment.")
+    out.lines += ["RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT", "MEDICALLY NECESSARY:"]
+    out.para(_rationale(rng, family, necessary, request, decided))
+    out.para("MEDICAL REVIEWER QUALIFICATIONS:")
+    out.para(
+        f"The reviewer is Board Certified in {rng.choice(SPECIALTIES)} and is licensed to practice in "
+        "California."
+    )
+    return f"{number:07d}.txt", out.render()
+
+
 def letter(rng, number):
     """(file name, text) of one letter."""
+    if number % 40 == 7:
+        return _notice_2013(random.Random(number), number)
+    if number % 100 == 13:
+        return _professional_review(random.Random(number), number)
     out = _Letter(rng)
     decided = date(2013, 7, 1) + timedelta(days=rng.randint(0, 365 * 3))
     injured = decided - timedelta(days=rng.randint(200, 9000))

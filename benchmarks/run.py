@@ -259,6 +259,7 @@ def main():
             "failed": job.failed,
         }
         print(f"import: {results['import']}", flush=True)
+        results["parse_health"] = _parse_health()
 
     call_command("collectstatic", interactive=False, verbosity=0)
     fixed = json.loads((REPO / "benchmarks" / "queries.json").read_text())
@@ -276,6 +277,40 @@ def main():
     print(table)
 
 
+def _parse_health():
+    """The admin's parse-health numbers for the imported corpus, per layout."""
+    from dataclasses import asdict
+
+    from decisions.health import parse_health
+
+    health = parse_health()
+    return {
+        "layouts": [asdict(row) for row in [*health.rows, health.total]],
+        "warning_kinds": health.warning_kinds,
+    }
+
+
+def _health_table(health):
+    lines = [
+        "## Parse health (the admin's view)",
+        "",
+        "| layout | letters | with warnings | no decision date | items | treatment not recognised |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in health["layouts"]:
+        lines.append(
+            f"| {row['label']} | {row['letters']:,} | {row['with_warnings']:,} | {row['undated']:,} | "
+            f"{row['items']:,} | {row['unrecognised']:,} |"
+        )
+    lines += [
+        "",
+        "Most common warnings: "
+        + "; ".join(f"{kind} ({count:,})" for kind, count in health["warning_kinds"][:5]),
+        "",
+    ]
+    return lines
+
+
 def _table(results):
     lines = [f"# {results['letters']:,} letters on {results['database']}", ""]
     if "import" in results:
@@ -284,6 +319,8 @@ def _table(results):
             f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)"
         )
     lines += [f"- peak memory: {results['peak_memory_mb_benchmark_process']} MB (benchmark process)", ""]
+    if "parse_health" in results:
+        lines += _health_table(results["parse_health"])
     for name, backend in results["backends"].items():
         lines += [f"## Search backend: {name}", ""]
         if "index" in backend:

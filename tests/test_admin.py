@@ -7,8 +7,10 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from decisions import importing
 from decisions.models import DecisionItem, Determination
-from tests.letters import SEED_FILES, pdf_bytes
+from tests.layouts import NOTICE_2013, PROFESSIONAL_REVIEW
+from tests.letters import SEED_FILES, pdf_bytes, pdfminer_style
 
 pytestmark = pytest.mark.django_db
 UPLOAD = "/admin/decisions/determination/upload/"
@@ -156,3 +158,58 @@ def test_editing_an_item_in_the_admin_updates_the_search_index(
         response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert search.backend().search(overturned_baclofen).total == 1
+
+
+def _import_texts(**texts):
+    candidates = [
+        candidate
+        for name, text in texts.items()
+        for candidate in importing.candidates_from_upload(f"{name}.txt", text.encode())
+    ]
+    report = importing.import_candidates(candidates)
+    assert report.count(importing.IMPORTED) == len(texts), report.results
+
+
+def _row(html, label):
+    """The numbers in the parse-health table row of one layout."""
+    row = re.search(rf"<th scope=\"row\">{label}</th>(.*?)</tr>", html, re.DOTALL).group(1)
+    return [int(number.replace(",", "")) for number in re.findall(r">([\d,]+)<", row)]
+
+
+def test_parse_health_counts_letters_by_layout_with_links_to_them(admin_client, seeded):
+    undated_notice = [line for line in NOTICE_2013 if not line.startswith("Dated:")]
+    _import_texts(
+        notice=pdfminer_style(NOTICE_2013),
+        undated_notice=pdfminer_style(undated_notice).replace("Norco 10/325mg #120", "Zorblax 5mg #10"),
+        review=pdfminer_style(PROFESSIONAL_REVIEW),
+    )
+    html = admin_client.get("/admin/decisions/determination/health/").content.decode()
+    # letters, with warnings, no decision date, items, treatment not recognised
+    assert _row(html, "Standard") == [3, 1, 3, 20, 0]
+    assert _row(html, "2013 notice") == [2, 0, 1, 4, 1]
+    assert _row(html, "Medical professional review") == [1, 0, 1, 1, 0]
+    assert _row(html, "All layouts") == [6, 1, 5, 25, 1]
+    assert "Zorblax 5mg #10" in html  # the unrecognised requests, most common first
+    assert "item N: outcome is overturned but the rationale concludes not medically necessary" in html
+
+    undated = admin_client.get("/admin/decisions/determination/?format__exact=notice_2013&dated=no")
+    assert undated.status_code == 200 and "undated_notice.txt" in undated.content.decode()
+    assert "notice.txt<" not in undated.content.decode().replace("undated_notice.txt<", "")
+    unknown = admin_client.get(
+        "/admin/decisions/decisionitem/?determination__format__exact=notice_2013&recognised=no"
+    ).content.decode()
+    assert "Zorblax 5mg #10" in unknown and "Baclofen" not in unknown
+
+
+def test_parse_health_offers_the_reparse_job_and_shows_the_last_one(admin_client, seeded, run_worker):
+    html = admin_client.get("/admin/decisions/determination/health/").content.decode()
+    assert "Re-parse every letter (job)" in html and "Last re-parse" not in html
+    admin_client.post("/admin/decisions/job/start/reparse/")
+    run_worker()
+    html = admin_client.get("/admin/decisions/determination/health/").content.decode()
+    assert "Last re-parse" in html and "done" in html
+
+
+def test_parse_health_on_an_empty_archive(admin_client):
+    html = admin_client.get("/admin/decisions/determination/health/").content.decode()
+    assert "No letters yet" in html and "No letter has a warning." in html

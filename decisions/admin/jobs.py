@@ -19,7 +19,7 @@ RESULTS_PER_PAGE = 100
 REFRESH_SECONDS = 2
 
 
-def _may_run_jobs(user):
+def may_run_jobs(user):
     """Whoever may upload letters may start, cancel and retry jobs."""
     return user.has_perm("decisions.add_determination")
 
@@ -95,12 +95,12 @@ class JobAdmin(admin.ModelAdmin):
             status=status,
             statuses=JobFile.Status.choices,
             refresh=None if job.finished else REFRESH_SECONDS,
-            may_run=_may_run_jobs(request.user),
+            may_run=may_run_jobs(request.user),
         )
         return TemplateResponse(request, "admin/decisions/job/job.html", context)
 
     def _require_change(self, request):
-        if not _may_run_jobs(request.user):
+        if not may_run_jobs(request.user):
             raise PermissionDenied
 
     def cancel_view(self, request, pk):
@@ -139,6 +139,6 @@ class JobAdmin(admin.ModelAdmin):
             self.message_user(request, f"Rewrote {rewritten} letters' search documents.")
             return redirect("admin:decisions_job_index")
         context = self._context(
-            request, "Search index and database", comparison=comparison, may_run=_may_run_jobs(request.user)
+            request, "Search index and database", comparison=comparison, may_run=may_run_jobs(request.user)
         )
         return TemplateResponse(request, "admin/decisions/job/index.html", context)

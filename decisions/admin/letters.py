@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from decisions import importing, indexing, jobs, vocabulary
+from decisions.admin.jobs import may_run_jobs
+from decisions.health import parse_health
 from decisions.models import (
     CitedPage,
     DecisionItem,
@@ -56,6 +58,19 @@ class HasWarningsFilter(admin.SimpleListFilter):
             return queryset.exclude(warnings=[])
         if self.value() == "no":
             return queryset.filter(warnings=[])
+        return queryset
+
+
+class DecisionDateFilter(admin.SimpleListFilter):
+    title = "decision date"
+    parameter_name = "dated"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No decision date"), ("yes", "Dated")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(decision_date__isnull=self.value() == "no")
         return queryset
 
 
@@ -122,6 +137,7 @@ class DeterminationAdmin(admin.ModelAdmin):
     list_filter = [
         "format",
         HasWarningsFilter,
+        DecisionDateFilter,
         "items__outcome",
         "specialties",
         "licensure_states",
@@ -187,6 +203,9 @@ class DeterminationAdmin(admin.ModelAdmin):
             path(
                 "upload/", self.admin_site.admin_view(self.upload_view), name="decisions_determination_upload"
             ),
+            path(
+                "health/", self.admin_site.admin_view(self.health_view), name="decisions_determination_health"
+            ),
             *super().get_urls(),
         ]
 
@@ -218,6 +237,19 @@ class DeterminationAdmin(admin.ModelAdmin):
             "recent_jobs": Job.objects.filter(kind=Job.Kind.IMPORT)[:5],
         }
         return TemplateResponse(request, "admin/decisions/determination/upload.html", context)
+
+    def health_view(self, request):
+        """What the parser makes of the archive, per layout, with links to the letters behind each count."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Parse health",
+            "health": parse_health(),
+            "may_reparse": may_run_jobs(request.user),
+        }
+        return TemplateResponse(request, "admin/decisions/determination/health.html", context)
 
     @admin.action(description="Re-parse selected letters with the current parser", permissions=["change"])
     def reparse_selected(self, request, queryset):
@@ -262,6 +294,7 @@ class DecisionItemAdmin(admin.ModelAdmin):
         "outcome",
         "necessity",
         RecognisedTreatmentFilter,
+        ("determination__format", admin.ChoicesFieldListFilter),
         "treatment_category",
         "drug_class",
         CitedSourceFilter,

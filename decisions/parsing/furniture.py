@@ -11,7 +11,8 @@ from decisions.parsing.items import label_at
 PAGE_BREAK = "\f"
 # How many non-blank lines at the top and the foot of a page can be furniture.
 EDGE_LINES = 3
-MAX_FURNITURE_CHARS = 100
+# A running head is short; a line that fills the page width is body text.
+MAX_FURNITURE_CHARS = 70
 _PAGE_NUMBER = re.compile(
     r"(?:page\s*)?[-(]?\s*\d{1,3}\s*[-)]?(?:\s*(?:of|/)\s*\d{1,3})?|page\s+[ivx]{1,5}", re.IGNORECASE
 )
@@ -22,37 +23,43 @@ def _key(line, page_number):
     return re.sub(rf"(?<!\d){page_number}(?!\d)", "#", " ".join(line.split()).lower())
 
 
-def _edges(lines):
-    """Indexes of the first and last EDGE_LINES non-blank lines of a page."""
+def _slots(lines):
+    """(index, slot) of the first and last EDGE_LINES non-blank lines of a page; a slot is the line's
+    rank from the top or from the foot, where a running head sits on every page."""
     filled = [index for index, line in enumerate(lines) if line.strip()]
-    return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+    slots = {index: ("top", rank) for rank, index in enumerate(filled[:EDGE_LINES])}
+    slots.update({index: ("foot", rank) for rank, index in enumerate(reversed(filled[-EDGE_LINES:]))})
+    return sorted(slots.items()), set(filled[:1] + filled[-1:])
+
+
+def _may_be_furniture(line):
+    """Short, no label, and not the lowercase continuation of a sentence wrapped from the page before."""
+    return len(line) <= MAX_FURNITURE_CHARS and not line[:1].islower() and not label_at(line)
 
 
 def without_furniture(text):
     """The text with page numbers, repeated page headers/footers and case-number running heads removed.
-    The first page keeps its own header: the letter's heading and case number are part of the letter."""
+    The first page keeps its own header: the letter's heading and case number are part of the letter.
+    Text without form feeds is not laid out in pages and is returned as it is."""
     pages = [page.split("\n") for page in text.split(PAGE_BREAK)]
-    if len([page for page in pages if any(line.strip() for line in page)]) < 2:
+    if len(pages) < 2:
         return text
     seen_on = {}
     for number, lines in enumerate(pages):
-        for index in _edges(lines):
+        for index, slot in _slots(lines)[0]:
             line = lines[index].strip()
-            if len(line) <= MAX_FURNITURE_CHARS and not label_at(line):
-                seen_on.setdefault(_key(line, number + 1), set()).add(number)
+            if _may_be_furniture(line):
+                seen_on.setdefault((slot, _key(line, number + 1)), set()).add(number)
     filled_pages = sum(1 for lines in pages if any(line.strip() for line in lines))
-    repeated = {key for key, numbers in seen_on.items() if len(numbers) >= max(2, (filled_pages + 1) // 2)}
+    needed = max(2, (filled_pages + 1) // 2)
     for number, lines in enumerate(pages):
-        edges = _edges(lines)
-        top, outermost = edges[:EDGE_LINES], {edges[0], edges[-1]} if edges else set()
-        for index in edges:
+        slots, outermost = _slots(lines)
+        for index, slot in slots:
             line = lines[index].strip()
-            if (index in outermost and _PAGE_NUMBER.fullmatch(line)) or (
-                not (number == 0 and index in top)
-                and (
-                    _key(line, number + 1) in repeated
-                    or (len(line) <= MAX_FURNITURE_CHARS and CASE_NUMBER.search(line))
-                )
-            ):
+            if index in outermost and _PAGE_NUMBER.fullmatch(line):
                 lines[index] = ""
+            elif (number, slot[0]) != (0, "top") and _may_be_furniture(line):
+                repeated = len(seen_on.get((slot, _key(line, number + 1)), ())) >= needed
+                if repeated or CASE_NUMBER.search(line):
+                    lines[index] = ""
     return PAGE_BREAK.join("\n".join(lines) for lines in pages)
