@@ -4,12 +4,13 @@ The HTML page and the JSON API call `search_results`; the CSV export validates t
 parameters with `validate` and runs the same SearchQuery, so none of them can disagree.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
-from decisions import search
+from decisions import search, vocabulary
 from decisions.filters import CASE_NUMBER, ItemSearchFilterSet
 from decisions.models import (
     CitedPage,
@@ -51,6 +52,16 @@ class FacetValue:
 
 
 @dataclass
+class Hint:
+    """A sentence about what the search box understood or could mean, with an optional link."""
+
+    text: str
+    link_text: str = ""
+    query: str = ""  # the query string the link goes to
+    after: str = ""  # text after the link
+
+
+@dataclass
 class ResultsPage:
     filterset: ItemSearchFilterSet
     errors: list = field(default_factory=list)
@@ -60,6 +71,7 @@ class ResultsPage:
     hits: list = field(default_factory=list)
     facets: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
+    hints: list = field(default_factory=list)  # Hint: what typed words stand for, did you mean
     overturn_rate: Rate | None = None  # among the items matching all but the outcome filter
     active: list = field(default_factory=list)  # (label, query string without that filter)
     highlighter: object = None
@@ -222,6 +234,57 @@ def _page(paginator, params, result_page):
     return paginator.get_page(number)
 
 
+def _listed(parts):
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def meaning_hints(query_text):
+    """`ESI — also searching “epidural steroid injection” and items whose treatment is ...`."""
+    hints = []
+    for meaning in search.syntax.meanings(query_text):
+        parts = [f"“{phrase}”" for phrase in meaning.phrases]
+        if meaning.treatment:
+            parts.append(f"items whose treatment is {meaning.treatment}")
+        if meaning.drug_class:
+            parts.append(f"items of the drug class {meaning.drug_class}")
+        hints.append(Hint(f"{meaning.word} — also searching {_listed(parts)}."))
+    return hints
+
+
+def treatment_hint(params, query_text, raw_facets, selected):
+    """Words that name a treatment also find other treatments' items that mention it; offer the
+    treatment itself."""
+    treatment = vocabulary.treatment_named(query_text)
+    if not treatment or treatment in (selected.get("treatment") or []):
+        return []
+    counts = {facet.value: facet.count for facet in raw_facets.get("treatment", [])}
+    if not counts.get(treatment):
+        return []
+    return [
+        Hint(
+            f"“{query_text}” names a treatment: {counts[treatment]:,} of these items are requests for "
+            f"{treatment}; the others mention it.",
+            "Show only the requests for it",
+            _toggle(params, "treatment", treatment),
+        )
+    ]
+
+
+def spelling_hint(params, query_text):
+    """Did you mean: each typed word the vocabulary knows a close spelling of, corrected."""
+    corrected, changed = query_text, False
+    for word in dict.fromkeys(search.syntax.unscoped_words(query_text)):
+        close = vocabulary.close_names(word)
+        if close:
+            corrected, changed = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", close[0], corrected), True
+    if not changed:
+        return []
+    query = params.copy()
+    query["q"] = corrected
+    query.pop("page", None)
+    return [Hint("Did you mean", corrected, query.urlencode(), "?")]
+
+
 def search_results(params):
     """Validate the parameters, search the index, and load the requested page."""
     filterset, errors = validate(params)
@@ -254,6 +317,11 @@ def search_results(params):
     ]
     result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
     result_page.active = active_filters(params)
+    result_page.hints = meaning_hints(result_page.query_text) + treatment_hint(
+        params, result_page.query_text, results.facets, filterset.form.cleaned_data
+    )
+    if not results.total:
+        result_page.hints += spelling_hint(params, result_page.query_text)
     outcomes = {facet.value: facet for facet in results.facets.get("outcome", [])}
     if outcomes:
         result_page.overturn_rate = Rate(

@@ -10,6 +10,7 @@ import functools
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from decisions.search import syntax
 from decisions.search.contract import (
     ITEMS,
     NEWEST,
@@ -65,4 +66,5 @@ __all__ = [
     "backend",
     "parse",
     "query",
+    "syntax",
 ]

@@ -6,7 +6,6 @@ An unscoped word that names a drug (brand or generic), a drug class or an outcom
 matches the items that carry it: `Neurontin` finds Gralise.
 """
 
-import functools
 import re
 
 from decisions import vocabulary
@@ -199,37 +198,39 @@ def _scoped(node, field):
     return Match(field, normalize_keyword(field, value))
 
 
-@functools.lru_cache(maxsize=1)
-def _classes_by_word():
-    """One-word drug classes by their singular and plural: "opioids" and "opioid" find `opioid`."""
-    classes = {}
-    for drug_class in vocabulary.drug_class_names():
-        if " " not in drug_class:
-            classes[drug_class] = classes[drug_class + "s"] = drug_class
-    return classes
-
-
 OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
 
 
+def _words(phrase):
+    words = tuple(phrase.split())
+    return Phrase(words) if len(words) > 1 else Term(words[0])
+
+
 def _expand(node):
-    """Unscoped words naming a drug, a drug class or an outcome also match the items that carry it."""
+    """Unscoped words that stand for more also match it: an abbreviation its spelled-out phrases and
+    treatment, a brand its generic (as a word and as the items' treatment), a class its items, an
+    outcome its items."""
     if isinstance(node, (And, Or)):
         return type(node)(tuple(_expand(child) for child in node.children))
     if isinstance(node, Not):
         return Not(_expand(node.child))
     if not isinstance(node, Term) or node.field is not None:
         return node
-    word = node.word.lower()
     extra = []
-    generic = vocabulary.generic_for(word)
-    if generic:
-        extra.append(Match("treatment", generic))
-    if word in _classes_by_word():
-        extra.append(Match("drug_class", _classes_by_word()[word]))
-    if word in OUTCOME_WORDS:
-        extra.append(Match("outcome", OUTCOME_WORDS[word]))
+    meaning = vocabulary.meaning_of(node.word)
+    if meaning:
+        extra += [_words(phrase) for phrase in meaning.phrases if phrase.lower() != node.word.lower()]
+        extra += [Match("treatment", meaning.treatment)] if meaning.treatment else []
+        extra += [Match("drug_class", meaning.drug_class)] if meaning.drug_class else []
+    if node.word.lower() in OUTCOME_WORDS:
+        extra.append(Match("outcome", OUTCOME_WORDS[node.word.lower()]))
     return Or((node, *extra)) if extra else node
+
+
+def _unscoped_words(node):
+    if isinstance(node, (And, Or)):
+        return [word for child in node.children for word in _unscoped_words(child)]
+    return [node.word] if isinstance(node, Term) and node.field is None else []
 
 
 def _count_leaves(node):
@@ -240,8 +241,8 @@ def _count_leaves(node):
     return 1
 
 
-def parse(text):
-    """The query tree for the text, or None when nothing was typed."""
+def _tree(text):
+    """The query tree as typed, before words are expanded; None when nothing was typed."""
     text = (text or "").strip()
     if not text:
         return None
@@ -252,4 +253,30 @@ def parse(text):
         raise QueryError(f"“{text}” holds no words to search for")
     if _count_leaves(node) > MAX_LEAVES:
         raise QueryError(f"the search has more than {MAX_LEAVES} words and phrases; shorten it")
-    return _expand(node)
+    return node
+
+
+def parse(text):
+    """The query tree for the text, or None when nothing was typed."""
+    node = _tree(text)
+    return _expand(node) if node is not None else None
+
+
+def unscoped_words(text):
+    """The words typed without a field, as typed; [] for a query that cannot be parsed."""
+    try:
+        node = _tree(text)
+    except QueryError:
+        return []
+    return _unscoped_words(node) if node is not None else []
+
+
+def meanings(text):
+    """What the typed words that also search for more stand for (what the page tells the reader),
+    in the order typed; [] for a query that cannot be parsed."""
+    found = {}
+    for word in unscoped_words(text):
+        meaning = vocabulary.meaning_of(word)
+        if meaning and word.lower() not in found:
+            found[word.lower()] = meaning
+    return list(found.values())

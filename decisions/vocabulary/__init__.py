@@ -3,6 +3,7 @@
 The vocabulary itself lives in treatments.json beside this file, so it can be reviewed as data.
 """
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -220,6 +221,78 @@ def generic_for(word):
     """The generic name a brand or generic word stands for (`Neurontin` -> `gabapentin`), else None."""
     drug = vocabulary().drugs.get(_key(word.strip()))
     return drug.name if drug else None
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a typed word stands for: phrases to search in the text, and the treatment or drug class
+    items carry."""
+
+    word: str
+    phrases: tuple = ()
+    treatment: str | None = None
+    drug_class: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _abbreviations():
+    return {key.lower(): tuple(phrases) for key, phrases in vocabulary().data["abbreviations"].items()}
+
+
+@lru_cache(maxsize=1)
+def _classes_by_word():
+    """Drug classes by their name and plural, lower-cased: "opioids" and "NSAID" find theirs."""
+    classes = {}
+    for drug_class in drug_class_names():
+        classes[drug_class.lower()] = classes[drug_class.lower() + "s"] = drug_class
+    return classes
+
+
+def meaning_of(word):
+    """The Meaning of an abbreviation (`ESI`), a brand or generic drug name (`Neurontin`) or a drug
+    class (`opioids`), else None."""
+    key = word.strip().lower()
+    phrases = _abbreviations().get(key)
+    if phrases:
+        classes = _classes_by_word()
+        drug_class = classes.get(key) or classes.get(phrases[0].lower())
+        return Meaning(word, phrases, None if drug_class else normalize_request(phrases[0]).name, drug_class)
+    generic = generic_for(word)
+    if generic:
+        return Meaning(word, (generic,) if generic != key else (), generic)
+    if key in _classes_by_word():
+        return Meaning(word, drug_class=_classes_by_word()[key])
+    return None
+
+
+@lru_cache(maxsize=1)
+def _names():
+    """Every name the vocabulary knows, lower-cased -> as written."""
+    data = vocabulary().data
+    names = {alias.lower(): alias for alias, _ in _aliases(data)}
+    names.update({name.lower(): name for name in non_drug_treatments()})
+    names.update({key.lower(): key for key in data["abbreviations"]})
+    return names
+
+
+def close_names(word, limit=3):
+    """Known treatment, drug and abbreviation names spelled like `word` (`gabapentine` -> gabapentin)."""
+    key = word.strip().lower()
+    if len(key) < 4 or key in _names():
+        return []
+    return [_names()[match] for match in difflib.get_close_matches(key, _names(), n=limit, cutoff=0.8)]
+
+
+def treatment_named(text):
+    """The treatment a whole text names (`epidural steroid injection`, `Neurontin`), else None."""
+    key = " ".join(text.split()).lower()
+    if key in _names():
+        meaning = meaning_of(key)
+        if meaning and meaning.treatment:
+            return meaning.treatment
+        named = normalize_request(key)
+        return named.name if named.name and named.name.lower() == key else None
+    return None
 
 
 def generic_names():
