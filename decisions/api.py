@@ -75,9 +75,9 @@ def items_json(request):
                         "overturned": v.rate.overturned if v.rate else 0,
                         "overturn_rate": v.rate.as_dict()["rate"] if v.rate else None,
                     }
-                    for v in values
+                    for v in facet.values
                 ]
-                for name, (_, values) in page.facets.items()
+                for name, facet in page.facets.items()
             },
         }
     )

@@ -15,6 +15,7 @@ from decisions import search, vocabulary
 from decisions.models import GuidelineSource, Necessity, Outcome
 from decisions.parsing.citations import MAX_PAGE
 from decisions.search import AnyOf, CitedPages, DateRange
+from decisions.search.fields import DATE_FIELDS
 
 SORTS = [
     (search.RELEVANCE, "Relevance"),
@@ -125,7 +126,11 @@ def case_number(value):
 class SearchForm(forms.Form):
     def clean(self):
         data = super().clean()
-        for name, label in (("decided", "Decision dates"), ("injured", "Injury dates")):
+        for name, label in (
+            ("decided", "Decision dates"),
+            ("injured", "Injury dates"),
+            ("received", "Dates received"),
+        ):
             dates = data.get(name)
             if dates and dates.start and dates.stop and dates.start > dates.stop:
                 self.add_error(name, f"{label}: the start date is after the end date.")
@@ -167,6 +172,13 @@ class ItemSearchFilterSet(django_filters.FilterSet):
     state = _keyword(label="Licensure state")
     decided = django_filters.DateFromToRangeFilter(label="Decided", method="filter_dates")
     injured = django_filters.DateFromToRangeFilter(label="Injured", method="filter_dates")
+    received = django_filters.DateFromToRangeFilter(label="Received", method="filter_dates")
+    undated = django_filters.MultipleChoiceFilter(
+        label="Include undated items for",
+        choices=[(name, name) for name in DATE_FIELDS],
+        method="filter_nothing",
+    )
+    diagnosis = _keyword(label="Diagnosis")
     case = _keyword(label="IMR case number", field_name="case_number", clean_value=case_number)
     sort = django_filters.ChoiceFilter(label="Sort", choices=SORTS, empty_label=None, method="filter_sort")
 
@@ -191,13 +203,14 @@ class ItemSearchFilterSet(django_filters.FilterSet):
         return query.with_filter("cited", CitedPages(source, *value))
 
     def filter_dates(self, query, name, value):
-        return query.with_filter(name, DateRange(value.start, value.stop))
+        undated = name in (self.form.cleaned_data.get("undated") or [])
+        return query.with_filter(name, DateRange(value.start, value.stop, undated=undated))
 
     def filter_sort(self, query, name, value):
         return search.SearchQuery(query.text, query.filters, value, query.facets)
 
     def filter_nothing(self, query, name, value):
-        """page_source only qualifies cited_page."""
+        """page_source only qualifies cited_page; undated only qualifies the date ranges."""
         return query
 
     def error_sentences(self):

@@ -31,7 +31,18 @@ FACET_LABELS = {
     "source": dict(GuidelineSource.choices),
     "necessity": dict(Necessity.choices),
 }
-FACETS = tuple((name, FILTER_FIELDS[name].facet_limit) for name in FACET_FIELDS)
+# A facet's "show all" lists this many values at most (diagnoses run to thousands at scale).
+ALL_FACET_VALUES = 500
+
+
+def facet_request(params):
+    """(facet, how many values to ask for) per facet: one more than shown, to know whether there are
+    more; a facet the reader opened (`more=<facet>`) shows all its values."""
+    opened = set(params.getlist("more"))
+    return tuple(
+        (name, (ALL_FACET_VALUES if name in opened else FILTER_FIELDS[name].facet_limit) + 1)
+        for name in FACET_FIELDS
+    )
 
 
 @dataclass
@@ -59,6 +70,16 @@ class Hint:
     link_text: str = ""
     query: str = ""  # the query string the link goes to
     after: str = ""  # text after the link
+
+
+@dataclass
+class Facet:
+    title: str
+    values: list  # FacetValue
+    more_query: str = ""  # the query string showing all values, when some are not shown
+    opened: bool = False  # all values asked for (`more=<facet>`)
+    fewer_query: str = ""  # the query string showing the usual few again
+    capped: bool = False  # even "all" could not list every value
 
 
 @dataclass
@@ -107,6 +128,9 @@ ACTIVE_FILTERS = [
     ("decided_before", "Decided to", ("decided_before",)),
     ("injured_after", "Injured from", ("injured_after",)),
     ("injured_before", "Injured to", ("injured_before",)),
+    ("received_after", "Received from", ("received_after",)),
+    ("received_before", "Received to", ("received_before",)),
+    ("undated", "Undated items included", ("undated",)),
     ("case", "Case number", ("case",)),
 ]
 
@@ -129,6 +153,8 @@ def active_filters(params):
             if not value.strip():
                 continue
             shown = FACET_LABELS.get(name, {}).get(value, value)
+            if name == "undated":
+                shown = FILTER_FIELDS[value].title.lower() if value in FILTER_FIELDS else value
             if name == "cited_page" and params.get("page_source"):
                 shown = (
                     f"{FACET_LABELS['source'].get(params['page_source'], params['page_source'])} p. {value}"
@@ -137,10 +163,12 @@ def active_filters(params):
     return active
 
 
-def _facets(params, raw_facets, selected):
+def _facets(params, raw_facets, selected, limits):
     facets = {}
+    opened = params.getlist("more")
     for name, counts in raw_facets.items():
         chosen = set(selected.get(name) or [])
+        shown = limits[name] - 1
         values = [
             FacetValue(
                 facet.value,
@@ -151,7 +179,7 @@ def _facets(params, raw_facets, selected):
                 # With an outcome chosen every rate would read 0% or 100%: none is shown then.
                 None if selected.get("outcome") else Rate(facet.overturned, facet.count),
             )
-            for facet in counts
+            for facet in counts[:shown]
         ]
         # A chosen value stays visible even when the other filters leave it no items.
         values += [
@@ -161,7 +189,13 @@ def _facets(params, raw_facets, selected):
             for value in chosen
             if value not in {v.value for v in values}
         ]
-        facets[name] = (FILTER_FIELDS[name].title, values)
+        facet = Facet(FILTER_FIELDS[name].title, values)
+        if name in opened:
+            facet.opened, facet.fewer_query = True, _toggle(params, "more", name)
+            facet.capped = len(counts) > shown
+        elif len(counts) > shown:
+            facet.more_query = _toggle(params, "more", name)
+        facets[name] = facet
     return facets
 
 
@@ -208,7 +242,7 @@ def highlighter_for(text):
 
 def validate(params):
     """(filterset, errors as sentences) for request parameters; filterset.qs is the SearchQuery."""
-    filterset = ItemSearchFilterSet(params, queryset=search.SearchQuery(facets=FACETS))
+    filterset = ItemSearchFilterSet(params, queryset=search.SearchQuery(facets=facet_request(params)))
     return filterset, [] if filterset.is_valid() else filterset.error_sentences()
 
 
@@ -285,6 +319,27 @@ def spelling_hint(params, query_text):
     return [Hint("Did you mean", corrected, query.urlencode(), "?")]
 
 
+def undated_hints(params, query, backend):
+    """A date range leaves out the items whose letter gives no such date: say how many, and offer
+    to include them."""
+    hints = []
+    for name, value in query.filters:
+        if not isinstance(value, search.DateRange) or value.undated:
+            continue
+        left_out = backend.search(query.with_filter(name, search.NoDate()).with_facets(())).total
+        if left_out:
+            field_title = FILTER_FIELDS[name].title.lower()
+            hints.append(
+                Hint(
+                    f"{left_out:,} item{'s' if left_out != 1 else ''} with no {field_title} in the letter "
+                    f"{'are' if left_out != 1 else 'is'} left out by the {field_title} filter.",
+                    "Include them",
+                    _toggle(params, "undated", name),
+                )
+            )
+    return hints
+
+
 def search_results(params):
     """Validate the parameters, search the index, and load the requested page."""
     filterset, errors = validate(params)
@@ -315,11 +370,12 @@ def search_results(params):
         Hit(item, result_page.highlighter.passage(item.rationale), scores[item.pk])
         for item in load_items(list(scores))
     ]
-    result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
+    result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data, dict(query.facets))
     result_page.active = active_filters(params)
     result_page.hints = meaning_hints(result_page.query_text) + treatment_hint(
         params, result_page.query_text, results.facets, filterset.form.cleaned_data
     )
+    result_page.hints += undated_hints(params, query, backend)
     if not results.total:
         result_page.hints += spelling_hint(params, result_page.query_text)
     outcomes = {facet.value: facet for facet in results.facets.get("outcome", [])}

@@ -27,7 +27,12 @@ def search_page(request):
     if letter is not None:
         return redirect(letter.get_absolute_url())
     result = search_results(request.GET)
-    carried = [(name, value) for name in FACET_FIELDS for value in request.GET.getlist(name) if value.strip()]
+    carried = [
+        (name, value)
+        for name in [*FACET_FIELDS, "undated"]
+        for value in request.GET.getlist(name)
+        if value.strip()
+    ]
     return render(
         request,
         "decisions/search.html",

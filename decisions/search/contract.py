@@ -101,6 +101,12 @@ ITEMS = "item_id"
 class DateRange:
     start: date | None = None
     end: date | None = None
+    undated: bool = False  # also the items whose letter gives no such date
+
+
+@dataclass(frozen=True)
+class NoDate:
+    """The items whose letter gives no such date (what a date range leaves out)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,9 @@ class SearchQuery:
             self.sort,
             self.facets,
         )
+
+    def with_facets(self, facets):
+        return SearchQuery(self.text, self.filters, self.sort, facets)
 
     def all(self):
         """So a FilterSet can take a SearchQuery where it expects a queryset."""

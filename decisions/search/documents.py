@@ -37,6 +37,8 @@ def item_document(item, specialties, states):
         "decided": determination.decision_date,
         "decided_year": [str(determination.decision_date.year) if determination.decision_date else UNDATED],
         "injured": determination.date_of_injury,
+        "received": determination.application_received,
+        "diagnosis": list(determination.diagnoses),
     }
 
 

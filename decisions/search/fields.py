@@ -52,6 +52,8 @@ FILTER_FIELDS = {
         FilterField("decided", DATE, "Decision date"),
         FilterField("decided_year", KEYWORD, "Decision year"),  # "undated" when the letter gives no date
         FilterField("injured", DATE, "Date of injury"),
+        FilterField("received", DATE, "Date received"),
+        FilterField("diagnosis", KEYWORD, "Diagnosis", facet_limit=12),
     ]
 }
 FACET_FIELDS = [name for name, f in FILTER_FIELDS.items() if f.facet_limit]
@@ -71,6 +73,7 @@ QUERY_FIELD_NAMES = {
     "state": "state",
     "source": "source",
     "necessity": "necessity",
+    "diagnosis": "diagnosis",
 }
 
 

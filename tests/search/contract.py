@@ -124,6 +124,7 @@ class BackendContract:
             ('"urine drug" NOT "urine drug screen"', {"aquatic"}),
             ("class:opioid", {"norco"}),
             ('class:"muscle relaxant" OR outcome:overturned', {"baclofen", "mri", "aquatic", "gabapentin"}),
+            ('diagnosis:"cervical strain"', {"tens", "baclofen"}),
             ("Neurontin", {"gabapentin"}),  # a brand finds its generic's items
             ("Baclofen upheld", {"baclofen"}),
         ],
@@ -158,7 +159,7 @@ class BackendContract:
             ("*", "wildcard needs at least 3 letters"),
             ('""', "holds no words"),
             ("%", "holds no words"),
-            ("diagnosis:lumbar", "there is no field “diagnosis”"),
+            ("physician:lumbar", "there is no field “physician”"),
             ("[a TO z]", "ranges"),
             ("(spasm", "parenthesis is not closed"),
             ("spasm)", "closing parenthesis has no opening"),
@@ -191,6 +192,16 @@ class BackendContract:
             ({"decided": DateRange(None, date(2015, 2, 11))}, {"pt", "norco", "tens", "baclofen"}),
             ({"decided": DateRange(date(2015, 2, 12), date(2016, 6, 1))}, {"mri", "aquatic"}),
             ({"injured": DateRange(None, date(2000, 1, 1))}, {"tens", "baclofen"}),
+            ({"received": DateRange(date(2014, 12, 20), date(2014, 12, 20))}, ALL - {"gabapentin", "lumbar"}),
+            ({"received": DateRange(date(2015, 1, 1), None)}, set()),
+            # a range may also take the items whose letter gives no such date, or only those
+            (
+                {"decided": DateRange(date(2016, 1, 1), None, undated=True)},
+                {"mri", "aquatic", "gabapentin", "lumbar"},
+            ),
+            ({"decided": search.NoDate()}, {"gabapentin", "lumbar"}),
+            ({"received": search.NoDate(), "outcome": AnyOf(("upheld",))}, {"lumbar"}),
+            ({"diagnosis": AnyOf(("myofascial pain",))}, {"tens", "baclofen"}),
             ({"outcome": AnyOf(("upheld",)), "cited": CitedPages(None, 63, 80)}, {"norco", "baclofen"}),
         ],
     )

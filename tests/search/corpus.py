@@ -78,7 +78,13 @@ ITEMS = {
 LETTERS = [
     ("CM15-0000001", "02/11/2015", "03/03/2003", ["pt", "norco"], "Chronic low back pain with diabetes."),
     ("CM16-0000002", "06/01/2016", "04/04/2010", ["mri", "aquatic"], "Lumbar strain after a fall at work."),
-    ("CM14-0000003", "09/09/2014", "05/05/1999", ["tens", "baclofen"], "Neck pain and muscle spasm."),
+    (
+        "CM14-0000003",
+        "09/09/2014",
+        "05/05/1999",
+        ["tens", "baclofen"],
+        "Neck pain and muscle spasm. Diagnoses: cervical strain, myofascial pain.",
+    ),
     (None, None, None, ["gabapentin", "lumbar"], "Neuropathic pain in both legs."),  # undated, no header
 ]
 

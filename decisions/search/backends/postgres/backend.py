@@ -31,6 +31,7 @@ from decisions.search.contract import (
     Hit,
     ItemIds,
     Match,
+    NoDate,
     Not,
     Or,
     Phrase,
@@ -176,7 +177,9 @@ class _Compiler:
                 condition &= Q(**{f"{name}__gte": value.start})
             if value.end:
                 condition &= Q(**{f"{name}__lte": value.end})
-            return condition
+            return condition | Q(**{f"{name}__isnull": True}) if value.undated else condition
+        if isinstance(value, NoDate):
+            return Q(**{f"{name}__isnull": True})
         raise TypeError(f"unknown filter value {value!r}")
 
 

@@ -36,8 +36,10 @@ class ItemDocument(models.Model):
     acoem_chapter = ArrayField(models.TextField(), default=list)
     cited = ArrayField(models.TextField(), default=list)
     decided_year = ArrayField(models.TextField(), default=list)
+    diagnosis = ArrayField(models.TextField(), default=list)
     decided = models.DateField(null=True)
     injured = models.DateField(null=True)
+    received = models.DateField(null=True)
 
     class Meta:
         indexes = [
@@ -45,4 +47,5 @@ class ItemDocument(models.Model):
         ] + [
             models.Index(fields=["decided", "item_id"], name="item_document_decided"),
             models.Index(fields=["injured"], name="item_document_injured"),
+            models.Index(fields=["received"], name="item_document_received"),
         ]

@@ -23,6 +23,7 @@ from decisions.search.contract import (
     DateRange,
     ItemIds,
     Match,
+    NoDate,
     Not,
     Or,
     Phrase,
@@ -180,8 +181,12 @@ class Evaluator:
                 bits |= self.view.bits(name, registry.cited_term(value.source, page))
             return bits
         if isinstance(value, DateRange):
+            return self.view._cached("dates", (name, value), lambda: self._dates(name, value))
+        if isinstance(value, NoDate):
             return self.view._cached(
-                "dates", (name, value.start, value.end), lambda: self._dates(name, value)
+                "dates",
+                (name, value),
+                lambda: flags_to_bits(self.view.column(name) == day(None)) & self.view.live,
             )
         raise TypeError(f"unknown filter value {value!r}")
 
@@ -192,6 +197,8 @@ class Evaluator:
             flags &= days >= day(value.start)
         if value.end:
             flags &= days <= day(value.end)
+        if value.undated:
+            flags |= days == day(None)
         return flags_to_bits(flags) & self.view.live
 
 
