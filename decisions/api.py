@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET
 
 from decisions import search
 from decisions.insights import chart_names, insights
-from decisions.models import READER_PREFETCH, Determination
+from decisions.models import READER_PREFETCH, DecisionItem, Determination
 from decisions.results import PER_PAGE, load_items, search_results, validate
 from decisions.serializers import CSV_COLUMNS, inert, item_csv_row, item_json, letter_json, stored_letter
+from decisions.similar import similar_items
 
 EXPORT_CHUNK = 500
 
@@ -79,6 +80,37 @@ def items_json(request):
                 ]
                 for name, facet in page.facets.items()
             },
+        }
+    )
+
+
+MAX_SIMILAR = 50
+
+
+@require_GET
+def similar_json(request, pk):
+    """The items most like one item, best first, with why each matches (`limit`, 1 to 50, default 10)."""
+    item = DecisionItem.objects.select_related("determination").filter(pk=pk).first()
+    if item is None:
+        return _error(404, f"no item with id {pk}")
+    limit = request.GET.get("limit", "10")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_SIMILAR:
+        return _error(400, f"limit must be a whole number from 1 to {MAX_SIMILAR}")
+    try:
+        similar = similar_items(item, limit=int(limit))
+    except search.QueryError as error:
+        return _error(400, f"Search: {error}.")
+    return JsonResponse(
+        {
+            "item": item_json(item, request.build_absolute_uri),
+            "results": [
+                dict(
+                    item_json(found.item, request.build_absolute_uri),
+                    score=found.score,
+                    reasons=found.reasons,
+                )
+                for found in similar
+            ],
         }
     )
 

@@ -1,4 +1,4 @@
-"""Pages: the search page, a letter, and browsing by cited guideline page."""
+"""Pages: the search page, a letter, decisions like an item, and browsing by cited guideline page."""
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
@@ -12,6 +12,7 @@ from decisions.insights import insights
 from decisions.models import (
     READER_PREFETCH,
     CitedPage,
+    DecisionItem,
     Determination,
     GuidelineCitation,
     GuidelineSource,
@@ -19,7 +20,10 @@ from decisions.models import (
 )
 from decisions.results import highlighter_for, letter_for_case_number, search_results, validate, without
 from decisions.search.fields import FACET_FIELDS
+from decisions.similar import similar_items
 from decisions.stats import MIN_DECISIONS, Rate
+
+SIMILAR_ON_PAGE = 10
 
 
 def search_page(request):
@@ -87,6 +91,24 @@ def determination_page(request, pk):
             "back_query": QueryDict(request.GET.get("back", "")).urlencode(),
         },
     )
+
+
+def _item_or_404(pk):
+    return get_object_or_404(
+        DecisionItem.objects.select_related("determination").prefetch_related("citations__cited_pages"), pk=pk
+    )
+
+
+def similar_page(request, pk):
+    """The decisions most like one item: same treatment or class, closest rationale and summary."""
+    item = _item_or_404(pk)
+    try:
+        similar = similar_items(item, limit=SIMILAR_ON_PAGE)
+    except search.QueryError as error:
+        similar, error_text = [], f"Search: {error}."
+    else:
+        error_text = ""
+    return render(request, "decisions/similar.html", {"item": item, "similar": similar, "error": error_text})
 
 
 def original_file(request, pk):
