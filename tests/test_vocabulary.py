@@ -152,3 +152,14 @@ def test_generic_for_brand_words():
     assert vocabulary.generic_for("gabapentin") == "gabapentin"
     assert vocabulary.generic_for("norco") == "hydrocodone/acetaminophen"
     assert vocabulary.generic_for("pain") is None
+
+
+def test_precision_and_coverage_on_the_labelled_sample():
+    """benchmarks/vocabulary.py reports the misses; this keeps a change from quietly losing ground."""
+    from benchmarks.vocabulary import measure, sample
+
+    rows = sample()
+    assert len(rows) >= 130
+    result = measure(rows)
+    assert result.coverage >= 0.98, result.misses
+    assert result.precision >= 0.98, result.misses
