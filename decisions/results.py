@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
-from decisions import search, vocabulary
+from decisions import search, spelling, vocabulary
 from decisions.filters import CASE_NUMBER, ItemSearchFilterSet
 from decisions.models import (
     CitedPage,
@@ -304,13 +304,13 @@ def treatment_hint(params, query_text, raw_facets, selected):
     ]
 
 
-def spelling_hint(params, query_text):
-    """Did you mean: each typed word the vocabulary knows a close spelling of, corrected."""
+def spelling_hint(params, query_text, backend):
+    """Did you mean: each typed word with a close known spelling, corrected."""
     corrected, changed = query_text, False
     for word in dict.fromkeys(search.syntax.unscoped_words(query_text)):
-        close = vocabulary.close_names(word)
+        close = spelling.suggestion(word, backend)
         if close:
-            corrected, changed = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", close[0], corrected), True
+            corrected, changed = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", close, corrected), True
     if not changed:
         return []
     query = params.copy()
@@ -377,7 +377,7 @@ def search_results(params):
     )
     result_page.hints += undated_hints(params, query, backend)
     if not results.total:
-        result_page.hints += spelling_hint(params, result_page.query_text)
+        result_page.hints += spelling_hint(params, result_page.query_text, backend)
     outcomes = {facet.value: facet for facet in results.facets.get("outcome", [])}
     if outcomes:
         result_page.overturn_rate = Rate(

@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django_tasks_db.management.commands import db_worker
 
-from decisions import importing, search, tasks
+from decisions import importing, search, spelling, tasks
 from tests.letters import SEEDS
 
 
@@ -16,6 +16,7 @@ def isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMR_UPLOAD_DIR = tmp_path / "uploads"
     settings.IMR_IMPORT_PROCESSES = 1  # forking would close the test's database connection
+    spelling.forget()
     yield
     search.backend().clear()
 

@@ -123,6 +123,19 @@ def test_misspelled_names_get_did_you_mean(client, corpus, typed, suggestion):
     assert link and link.group(2) == f"{suggestion} neuropathic"
 
 
+def test_did_you_mean_offers_the_index_words_too(client, corpus, db):
+    from tests.letters import standard_letter
+
+    text = standard_letter(
+        [item(["Lumbar MRI: Upheld"], CHRONIC_PAIN, NOT_NECESSARY)],
+        summary=["The 50-year-old man has neck pain. Diagnoses: cervical spondylosis, radiculopathy."],
+    )
+    importing.import_candidates(importing.candidates_from_upload("spondylosis.txt", text.encode()))
+    requests, html = _requests(client, q="spondilosis")
+    assert requests == []
+    assert re.search(r'Did you mean <a href="\?q=spondylosis">spondylosis</a>\?', html)
+
+
 def test_no_did_you_mean_when_there_are_results_or_nothing_close(client, corpus):
     assert "Did you mean" not in _requests(client, q="gabapentin")[1]
     assert "Did you mean" not in _requests(client, q="zzqx")[1]

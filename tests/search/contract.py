@@ -216,6 +216,10 @@ class BackendContract:
         assert self.matches(corpus, "therapy", **{search.ITEMS: only}) == {"pt"}
         assert self.matches(corpus, **{search.ITEMS: search.ItemIds(())}) == set()
 
+    def test_keyword_values_are_every_value_a_field_holds(self, corpus):
+        assert sorted(corpus.keyword_values("diagnosis")) == ["cervical strain", "myofascial pain"]
+        assert sorted(corpus.keyword_values("specialty")) == ["Orthopaedic Surgery"]
+
     def test_specialty_and_state_filters_hold_the_letters_names(self, corpus):
         assert self.matches(corpus, specialty=AnyOf(("Orthopaedic Surgery",))) == ALL
         assert self.matches(corpus, state=AnyOf(("California",))) == ALL

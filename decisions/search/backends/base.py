@@ -61,6 +61,10 @@ class SearchBackend:
         """The ids of every item in the index."""
         raise NotImplementedError
 
+    def keyword_values(self, name):
+        """Every value a keyword field holds in the index, as stored (for spelling suggestions)."""
+        raise NotImplementedError
+
     def outdated(self):
         """Whether the index lacks fields this version writes (then `rebuild_index` brings it up to date)."""
         return False

@@ -313,6 +313,13 @@ class PostgresBackend(SearchBackend):
     def highlighter(self, text_query):
         return _Highlighter(_rank_query(text_query) if text_query is not None else None)
 
+    def keyword_values(self, name):
+        if name not in registry.FILTER_FIELDS or registry.FILTER_FIELDS[name].kind == registry.DATE:
+            raise ValueError(f"{name} is not a keyword field")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT unnest({name}) FROM search_postgres_itemdocument")
+            return [value for (value,) in cursor.fetchall()]
+
     def indexed_ids(self):
         return list(ItemDocument.objects.values_list("item_id", flat=True))
 

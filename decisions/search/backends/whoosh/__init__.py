@@ -117,6 +117,9 @@ class WhooshBackend(SearchBackend):
         counts.sort(key=lambda facet: (-facet.count, facet.value))
         return counts[:limit] if limit else counts
 
+    def keyword_values(self, name):
+        return list(self._view().values(name))
+
     def highlighter(self, text_query):
         view = self._view()
         evaluator = Evaluator(view, Deadline(settings.SEARCH_TIME_BUDGET_SECONDS))
