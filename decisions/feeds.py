@@ -2,7 +2,7 @@
 a feed reader follows a question ("overturned opioid requests citing Chronic Pain p. 80")."""
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
@@ -11,8 +11,18 @@ from decisions import search
 from decisions.results import search_results, without
 
 
+class BadSearch(ValueError):
+    """The feed's parameters are not a search the page could run; the message says why."""
+
+
 class SearchFeed(Feed):
     feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except BadSearch as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
 
     def get_object(self, request):
         params = request.GET.copy()
@@ -20,7 +30,7 @@ class SearchFeed(Feed):
         params.pop("page", None)
         result = search_results(params)
         if result.errors:
-            raise Http404(" ".join(result.errors))
+            raise BadSearch(" ".join(result.errors))
         return {"result": result, "query": without(request.GET)}
 
     def title(self, feed):

@@ -58,8 +58,9 @@ def test_text_in_the_feed_is_escaped(client, seeded):
 
 
 def test_a_search_that_cannot_run_is_not_a_feed(client, seeded):
-    assert client.get('/feed/?q="unclosed').status_code == 404
-    assert client.get("/feed/?cited_page=99999").status_code == 404
+    unclosed = client.get('/feed/?q="unclosed')
+    assert unclosed.status_code == 400 and "quotation mark is not closed" in unclosed.content.decode()
+    assert client.get("/feed/?cited_page=99999").status_code == 400
 
 
 def test_the_search_page_links_its_feed(client, seeded):

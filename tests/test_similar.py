@@ -131,3 +131,14 @@ def test_similar_limit_is_checked(client, letters, limit):
         response.status_code == 400
         and "limit must be a whole number from 1 to 50" in response.json()["error"]
     )
+
+
+def test_an_item_with_nothing_distinctive_to_go_on_has_no_similar_items(client, db):
+    text = standard_letter([item(["Norco 10/325mg #120: Upheld"], GUIDELINE, "Not medically necessary.")])
+    importing.import_candidates(importing.candidates_from_upload("bare.txt", text.encode()))
+    bare = DecisionItem.objects.get()
+    assert client.get(f"/api/items/{bare.pk}/similar").json()["results"] == []
+    assert (
+        "No other letter has an item like this one yet."
+        in client.get(f"/items/{bare.pk}/similar/").content.decode()
+    )
