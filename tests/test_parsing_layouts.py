@@ -394,3 +394,34 @@ def test_furniture_keeps_numbers_that_are_not_at_a_page_edge_and_the_first_page_
     assert "120" in first and "60" in second
     assert "Page" not in cleaned and "-" not in third
     assert without_furniture("one page\n2\n") == "one page\n2\n"
+
+
+# The late-2013 headed layout (IMR DECISION(S) AND RATIONALE(S)) ---------------------------------
+
+
+def _legacy():
+    from tests.test_parsing_variants import LEGACY
+
+    return LEGACY
+
+
+def test_legacy_2013_pdf_parses_like_its_text():
+    _, letter = parse_document(pdf_bytes(pdfminer_style(_legacy()), page_numbers=True))
+    assert letter.format == "legacy_2013"
+    assert summary_of(letter) == summary_of(parse_letter_text(pdfminer_style(_legacy())))
+
+
+def test_legacy_2013_with_lost_spaces_and_a_verdict_wrapped_over_three_lines():
+    lines = replaced(
+        _legacy(),
+        "1. Lidoderm patch 5% #30 is not medically necessary and appropriate.",
+        ["1. Lidoderm patch 5% #30 is", "notmedically necessary and", "appropriate."],
+    )
+    letter = parse_letter_text(pdfminer_style(lines))
+    assert [(i.request, i.outcome) for i in letter.items][0] == ("Lidoderm patch 5% #30", "upheld")
+
+
+def test_legacy_2013_without_its_documents_section_is_still_that_layout():
+    lines = without(_legacy(), "DOCUMENTS REVIEWED FOR THIS IMR", "Utilization Review Determination dated")
+    letter = parse_letter_text(pdfminer_style(lines))
+    assert letter.format == "legacy_2013" and len(letter.items) == 2
