@@ -285,14 +285,14 @@ def meaning_hints(query_text):
     return hints
 
 
-def treatment_hint(params, query_text, raw_facets, selected):
+def treatment_hint(params, query_text, raw_facets, selected, total):
     """Words that name a treatment also find other treatments' items that mention it; offer the
-    treatment itself."""
+    treatment itself (when the results hold such others)."""
     treatment = vocabulary.treatment_named(query_text)
     if not treatment or treatment in (selected.get("treatment") or []):
         return []
     counts = {facet.value: facet.count for facet in raw_facets.get("treatment", [])}
-    if not counts.get(treatment):
+    if not 0 < counts.get(treatment, 0) < total:
         return []
     return [
         Hint(
@@ -373,7 +373,7 @@ def search_results(params):
     result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data, dict(query.facets))
     result_page.active = active_filters(params)
     result_page.hints = meaning_hints(result_page.query_text) + treatment_hint(
-        params, result_page.query_text, results.facets, filterset.form.cleaned_data
+        params, result_page.query_text, results.facets, filterset.form.cleaned_data, results.total
     )
     result_page.hints += undated_hints(params, query, backend)
     if not results.total:

@@ -83,8 +83,18 @@ def test_abbreviation_finds_what_it_stands_for_and_says_so(client, corpus):
         "ESI — also searching “epidural steroid injection”, “epidural injection” and items whose "
         "treatment is epidural steroid injection." in html
     )
+    assert "names a treatment: 2 of these" in html  # the third only mentions one
     lowercase, _ = _requests(client, q="esi")
     assert lowercase == requests
+
+
+def test_no_treatment_offer_when_every_result_is_a_request_for_it(client, corpus):
+    requests, html = _requests(client, q="gabapentin", treatment="gabapentin")
+    assert requests and "names a treatment" not in html
+    requests, html = _requests(client, q="TLIF")
+    assert (
+        requests == ["Transforaminal lumbar interbody fusion (TLIF) L4-5"] and "names a treatment" not in html
+    )
 
 
 def test_uds_finds_the_screens_and_the_rationales_that_mention_them(client, corpus):
