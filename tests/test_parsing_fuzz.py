@@ -2,15 +2,21 @@
 
 import contextlib
 import random
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decisions.parsing import ParseError, parse_document, parse_letter_text
+from decisions.parsing.furniture import without_furniture
 from decisions.parsing.records import ParsedLetter
-from tests.letters import SEED_FILES
+from tests.layouts import NOTICE_2013, PROFESSIONAL_REVIEW
+from tests.letters import SEED_FILES, pdfminer_style
+from tests.test_parsing_variants import LEGACY
 
-SEED_LINES = [path.read_text(encoding="utf-8").splitlines() for path in SEED_FILES]
+SEED_LINES = [path.read_text(encoding="utf-8").splitlines() for path in SEED_FILES] + [
+    pdfminer_style(layout).splitlines() for layout in (NOTICE_2013, PROFESSIONAL_REVIEW, LEGACY)
+]
 FRAGMENTS = [
     "IMR ISSUES, DECISIONS AND RATIONALES",
     "CLINICAL CASE SUMMARY",
@@ -27,6 +33,20 @@ FRAGMENTS = [
     "\n",
     "State(s) of Licensure:",
     "1. x is not medically necessary and appropriate.",
+    "1) MAXIMUS Federal Services, Inc. has determined the request for x is notmedically necessary",
+    "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE",
+    "Notice of Independent Medical Review Determination",
+    "Case Summary:",
+    "1) Regarding the request for",
+    "Medical Treatment Guideline(s) which the Expert Reviewer based his/her decision on:",
+    "MEDICAL PROFESSIONAL REVIEW",
+    "ISSUE AT DISPUTE:",
+    "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT",
+    "MEDICALLY NECESSARY:",
+    "MEDICAL REVIEWER QUALIFICATIONS:",
+    "\f",
+    "Page 2 of 3",
+    "2",
 ]
 
 
@@ -89,3 +109,14 @@ def test_arbitrary_bytes(data):
         parse_document(data)
     with contextlib.suppress(ParseError):
         parse_document(b"%PDF-1.4\n" + data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=40), max_size=80))
+def test_page_furniture_removal_only_ever_blanks_whole_lines_of_a_page(parts):
+    text = "\n".join(parts)
+    cleaned = without_furniture(text)
+    assert cleaned.count("\f") == text.count("\f")
+    before, after = re.split("[\n\f]", text), re.split("[\n\f]", cleaned)
+    assert len(before) == len(after)
+    assert all(new in (old, "") for old, new in zip(before, after, strict=True))
