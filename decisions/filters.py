@@ -92,8 +92,10 @@ def known_treatment(value):
     for name in vocabulary.non_drug_treatments():
         if name.lower() == value.lower():
             return name
+    close = vocabulary.close_names(value)
+    suggestion = f" Did you mean {close[0]}?" if close else ""
     raise ValidationError(
-        f"No treatment called “{value}” is known; pick one from the list or search it as text."
+        f"No treatment called “{value}” is known; pick one from the list or search it as text.{suggestion}"
     )
 
 

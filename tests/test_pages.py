@@ -68,6 +68,11 @@ def test_paging_links(client, seeded, monkeypatch):
         ({"outcome": "maybe"}, "Select a valid choice"),
         ({"source": "wikipedia"}, "Select a valid choice"),
         ({"treatment": "unobtainium"}, "No treatment called"),
+        (
+            {"treatment": "gabapenten"},
+            "No treatment called “gabapenten” is known; pick one from the list or search it as text. "
+            "Did you mean gabapentin?",
+        ),
         ({"drug_class": "magic"}, "is not a drug class"),
         ({"case": "12345"}, "does not look like CM15-0012345"),
     ],
