@@ -34,6 +34,11 @@ def _arguments():
     parser.add_argument("--database-url", help="default: a fresh SQLite file in the output folder")
     parser.add_argument("--skip-gunicorn", action="store_true")
     parser.add_argument(
+        "--workers",
+        default="1,2,4",
+        help="gunicorn worker counts to measure memory with (the first one is also timed)",
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="keep an earlier import and index of the same size"
     )
     parser.add_argument(
@@ -97,22 +102,31 @@ def _time_client(queries, repeat):
     return timings
 
 
-def _peak_rss_mb(pid):
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+def _memory_mb(pid):
+    """(peak RSS, RSS now, PSS now) of a process in MB. PSS counts each shared page once across the
+    processes sharing it (divided among them): what one more worker really costs."""
+    values = {}
+    for path, keys in ((f"/proc/{pid}/status", ("VmHWM", "VmRSS")), (f"/proc/{pid}/smaps_rollup", ("Pss",))):
+        try:
+            for line in Path(path).read_text().splitlines():
+                key = line.split(":")[0]
+                if key in keys:
+                    values[key] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            pass
+    return values.get("VmHWM"), values.get("VmRSS"), values.get("Pss")
 
 
-def _time_gunicorn(queries, repeat, out):
+def _time_gunicorn(queries, repeat, out, workers):
+    """Per-kind wall and server times (when repeat > 0), each worker's memory after every worker
+    has answered every query twice, and the seconds from start until the site first answered."""
     from tests.servers import gunicorn
 
     options = ["--error-logfile", str(out / "gunicorn.log"), "--log-level", "warning"]
-    with gunicorn(os.environ.copy(), workers=2, options=options, start_seconds=180) as (base, pid):
-        for _ in range(2):  # warm both workers
+    started = time.perf_counter()
+    with gunicorn(os.environ.copy(), workers=workers, options=options, start_seconds=600) as (base, pid):
+        first_answer_seconds = round(time.perf_counter() - started, 1)
+        for _ in range(2 * workers):  # every worker warm (requests spread over them)
             for query in queries:
                 urllib.request.urlopen(base + _url(query), timeout=60).read()
         wall, server_time = {}, {}
@@ -124,8 +138,9 @@ def _time_gunicorn(queries, repeat, out):
                     timing = response.headers.get("Server-Timing", "")
                 wall.setdefault(query["kind"], []).append((time.perf_counter() - started) * 1000)
                 server_time.setdefault(query["kind"], []).append(float(timing.split("dur=")[1]))
-        workers = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        return wall, server_time, {worker: _peak_rss_mb(worker) for worker in workers}
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        memory = [dict(zip(("peak_rss", "rss", "pss"), _memory_mb(child), strict=True)) for child in children]
+        return wall, server_time, {"first_answer_seconds": first_answer_seconds, "workers": memory}
 
 
 def _exactness(texts):
@@ -201,10 +216,16 @@ def _benchmark_backend(name, args, out, fixed):
     result["django_client_ms"] = _summary(_time_client(fixed["queries"], args.repeat))
     print(f"{name} django test client:", json.dumps(result["django_client_ms"]), flush=True)
     if not args.skip_gunicorn:
-        wall, server_time, memory = _time_gunicorn(fixed["queries"], args.repeat, out)
-        result["gunicorn_wall_ms"] = _summary(wall)
-        result["gunicorn_server_ms"] = _summary(server_time)
-        result["gunicorn_worker_peak_memory_mb"] = memory
+        result["gunicorn_memory_mb"] = {}
+        for position, workers in enumerate(int(count) for count in args.workers.split(",")):
+            wall, server_time, memory = _time_gunicorn(
+                fixed["queries"], args.repeat if position == 0 else 0, out, workers
+            )
+            if position == 0:
+                result["gunicorn_wall_ms"] = _summary(wall)
+                result["gunicorn_server_ms"] = _summary(server_time)
+            result["gunicorn_memory_mb"][workers] = memory
+            print(f"{name} gunicorn, {workers} worker(s):", json.dumps(memory), flush=True)
     return result
 
 
@@ -352,8 +373,21 @@ def _table(results):
                 f"| {row['reachable_by_paging']:,} |"
                 for row in backend["exactness"]
             ]
-        if backend.get("gunicorn_worker_peak_memory_mb"):
-            lines += ["", f"- gunicorn worker peak RSS (MB): {backend['gunicorn_worker_peak_memory_mb']}"]
+        if backend.get("gunicorn_memory_mb"):
+            lines += [
+                "",
+                "| gunicorn workers | first answer (s) | peak RSS per worker (MB) | PSS per worker (MB) "
+                "| PSS in all (MB) |",
+                "|---|---|---|---|---|",
+            ]
+            for workers, memory in backend["gunicorn_memory_mb"].items():
+                each = memory["workers"]
+                lines.append(
+                    f"| {workers} | {memory['first_answer_seconds']} | "
+                    f"{max((w['peak_rss'] or 0) for w in each)} | "
+                    f"{round(sum((w['pss'] or 0) for w in each) / max(len(each), 1), 1)} | "
+                    f"{round(sum((w['pss'] or 0) for w in each), 1)} |"
+                )
         lines.append("")
     return "\n".join(lines) + "\n"
 
