@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET
 
 from decisions import search
 from decisions.insights import chart_names, insights
-from decisions.models import READER_PREFETCH, DecisionItem, Determination
+from decisions.models import READER_PREFETCH, Determination
 from decisions.results import PER_PAGE, load_items, search_results, validate
 from decisions.serializers import CSV_COLUMNS, inert, item_csv_row, item_json, letter_json, stored_letter
-from decisions.similar import similar_items
+from decisions.similar import item_for_similar, similar_items
 
 EXPORT_CHUNK = 500
 
@@ -90,7 +90,7 @@ MAX_SIMILAR = 50
 @require_GET
 def similar_json(request, pk):
     """The items most like one item, best first, with why each matches (`limit`, 1 to 50, default 10)."""
-    item = DecisionItem.objects.select_related("determination").filter(pk=pk).first()
+    item = item_for_similar(pk)
     if item is None:
         return _error(404, f"no item with id {pk}")
     limit = request.GET.get("limit", "10")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from decisions import search
-from decisions.models import DecisionItem
+from decisions.models import DecisionItem, Determination
 from decisions.results import load_items
 from decisions.search import AnyOf, SearchQuery
 from decisions.search.contract import Or, Term
@@ -39,22 +39,31 @@ class SimilarItem:
     reasons: list = field(default_factory=list)
 
 
+def item_for_similar(pk):
+    """The item with what finding and explaining its similar items reads, or None."""
+    return (
+        DecisionItem.objects.select_related("determination")
+        .prefetch_related("citations__cited_pages")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _words(text):
+    return re.findall(r"[a-z]{4,}", (text or "").lower())
+
+
 def distinctive_words(text, count):
     """The item's most repeated words that say something about the case, most repeated first."""
-    words = [word for word in re.findall(r"[a-z]{4,}", (text or "").lower()) if word not in STOP_WORDS]
-    return Counter(words).most_common(count)
+    return Counter(word for word in _words(text) if word not in STOP_WORDS).most_common(count)
 
 
-def like_query(item):
+def like_query(rationale_words, summary):
     """An OR of the item's distinctive rationale words (weighted by how often it uses them) and,
     more lightly, its letter's summary words."""
-    leaves = [
-        Term(word, boost=1 + math.log(times))
-        for word, times in distinctive_words(item.rationale, RATIONALE_WORDS)
-    ]
+    leaves = [Term(word, boost=1 + math.log(times)) for word, times in rationale_words]
     leaves += [
-        Term(word, field="summary", boost=0.5)
-        for word, _ in distinctive_words(item.determination.clinical_summary, SUMMARY_WORDS)
+        Term(word, field="summary", boost=0.5) for word, _ in distinctive_words(summary, SUMMARY_WORDS)
     ]
     return Or(tuple(leaves)) if leaves else None
 
@@ -79,7 +88,7 @@ def _cited(item):
     }
 
 
-def _reasons(item, other, words):
+def _reasons(item, other, words, diagnoses_of):
     reasons = []
     if item.treatment and other.treatment == item.treatment:
         reasons.append(f"same treatment: {item.treatment}")
@@ -94,11 +103,11 @@ def _reasons(item, other, words):
     if pages:
         reasons.append("also cites p. " + ", ".join(str(page) for _, page in pages[:4]))
     diagnoses = {d.lower() for d in item.determination.diagnoses} & {
-        d.lower() for d in other.determination.diagnoses
+        d.lower() for d in diagnoses_of[other.determination_id]
     }
     if diagnoses:
         reasons.append("same diagnosis: " + ", ".join(sorted(diagnoses)[:2]))
-    other_words = set(re.findall(r"[a-z]{4,}", other.rationale.lower()))
+    other_words = set(_words(other.rationale))
     shared = [word for word in words if word in other_words][:SHOWN_WORDS]
     if shared:
         reasons.append("shared words: " + ", ".join(shared))
@@ -107,7 +116,8 @@ def _reasons(item, other, words):
 
 def similar_items(item, limit=5):
     """Up to `limit` items of other letters most like this one, best first, each with its reasons."""
-    text = like_query(item)
+    rationale_words = distinctive_words(item.rationale, RATIONALE_WORDS)
+    text = like_query(rationale_words, item.determination.clinical_summary)
     if text is None:
         return []
     backend = search.backend()
@@ -122,5 +132,14 @@ def similar_items(item, limit=5):
             other = loaded.get(hit.item_id)
             if other is not None and other.determination_id != item.determination_id and len(ranked) < limit:
                 ranked[hit.item_id] = (other, hit.score)
-    words = [word for word, _ in distinctive_words(item.rationale, RATIONALE_WORDS)]
-    return [SimilarItem(other, score, _reasons(item, other, words)) for other, score in ranked.values()]
+    words = [word for word, _ in rationale_words]
+    # The hits are loaded without their letters' diagnoses (search pages never show them): one query.
+    diagnoses_of = dict(
+        Determination.objects.filter(
+            pk__in={other.determination_id for other, _ in ranked.values()}
+        ).values_list("pk", "diagnoses")
+    )
+    return [
+        SimilarItem(other, score, _reasons(item, other, words, diagnoses_of))
+        for other, score in ranked.values()
+    ]

@@ -12,7 +12,6 @@ from decisions.insights import insights
 from decisions.models import (
     READER_PREFETCH,
     CitedPage,
-    DecisionItem,
     Determination,
     GuidelineCitation,
     GuidelineSource,
@@ -20,7 +19,7 @@ from decisions.models import (
 )
 from decisions.results import highlighter_for, letter_for_case_number, search_results, validate, without
 from decisions.search.fields import FACET_FIELDS
-from decisions.similar import similar_items
+from decisions.similar import item_for_similar, similar_items
 from decisions.stats import MIN_DECISIONS, Rate
 
 SIMILAR_ON_PAGE = 10
@@ -93,15 +92,11 @@ def determination_page(request, pk):
     )
 
 
-def _item_or_404(pk):
-    return get_object_or_404(
-        DecisionItem.objects.select_related("determination").prefetch_related("citations__cited_pages"), pk=pk
-    )
-
-
 def similar_page(request, pk):
     """The decisions most like one item: same treatment or class, closest rationale and summary."""
-    item = _item_or_404(pk)
+    item = item_for_similar(pk)
+    if item is None:
+        raise Http404("No such decision item.")
     try:
         similar = similar_items(item, limit=SIMILAR_ON_PAGE)
     except search.QueryError as error:
