@@ -1,6 +1,8 @@
 """An Atom feed for any search: the same parameters as the search page, newest decisions first, so
 a feed reader follows a question ("overturned opioid requests citing Chronic Pain p. 80")."""
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
@@ -9,6 +11,9 @@ from django.utils.html import linebreaks
 
 from decisions import search
 from decisions.results import search_results, without
+
+# What XML 1.0 cannot hold, though a search box can (a vertical tab, a form feed, ...).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class BadSearch(ValueError):
@@ -34,7 +39,7 @@ class SearchFeed(Feed):
         return {"result": result, "query": without(request.GET)}
 
     def title(self, feed):
-        text = feed["result"].query_text
+        text = _NOT_XML.sub(" ", feed["result"].query_text).strip()
         return f"IMR decisions: {text}" if text else "IMR decisions"
 
     def subtitle(self, feed):

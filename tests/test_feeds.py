@@ -67,3 +67,10 @@ def test_the_search_page_links_its_feed(client, seeded):
     html = client.get("/?q=baclofen").content.decode()
     assert '<link rel="alternate" type="application/atom+xml"' in html and "/feed/?q=baclofen" in html
     assert SEED_FILES
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x0b", "\x1f"])
+def test_a_search_with_characters_xml_cannot_hold_still_has_a_feed(client, seeded, control):
+    response = client.get("/feed/", {"q": f"baclofen upheld{control}opioid"})
+    assert response.status_code == 200
+    assert feedparser.parse(response.content).feed.title == "IMR decisions: baclofen upheld opioid"
