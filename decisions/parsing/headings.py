@@ -24,14 +24,14 @@ _VERDICT = re.compile(
 
 @dataclass
 class Section:
-    name: str
     start: int  # the heading's first line
     lines: list  # the section's lines, the text after the heading's colon first
 
 
 def labelled_sections(lines, patterns, max_lines=3):
-    """Sections that start at a heading matching one of `patterns` (name -> regex): alone on its
-    line(s) or followed by a colon and text, and wrapped over up to `max_lines` lines."""
+    """name -> the first Section that starts at a heading matching `patterns[name]`: alone on its
+    line(s) or followed by a colon and text, and wrapped over up to `max_lines` lines. A section ends
+    where the next heading of any name starts."""
     headings = {
         name: re.compile(rf"(?:{pattern})(?:\s*:\s*|\s*$)", re.IGNORECASE)
         for name, pattern in patterns.items()
@@ -45,10 +45,10 @@ def labelled_sections(lines, patterns, max_lines=3):
             index += span
         else:
             index += 1
-    sections = []
+    sections = {}
     for position, (index, name, span, rest) in enumerate(starts):
         end = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
-        sections.append(Section(name, index, ([rest] if rest else []) + lines[index + span : end]))
+        sections.setdefault(name, Section(index, ([rest] if rest else []) + lines[index + span : end]))
     return sections
 
 

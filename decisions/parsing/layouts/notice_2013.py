@@ -43,7 +43,7 @@ def recognises(lines):
     return bool(_TITLE.search(opening)) or (
         # a cheap look first: most letters are not notices
         bool(re.search(_SECTIONS["decision"], "\n".join(lines), re.IGNORECASE))
-        and any(section.name == "decision" for section in labelled_sections(lines, _SECTIONS))
+        and "decision" in labelled_sections(lines, _SECTIONS)
     )
 
 
@@ -84,9 +84,7 @@ def _request(verdict_request):
 
 def parse(lines, known_words):
     warnings = []
-    found = {}
-    for section in labelled_sections(lines, _SECTIONS):
-        found.setdefault(section.name, section)
+    found = labelled_sections(lines, _SECTIONS)
     first = min((section.start for section in found.values()), default=len(lines))
     verdicts = _verdicts(lines[: found["qualifications"].start] if "qualifications" in found else lines)
     if not verdicts:

@@ -54,7 +54,7 @@ def recognises(lines):
     return any(_TITLE.fullmatch(line.rstrip(":")) for line in opening) or (
         # a cheap look first: most letters are not professional reviews
         bool(re.search(_SECTIONS["issue"], "\n".join(lines), re.IGNORECASE))
-        and {section.name for section in labelled_sections(lines, _SECTIONS)} >= {"issue", "rationale"}
+        and labelled_sections(lines, _SECTIONS).keys() >= {"issue", "rationale"}
     )
 
 
@@ -67,7 +67,7 @@ def _issues(lines):
         entries = [entry for entry in text.reflow(lines).split("\n\n") if entry.strip()]
     issues = []
     for entry in entries:
-        entry = re.sub(r"^\(?\d{1,2}[.)]\s+", "", entry)
+        entry = _without_number(entry)
         outcome = None
         stated = _STATED_OUTCOME.search(entry)
         verdict = None if _QUESTION.match(entry) else _STATED_NECESSITY.search(entry)
@@ -110,9 +110,7 @@ def _outcome(number, stated, rationale, warnings):
 
 def parse(lines, known_words):
     warnings = []
-    found = {}
-    for section in labelled_sections(lines, _SECTIONS):
-        found.setdefault(section.name, section)
+    found = labelled_sections(lines, _SECTIONS)
     issues = _issues(found["issue"].lines) if "issue" in found else []
     if not issues:
         raise ParseError("a medical professional review, but its ISSUE AT DISPUTE names no treatment")
