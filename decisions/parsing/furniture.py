@@ -44,16 +44,16 @@ def without_furniture(text):
     pages = [page.split("\n") for page in text.split(PAGE_BREAK)]
     if len(pages) < 2:
         return text
+    page_slots = [_slots(lines) for lines in pages]
     seen_on = {}
-    for number, lines in enumerate(pages):
-        for index, slot in _slots(lines)[0]:
+    for number, (lines, (slots, _)) in enumerate(zip(pages, page_slots, strict=True)):
+        for index, slot in slots:
             line = lines[index].strip()
             if _may_be_furniture(line):
                 seen_on.setdefault((slot, _key(line, number + 1)), set()).add(number)
     filled_pages = sum(1 for lines in pages if any(line.strip() for line in lines))
     needed = max(2, (filled_pages + 1) // 2)
-    for number, lines in enumerate(pages):
-        slots, outermost = _slots(lines)
+    for number, (lines, (slots, outermost)) in enumerate(zip(pages, page_slots, strict=True)):
         for index, slot in slots:
             line = lines[index].strip()
             if index in outermost and _PAGE_NUMBER.fullmatch(line):
