@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
-from decisions import search, vocabulary
+from decisions import search, spelling, vocabulary
 from decisions.models import GuidelineSource, Necessity, Outcome
 from decisions.parsing.citations import MAX_PAGE
 from decisions.search import AnyOf, CitedPages, DateRange
@@ -92,7 +92,7 @@ def known_treatment(value):
     for name in vocabulary.non_drug_treatments():
         if name.lower() == value.lower():
             return name
-    close = vocabulary.close_names(value)
+    close = spelling.close_names(value)
     suggestion = f" Did you mean {close[0]}?" if close else ""
     raise ValidationError(
         f"No treatment called “{value}” is known; pick one from the list or search it as text.{suggestion}"

@@ -40,16 +40,27 @@ def index_words(backend):
         return _cache["words"]
 
 
+def _closest(word, known, limit):
+    """Up to `limit` of the `known` lower-case spellings close to `word`; none when it is one of them."""
+    key = word.strip().lower()
+    if len(key) < MIN_LENGTH or key in known:
+        return []
+    return difflib.get_close_matches(key, known, n=limit, cutoff=CUTOFF)
+
+
+def close_names(word, limit=3):
+    """Treatment, drug and abbreviation names spelled like `word` (`gabapentine` -> gabapentin)."""
+    names = vocabulary.known_names()
+    return [names[match] for match in _closest(word, names, limit)]
+
+
 def suggestion(word, backend):
     """The known spelling closest to `word`, or None when it is known or nothing is close."""
-    named = vocabulary.close_names(word)
+    named = close_names(word)
     if named:
         return named[0]
     key = word.strip().lower()
     if len(key) < MIN_LENGTH or not key.isalpha() or vocabulary.meaning_of(key):
-        return None
-    words = index_words(backend)
-    if key in words:
-        return None
-    close = difflib.get_close_matches(key, words, n=1, cutoff=CUTOFF)
+        return None  # without reading the index's words
+    close = _closest(key, index_words(backend), 1)
     return close[0] if close else None

@@ -3,7 +3,6 @@
 The vocabulary itself lives in treatments.json beside this file, so it can be reviewed as data.
 """
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -266,8 +265,8 @@ def meaning_of(word):
 
 
 @lru_cache(maxsize=1)
-def _names():
-    """Every name the vocabulary knows, lower-cased -> as written."""
+def known_names():
+    """Every name the vocabulary knows (drugs, services, abbreviations), lower-cased -> as written."""
     data = vocabulary().data
     names = {alias.lower(): alias for alias, _ in _aliases(data)}
     names.update({name.lower(): name for name in non_drug_treatments()})
@@ -275,18 +274,10 @@ def _names():
     return names
 
 
-def close_names(word, limit=3):
-    """Known treatment, drug and abbreviation names spelled like `word` (`gabapentine` -> gabapentin)."""
-    key = word.strip().lower()
-    if len(key) < 4 or key in _names():
-        return []
-    return [_names()[match] for match in difflib.get_close_matches(key, _names(), n=limit, cutoff=0.8)]
-
-
 def treatment_named(text):
     """The treatment a whole text names (`epidural steroid injection`, `Neurontin`), else None."""
     key = " ".join(text.split()).lower()
-    if key in _names():
+    if key in known_names():
         meaning = meaning_of(key)
         if meaning and meaning.treatment:
             return meaning.treatment
