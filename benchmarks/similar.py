@@ -41,11 +41,9 @@ def _reasons(rationale, bank):
     return {sentence for sentence in bank if sentence in rationale}
 
 
-def _cited(item):
-    return {(c.source, page.page) for c in item.citations.all() for page in c.cited_pages.all()}
-
-
 def _measures(item, others, bank):
+    from decisions.similar import cited_pages  # after django.setup()
+
     if not others:
         return None
     share = lambda test: sum(1 for other in others if test(other)) / len(others)  # noqa: E731
@@ -54,7 +52,7 @@ def _measures(item, others, bank):
         "same treatment": share(lambda other: other.treatment == item.treatment),
         "same drug class": share(lambda other: bool(item.drug_class) and other.drug_class == item.drug_class),
         "same outcome": share(lambda other: other.outcome == item.outcome),
-        "a cited page in common": share(lambda other: bool(_cited(item) & _cited(other))),
+        "a cited page in common": share(lambda other: bool(cited_pages(item) & cited_pages(other))),
         "a reason in common": share(lambda other: bool(mine & _reasons(other.rationale, bank))),
     }
 

@@ -80,7 +80,8 @@ def _scopes(item):
     return scopes
 
 
-def _cited(item):
+def cited_pages(item):
+    """(source, page) of every page the item cites."""
     return {
         (citation.source, page.page)
         for citation in item.citations.all()
@@ -99,7 +100,7 @@ def _reasons(item, other, words, diagnoses_of):
         if other.outcome == item.outcome
         else f"{other.get_outcome_display().lower()} (this one: {item.get_outcome_display().lower()})"
     )
-    pages = sorted(_cited(item) & _cited(other))
+    pages = sorted(cited_pages(item) & cited_pages(other))
     if pages:
         reasons.append("also cites p. " + ", ".join(str(page) for _, page in pages[:4]))
     diagnoses = {d.lower() for d in item.determination.diagnoses} & {
