@@ -1,5 +1,5 @@
-"""The oracle: on random query trees, the Whoosh backend's bitset engine matches exactly the
-documents Whoosh's own matchers (with word positions) match on the same index."""
+"""The oracle: on random query trees, the embedded engine matches exactly the documents Whoosh's
+own matchers (with word positions) match in a plain Whoosh index of the same documents."""
 
 import random
 
@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import letters
 from decisions import importing, search
-from decisions.search.backends.whoosh import store
-from decisions.search.backends.whoosh.reference import reference_item_ids
+from decisions.models import Determination
+from decisions.search.backends.whoosh.reference import reference_index, reference_item_ids
+from decisions.search.documents import documents_for
 from decisions.search.contract import And, Match, Not, Or, Phrase, Prefix, Term, Wildcard
 from tests.search.corpus import ITEMS, import_corpus
 
@@ -70,12 +71,12 @@ trees = st.recursive(
 
 
 @pytest.fixture
-def oracle_corpus(db):
+def oracle_corpus(db, tmp_path):
     import_corpus()
     generated = [importing.Candidate(name, text.encode()) for name, text in letters(60, seed=7)]
     importing.import_candidates(generated)
-    _, ix = store.store().live(force=True)
-    with ix.searcher() as searcher:
+    documents = documents_for(Determination.objects.values_list("pk", flat=True))
+    with reference_index(tmp_path / "reference", documents).searcher() as searcher:
         yield searcher
 
 

@@ -1,19 +1,18 @@
-"""The embedded default backend: a Whoosh index on this machine's disk.
+"""The embedded default backend: an index of memory-mapped segments on this machine's disk.
 
-Nothing outside this package imports Whoosh. Matching, facets and ordering run on bitsets and
-NumPy arrays read from the index (`view`, `evaluate`, `rank`); Whoosh stores the postings,
-analyses text, and marks passages.
+Nothing outside this package imports Whoosh. Whoosh analyses text (its stemming analyzer, in
+`analysis`), marks passages (`highlight`) and is the reference matcher the oracle test holds
+this engine to (`reference`). The index itself is this package's own (`segments`, `store`):
+NumPy arrays in files every worker maps, so memory does not grow per worker with the archive.
+Matching, facets and ordering run on bitsets and arrays (`view`, `evaluate`, `rank`).
 """
 
 import functools
 import itertools
-import os
 import shutil
 import threading
 
 from django.conf import settings
-from whoosh.query import Or as WhooshOr
-from whoosh.query import Term as WhooshTerm
 
 from decisions.search import fields as registry
 from decisions.search.backends.base import Deadline, SearchBackend
@@ -21,7 +20,7 @@ from decisions.search.backends.whoosh import rank, store
 from decisions.search.backends.whoosh.cache import BoundedCache
 from decisions.search.backends.whoosh.evaluate import Evaluator, text_fields, tokens_of
 from decisions.search.backends.whoosh.highlight import Highlighter
-from decisions.search.backends.whoosh.schema import whoosh_document
+from decisions.search.backends.whoosh.segments import SegmentBuilder
 from decisions.search.backends.whoosh.view import IndexView, bits_to_flags, set_bits
 from decisions.search.contract import (
     OVERTURNED,
@@ -30,6 +29,7 @@ from decisions.search.contract import (
     Hit,
     Phrase,
     Prefix,
+    SearchQuery,
     SearchResults,
     Term,
     Wildcard,
@@ -37,13 +37,10 @@ from decisions.search.contract import (
 )
 from decisions.search.documents import documents_for
 
-DELETE_BATCH = 500
-# From this many letters, one write analyses documents in one process per CPU core, each writing
-# a segment of its own (1.4x the letters per second of an import job on 2 cores).
-PARALLEL_WRITE_LETTERS = 200
 HIGHLIGHT_EXPANSIONS = 50
-# Warm-up reads the postings of the words found in the most items, per field.
-WARM_TERMS = {"rationale": 40, "request": 30, "treatment_words": 20}
+# A rebuild writes a segment every this many documents (what one segment costs in memory to build).
+REBUILD_SEGMENT_DOCS = 20_000
+OPEN_ATTEMPTS = 5
 
 
 class WhooshBackend(SearchBackend):
@@ -62,23 +59,28 @@ class WhooshBackend(SearchBackend):
         live = store.store()
         with self._lock:
             checked_before = live.checked
-            name, ix = live.live()
+            name = live.live()
             view = self._views.get(live.directory)
-            if (
-                view is not None
-                and view.index_name == name
-                and (live.checked == checked_before or view.searcher.up_to_date())
-            ):
+            if view is not None and view.index_name == name and live.checked == checked_before:
                 return view
-            if view is not None and view.index_name == name:
-                searcher = view.searcher.refresh()
-            else:
-                searcher = ix.searcher()
-            fresh = IndexView(name, searcher, self.cache)
-            self._views[live.directory] = fresh
-            if view is not None:
-                view.close()
-            return fresh
+            for attempt in range(OPEN_ATTEMPTS):
+                try:
+                    return self._current_view(live, view, name)
+                except FileNotFoundError:  # two writes, or a rebuild, removed what the manifest named
+                    if attempt == OPEN_ATTEMPTS - 1:
+                        raise
+                    name = live.live(force=True)
+
+    def _current_view(self, live, view, name):
+        path = live.directory / name
+        manifest = store.read_manifest(path)
+        if view is not None and view.index_name == name and view.generation == manifest["generation"]:
+            return view
+        fresh = IndexView(name, path, manifest, self.cache)
+        self._views[live.directory] = fresh
+        if view is not None:
+            view.close()
+        return fresh
 
     def _match(self, view, query, deadline):
         """(matched bits, bits of the text alone, bits of each filter, evaluator)."""
@@ -94,28 +96,13 @@ class WhooshBackend(SearchBackend):
         view = self._view()
         deadline = Deadline(settings.SEARCH_TIME_BUDGET_SECONDS)
         matched, text_bits, filter_bits, evaluator = self._match(view, query, deadline)
-        facets = {
-            name: self._facet(view, evaluator, name, limit, text_bits, filter_bits)
-            for name, limit in query.facets
-        }
+        facets = _Facets(view, text_bits, filter_bits)
         ranking = _Ranking(view, evaluator, query, matched, deadline)
-        return SearchResults(total=matched.bit_count(), facets=facets, window=ranking.window)
-
-    def _facet(self, view, evaluator, name, limit, text_bits, filter_bits):
-        """Counts per value, and how many of them were overturned; the field's own filter is left out,
-        so choosing one value still shows how many items the others have."""
-        base = text_bits
-        for other, bits in filter_bits.items():
-            if other != name:
-                base &= bits
-        overturned = view.bits("outcome", OVERTURNED)
-        counts = []
-        for value in view.values(name):
-            holding = base & view.bits(name, value)
-            if holding:
-                counts.append(FacetCount(value, holding.bit_count(), (holding & overturned).bit_count()))
-        counts.sort(key=lambda facet: (-facet.count, facet.value))
-        return counts[:limit] if limit else counts
+        return SearchResults(
+            total=matched.bit_count(),
+            facets={name: facets.counts(name, limit) for name, limit in query.facets},
+            window=ranking.window,
+        )
 
     def keyword_values(self, name):
         return list(self._view().values(name))
@@ -142,29 +129,17 @@ class WhooshBackend(SearchBackend):
 
     def outdated(self):
         live = store.store()
-        name, _ = live.live(force=True)
-        return store.is_outdated(live.directory, name)
+        return store.is_outdated(live.directory, live.live(force=True))
 
     def warm(self):
-        view = self._view()
-        for field_name, count in WARM_TERMS.items():
-            frequent = view.reader.most_frequent_terms(field_name, count)
-            for _, text in frequent:
-                view.postings(field_name, text.decode("utf-8") if isinstance(text, bytes) else text)
-        rank.ordered(view, bits_to_flags(view.live, view.size), "newest", None, 1)
-        for name in registry.FACET_FIELDS:
-            for value in view.values(name):
-                view.bits(name, value)
-        view.column("item_id")
-        for name in registry.DATE_FIELDS:
-            view.column(name)
-        for name in registry.DEFAULT_TEXT_FIELDS:
-            view.lengths(name)
+        """Map the index and run the landing page's search, so the first visitor's pages are in memory."""
+        facets = tuple((name, registry.FILTER_FIELDS[name].facet_limit) for name in registry.FACET_FIELDS)
+        self.search(SearchQuery(facets=facets))[:20]
 
     # Writing
 
     def index(self, determination_ids):
-        ids = [str(pk) for pk in determination_ids]
+        ids = [int(pk) for pk in determination_ids]
         if not ids:
             return 0
         if self.outdated():
@@ -172,59 +147,53 @@ class WhooshBackend(SearchBackend):
                 "the search index was built by an earlier version of this site; "
                 "run `manage.py rebuild_index` (scripts/serve does so by itself)"
             )
-        processes = (os.cpu_count() or 1) if len(ids) >= PARALLEL_WRITE_LETTERS else 1
-        return self._write(
-            lambda writer: _replace_letters(writer, ids, determination_ids),
-            procs=processes,
-            multisegment=processes > 1,
-        )
+        builder = SegmentBuilder()
+        for document in documents_for(ids):
+            builder.add(document)
+        with store.store().writer() as writer:
+            writer.delete_where("determination_id", ids)
+            writer.add(builder)
+        return builder.count
 
     def remove(self, determination_ids):
-        ids = [str(pk) for pk in determination_ids]
-        if ids:
-            self._write(lambda writer: _delete_where(writer, "determination_id", ids))
+        self._delete("determination_id", [int(pk) for pk in determination_ids])
 
     def remove_items(self, item_ids):
-        ids = list(item_ids)
-        if ids:
-            self._write(lambda writer: _delete_where(writer, "item_id", ids))
+        self._delete("item_id", [int(pk) for pk in item_ids])
 
-    def _write(self, change, **writer_options):
-        """Run change(writer) under the index's write lock and commit it; nothing on failure."""
-        live = store.store()
-        writer = live.writer(**writer_options)
-        try:
-            result = change(writer)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        live.expire()
-        return result
+    def _delete(self, column, values):
+        if values:
+            with store.store().writer() as writer:
+                writer.delete_where(column, values)
 
-    def rebuild(self, determination_ids, progress=None, batch=500, processes=None):
+    def rebuild(self, determination_ids, progress=None, batch=500):
         """Build a fresh index in a new directory, then switch the pointer to it; searches go on
-        meanwhile. Analysis runs in `processes` worker processes (default: one per CPU core)."""
+        meanwhile."""
+        live = store.store()
         directory = store.root()
-        name, ix = store.new_index(directory)
-        processes = processes or os.cpu_count() or 1
-        writer = ix.writer(limitmb=256, procs=processes, multisegment=processes > 1)
+        name = store.new_index(directory)
+        path = directory / name
         count = 0
         ids = list(determination_ids)
+        builder = SegmentBuilder()
         try:
             for start in range(0, len(ids), batch):
                 for document in documents_for(ids[start : start + batch]):
-                    writer.add_document(**whoosh_document(document))
+                    builder.add(document)
                     count += 1
                     if progress:
                         progress(1)
+                if builder.count >= REBUILD_SEGMENT_DOCS:
+                    with live.writer(path) as writer:
+                        writer.add(builder)
+                    builder = SegmentBuilder()
+            with live.writer(path) as writer:
+                writer.add(builder)
         except BaseException:
-            writer.cancel()
-            shutil.rmtree(directory / name, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
             raise
-        writer.commit()
         store.switch_to(directory, name)
-        store.store().expire()
+        live.expire()
         return count
 
     def clear(self):
@@ -237,28 +206,34 @@ class WhooshBackend(SearchBackend):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _replace_letters(writer, ids, determination_ids):
-    """Delete the letters' old documents, if any, and add their current ones. Under the write lock,
-    so a letter present nowhere (a new one, the common case) costs no searcher at all."""
-    reader = writer.reader()
-    try:
-        present = [pk for pk in ids if ("determination_id", pk) in reader]
-    finally:
-        reader.close()
-    _delete_where(writer, "determination_id", present)
-    count = 0
-    for document in documents_for(determination_ids):
-        writer.add_document(**whoosh_document(document))
-        count += 1
-    return count
+class _Facets:
+    """Counts per value of keyword fields for one search, and how many of them were overturned; a
+    field's own filter is left out, so choosing one value still shows how many items the others have."""
 
+    def __init__(self, view, text_bits, filter_bits):
+        self.view, self.text_bits, self.filter_bits = view, text_bits, filter_bits
+        self._flags = {}
 
-def _delete_where(writer, field_name, values):
-    """Delete every document whose field holds one of the values, one query per DELETE_BATCH values
-    (Whoosh's delete_by_term opened a searcher per value)."""
-    for start in range(0, len(values), DELETE_BATCH):
-        batch = values[start : start + DELETE_BATCH]
-        writer.delete_by_query(WhooshOr([WhooshTerm(field_name, value) for value in batch]))
+    def _base(self, left_out):
+        if left_out not in self._flags:
+            base = self.text_bits
+            for other, bits in self.filter_bits.items():
+                if other != left_out:
+                    base &= bits
+            self._flags[left_out] = bits_to_flags(base, self.view.size)
+        return self._flags[left_out]
+
+    @functools.cached_property
+    def overturned(self):
+        return bits_to_flags(self.view.bits("outcome", OVERTURNED), self.view.size)
+
+    def counts(self, name, limit):
+        flags = self._base(name if name in self.filter_bits else None)
+        counts = self.view.term_counts(name, flags)
+        overturned = self.view.term_counts(name, flags & self.overturned) if counts else {}
+        facets = [FacetCount(value, count, overturned.get(value, 0)) for value, count in counts.items()]
+        facets.sort(key=lambda facet: (-facet.count, facet.value))
+        return facets[:limit] if limit else facets
 
 
 class _Ranking:

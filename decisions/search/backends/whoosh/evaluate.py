@@ -14,7 +14,7 @@ import re
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, day, phrases_field, shingle
+from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, day, phrases_field, shingle
 from decisions.search.backends.whoosh.view import analyze, bits_of, flags_to_bits, set_bits
 from decisions.search.contract import (
     And,
@@ -174,7 +174,11 @@ class Evaluator:
         if isinstance(value, AnyOf):
             return self.keyword(name, value.values)
         if isinstance(value, ItemIds):
-            return flags_to_bits(numpy.isin(self.view.column("item_id"), list(value.values))) & self.view.live
+            wanted = numpy.asarray(list(value.values), dtype=numpy.int64)
+            return (
+                flags_to_bits(self.view.column("item_id").flags(lambda ids: numpy.isin(ids, wanted)))
+                & self.view.live
+            )
         if isinstance(value, CitedPages):
             bits = 0
             for page in range(value.first, value.last + 1):
@@ -186,20 +190,28 @@ class Evaluator:
             return self.view._cached(
                 "dates",
                 (name, value),
-                lambda: flags_to_bits(self.view.column(name) == day(None)) & self.view.live,
+                lambda: (
+                    flags_to_bits(self.view.column(name).flags(lambda days: days == day(None)))
+                    & self.view.live
+                ),
             )
         raise TypeError(f"unknown filter value {value!r}")
 
     def _dates(self, name, value):
-        days = self.view.column(name)
-        flags = days != day(None)
-        if value.start:
-            flags &= days >= day(value.start)
-        if value.end:
-            flags &= days <= day(value.end)
-        if value.undated:
-            flags |= days == day(None)
-        return flags_to_bits(flags) & self.view.live
+        return (
+            flags_to_bits(self.view.column(name).flags(lambda days: _in_range(days, value))) & self.view.live
+        )
+
+
+def _in_range(days, value):
+    flags = days != day(None)
+    if value.start:
+        flags &= days >= day(value.start)
+    if value.end:
+        flags &= days <= day(value.end)
+    if value.undated:
+        flags |= days == day(None)
+    return flags
 
 
 def _within(ends, position, slop):

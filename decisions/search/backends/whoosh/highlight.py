@@ -4,7 +4,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
 
-from decisions.search.backends.whoosh.schema import TEXT_ANALYZER
+from decisions.search.backends.whoosh.analysis import TEXT_ANALYZER
 
 
 class _Formatter(HtmlFormatter):

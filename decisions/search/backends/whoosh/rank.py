@@ -11,8 +11,8 @@ import math
 
 import numpy
 
+from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
 from decisions.search.backends.whoosh.evaluate import text_fields, tokens_of
-from decisions.search.backends.whoosh.schema import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
 from decisions.search.backends.whoosh.view import bits_to_flags
 from decisions.search.contract import NEWEST, OLDEST, Match, Phrase, Prefix, Term, Wildcard, leaves
 
@@ -77,18 +77,21 @@ def _smallest(keys, rows, count):
     return numpy.concatenate([before, tied])
 
 
-def _date_key(view, oldest_first):
-    def build():
-        days = view.column("decided")
-        return numpy.where(days == UNKNOWN_DAY, LAST, days if oldest_first else -days)
+class _DateKey:
+    """Decision dates as a sort key (undated last), read for the rows asked about."""
 
-    return view._cached("date key", (oldest_first,), build)
+    def __init__(self, view, oldest_first):
+        self.days, self.oldest_first = view.column("decided"), oldest_first
+
+    def __getitem__(self, rows):
+        days = self.days[rows].astype(numpy.int64)
+        return numpy.where(days == UNKNOWN_DAY, LAST, days if self.oldest_first else -days)
 
 
 def ordered(view, flags, sort, relevance, stop):
     """Document numbers of the matched documents in order, the first `stop` of them (all: None)."""
     rows = numpy.flatnonzero(flags)
-    keys = [_date_key(view, oldest_first=sort == OLDEST), numpy.arange(view.size)]
+    keys = [_DateKey(view, oldest_first=sort == OLDEST), numpy.arange(view.size)]
     if relevance is not None and sort not in (NEWEST, OLDEST):
         keys.insert(0, -relevance)
     return _smallest(keys, rows, len(rows) if stop is None else min(stop, len(rows)))

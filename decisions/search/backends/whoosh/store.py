@@ -1,13 +1,20 @@
-"""Index directories behind an atomically switched pointer.
+"""Index directories behind an atomically switched pointer, each a manifest of segments.
 
 WHOOSH_INDEX_DIR holds one directory per built index (a name that never repeats) and a file
-CURRENT naming the live one. A rebuild fills a new directory, then replaces CURRENT in one
-rename; every process sees the new name on its next check (at most CHECK_SECONDS later) and
-never mistakes a rebuilt index for the one it had, as a restarting generation number could.
+CURRENT naming the live one: a rebuild fills a new directory, then replaces CURRENT in one
+rename. Inside an index directory MANIFEST.json lists the segments (segments.py) and each one's
+deleted documents. Every write (add letters, delete them, merge) runs under the directory's
+write lock, writes its new files first and replaces the manifest last, in one rename: a reader
+sees the index before the write or after it, never half of it, in every process.
+
+Merging keeps the number of segments small as the archive grows: MERGE_FACTOR segments of one
+size tier become one segment of the next, up to LARGEST_MERGE documents, so each document is
+rewritten a few times in its life and no write ever costs more than one bounded merge.
 """
 
 import fcntl
-import hashlib
+import json
+import math
 import os
 import secrets
 import shutil
@@ -16,27 +23,49 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy
 from django.conf import settings
-from whoosh import index
-from whoosh.writing import LockError
 
-from decisions.search.backends.whoosh.schema import build_schema
+from decisions.search.backends.whoosh import segments
 
 POINTER = "CURRENT"
+MANIFEST = "MANIFEST.json"
+FORMAT_FILE = "FORMAT"
 CHECK_SECONDS = 0.5
 WRITER_LOCK_WAIT_SECONDS = 120
+MERGE_FACTOR = 8
+SMALLEST_TIER = 2048  # documents; segments below this are all one tier
+LARGEST_MERGE = 400_000  # documents one merge may write (bounds a write's time and memory)
+
+
+class LockError(RuntimeError):
+    pass
 
 
 def root():
     return Path(settings.WHOOSH_INDEX_DIR)
 
 
+def _unique_name():
+    return f"{time.time_ns():x}-{secrets.token_hex(4)}"
+
+
 @contextmanager
-def _root_lock(directory):
-    """Serialises creating and switching index directories between processes."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".switch.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _locked(path, wait_seconds=None):
+    """An exclusive lock on a file, shared by every process; waits at most wait_seconds when given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        deadline = time.monotonic() + (wait_seconds or 0)
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (fcntl.LOCK_NB if wait_seconds else 0))
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockError(
+                        f"the search index under {path.parent} stayed locked for {wait_seconds}s"
+                    ) from None
+                time.sleep(0.05)
         try:
             yield
         finally:
@@ -50,28 +79,29 @@ def _read_pointer(directory):
         return None
 
 
-SCHEMA_FILE = "SCHEMA"
+def _write_atomically(path, text):
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    temporary.write_text(text)
+    os.replace(temporary, path)
 
 
-def schema_fingerprint():
-    """Names and types of this version's fields: an index built with others needs a rebuild."""
-    schema = build_schema()
-    described = ",".join(f"{name}:{type(schema[name]).__name__}" for name in sorted(schema.names()))
-    return hashlib.sha256(described.encode()).hexdigest()[:16]
+def read_manifest(path):
+    return json.loads((path / MANIFEST).read_text())
 
 
 def new_index(directory):
-    """An empty index in a fresh directory under the root: (name, whoosh index)."""
-    name = f"{time.time_ns():x}-{secrets.token_hex(4)}"
+    """An empty index in a fresh directory under the root; returns its name."""
+    name = _unique_name()
     path = directory / name
-    path.mkdir(parents=True)
-    (path / SCHEMA_FILE).write_text(schema_fingerprint())
-    return name, index.create_in(str(path), build_schema())
+    (path / "segments").mkdir(parents=True)
+    (path / FORMAT_FILE).write_text(segments.fingerprint())
+    _write_atomically(path / MANIFEST, json.dumps({"generation": 0, "segments": []}))
+    return name
 
 
 def is_outdated(directory, name):
     try:
-        return (directory / name / SCHEMA_FILE).read_text().strip() != schema_fingerprint()
+        return (directory / name / FORMAT_FILE).read_text().strip() != segments.fingerprint()
     except FileNotFoundError:
         return True
 
@@ -79,14 +109,107 @@ def is_outdated(directory, name):
 def switch_to(directory, name):
     """Make `name` the live index, then delete all but it and the one before it (whose readers may
     still be finishing a search)."""
-    with _root_lock(directory):
+    with _locked(directory / ".switch.lock"):
         previous = _read_pointer(directory)
-        temporary = directory / f".{POINTER}.{secrets.token_hex(4)}"
-        temporary.write_text(name)
-        os.replace(temporary, directory / POINTER)
+        _write_atomically(directory / POINTER, name)
         for path in directory.iterdir():
             if path.is_dir() and path.name not in {name, previous}:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+class Writer:
+    """One write to an index directory, made under its lock and published by `commit`."""
+
+    def __init__(self, path):
+        self.path = path
+        self.before = read_manifest(path)
+        self.entries = [dict(entry) for entry in self.before["segments"]]
+
+    def segment(self, entry):
+        return segments.Segment(self.path / "segments" / entry["name"])
+
+    def deleted(self, entry):
+        if not entry.get("deleted"):
+            return numpy.zeros(0, dtype=numpy.int64)
+        return numpy.load(self.path / "segments" / entry["name"] / entry["deleted"])
+
+    def add(self, builder):
+        if builder.count:
+            name = _unique_name()
+            builder.write(self.path / "segments" / name)
+            self.entries.append({"name": name, "docs": builder.count, "deleted": None, "dead": 0})
+
+    def delete_where(self, column, values):
+        """Delete every live document whose column (item_id or determination_id) holds one of the values."""
+        values = numpy.asarray(sorted(values), dtype=numpy.int64)
+        if not len(values):
+            return
+        for entry in self.entries:
+            hits = numpy.flatnonzero(numpy.isin(self.segment(entry).column(column), values))
+            already = self.deleted(entry)
+            fresh = numpy.setdiff1d(hits, already)
+            if len(fresh):
+                self._set_deleted(entry, numpy.union1d(already, fresh))
+
+    def _set_deleted(self, entry, docnums):
+        name = f"{segments.DELETED}{_unique_name()}.npy"
+        numpy.save(self.path / "segments" / entry["name"] / name, docnums.astype(numpy.int64))
+        entry["deleted"], entry["dead"] = name, len(docnums)
+
+    def commit(self):
+        self.entries = [entry for entry in self.entries if entry["dead"] < entry["docs"]]
+        while plan := _merge_plan(self.entries):
+            self._merge(plan)
+        manifest = {"generation": self.before["generation"] + 1, "segments": self.entries}
+        _write_atomically(self.path / MANIFEST, json.dumps(manifest))
+        self._remove_unreferenced()
+
+    def _merge(self, plan):
+        name = _unique_name()
+        segments.merge(
+            [self.segment(entry) for entry in plan],
+            {entry["name"]: self.deleted(entry) for entry in plan},
+            self.path / "segments" / name,
+        )
+        live = sum(entry["docs"] - entry["dead"] for entry in plan)
+        at = self.entries.index(plan[0])
+        merged = {"name": name, "docs": live, "deleted": None, "dead": 0}
+        self.entries = [entry for entry in self.entries if entry not in plan]
+        self.entries.insert(min(at, len(self.entries)), merged)
+
+    def _remove_unreferenced(self):
+        """Delete segment and deletion files that neither this manifest nor the one before names (a
+        reader that opened the one before may still be opening its files)."""
+        kept = {}
+        for entry in self.before["segments"] + self.entries:
+            kept.setdefault(entry["name"], set()).add(entry.get("deleted"))
+        for path in (self.path / "segments").iterdir():
+            if path.name not in kept:
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            for deletion in path.glob(f"{segments.DELETED}*.npy"):
+                if deletion.name not in kept[path.name]:
+                    deletion.unlink(missing_ok=True)
+
+
+def _tier(entry):
+    live = entry["docs"] - entry["dead"]
+    return 0 if live < SMALLEST_TIER else 1 + int(math.log(live / SMALLEST_TIER, MERGE_FACTOR))
+
+
+def _merge_plan(entries):
+    """Segments to merge next: MERGE_FACTOR of one tier, or one left mostly deleted; [] for none."""
+    for entry in entries:
+        if entry["dead"] * 2 > entry["docs"] and entry["docs"] >= SMALLEST_TIER:
+            return [entry]
+    tiers = {}
+    for entry in entries:
+        tiers.setdefault(_tier(entry), []).append(entry)
+    for members in tiers.values():
+        plan = members[:MERGE_FACTOR]
+        if len(plan) == MERGE_FACTOR and sum(e["docs"] - e["dead"] for e in plan) <= LARGEST_MERGE:
+            return plan
+    return []
 
 
 class Store:
@@ -96,38 +219,40 @@ class Store:
         self.directory = directory
         self.lock = threading.Lock()
         self.name = None
-        self.index = None
         self.checked = 0.0
 
     def live(self, force=False):
-        """(name, whoosh index) of the live index, created empty on first use."""
+        """The name of the live index, created empty on first use."""
         with self.lock:
             now = time.monotonic()
-            if self.index is None or force or now - self.checked >= CHECK_SECONDS:
+            if self.name is None or force or now - self.checked >= CHECK_SECONDS:
                 self.checked = now
                 name = _read_pointer(self.directory)
                 if name is None:
-                    with _root_lock(self.directory):
+                    with _locked(self.directory / ".switch.lock"):
                         name = _read_pointer(self.directory)
                         if name is None:
-                            name, _ = new_index(self.directory)
-                            (self.directory / POINTER).write_text(name)
-                if name != self.name:
-                    self.name, self.index = name, index.open_dir(str(self.directory / name))
-            return self.name, self.index
+                            name = new_index(self.directory)
+                            _write_atomically(self.directory / POINTER, name)
+                self.name = name
+            return self.name
 
-    def writer(self, **options):
-        """A writer on the live index that waits for another process's write instead of failing."""
-        _, ix = self.live(force=True)
-        try:
-            return ix.writer(timeout=WRITER_LOCK_WAIT_SECONDS, **options)
-        except LockError:
-            raise LockError(
-                f"the search index under {self.directory} stayed locked for {WRITER_LOCK_WAIT_SECONDS}s"
-            ) from None
+    def path(self, force=False):
+        return self.directory / self.live(force)
+
+    @contextmanager
+    def writer(self, path=None):
+        """A Writer on the live index (or the index at path), under its lock; committed when the block
+        ends without an exception, else nothing of it is published."""
+        path = path or self.path(force=True)
+        with _locked(path / ".write.lock", WRITER_LOCK_WAIT_SECONDS):
+            writer = Writer(path)
+            yield writer
+            writer.commit()
+        self.expire()
 
     def expire(self):
-        """Look at the pointer and the index on the next search (after a write in this process)."""
+        """Look at the pointer and the manifest on the next search (after a write in this process)."""
         with self.lock:
             self.checked = 0.0
 

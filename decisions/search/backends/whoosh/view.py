@@ -1,23 +1,20 @@
-"""One consistent view of the index (a Whoosh searcher) with its postings as bitsets and arrays.
+"""One consistent view of the index (one manifest's segments) as bitsets and arrays.
 
-Document numbers are the reader's: each segment's own numbers plus the segment's offset.
-Bitsets are Python ints (AND, OR and bit counts run in C); postings, dates, item ids and field
-lengths are NumPy arrays. Everything read from a segment is cached under the segment's key,
-everything combined under the view's key, both in one byte-bounded cache.
+Document numbers are the view's: each segment's own numbers plus the segment's offset. Bitsets
+are Python ints (AND, OR and bit counts run in C); postings, columns and lengths stay in the
+segments' memory maps and are read where a search asks (`Column`). What a process keeps is only
+the byte-bounded cache of bitsets it built, per segment, so a write that adds a segment leaves
+the others' bitsets warm.
 """
 
 import itertools
-import threading
 
 import numpy
 
-from decisions.search.backends.whoosh import postings
-from decisions.search.backends.whoosh.schema import TEXT_ANALYZER
+from decisions.search.backends.whoosh import segments as segment_files
+from decisions.search.backends.whoosh.analysis import words
 
 _view_numbers = itertools.count(1)
-# Whoosh's segment readers seek and read shared file objects, and a refreshed view shares the
-# unchanged segments' readers with the view before it: one thread at a time reads the index.
-_READ_LOCK = threading.Lock()
 
 
 def bits_of(docnums, size):
@@ -42,139 +39,172 @@ def set_bits(bits, size):
 
 
 def analyze(text):
-    return [token.text for token in TEXT_ANALYZER(text)]
+    return words(text)
+
+
+class Column:
+    """A per-document array across the view's segments, read from their maps, never copied whole."""
+
+    def __init__(self, parts, offsets):
+        self.parts, self.offsets = parts, offsets
+
+    def __getitem__(self, rows):
+        rows = numpy.asarray(rows, dtype=numpy.int64)
+        if len(self.parts) == 1:
+            return numpy.asarray(self.parts[0][rows])
+        order = None
+        if len(rows) > 1 and not (rows[1:] >= rows[:-1]).all():
+            order = numpy.argsort(rows, kind="stable")
+            rows = rows[order]
+        bounds = numpy.searchsorted(rows, self.offsets)
+        values = numpy.empty(len(rows), dtype=self.parts[0].dtype if self.parts else numpy.int64)
+        for part, offset, start, end in zip(self.parts, self.offsets, bounds, bounds[1:], strict=False):
+            values[start:end] = part[rows[start:end] - offset]
+        if order is not None:
+            values[order] = values.copy()
+        return values
+
+    def flags(self, test):
+        """test(values) of every document, as one boolean array."""
+        if not self.parts:
+            return numpy.zeros(0, dtype=bool)
+        return numpy.concatenate([test(numpy.asarray(part)) for part in self.parts])
 
 
 class IndexView:
-    def __init__(self, index_name, searcher, cache):
+    def __init__(self, index_name, path, manifest, cache):
         self.index_name = index_name
-        self.searcher = searcher
-        self.reader = searcher.reader()
+        self.generation = manifest["generation"]
         self.cache = cache
         self.key = f"view{next(_view_numbers)}"
-        self.size = self.reader.doc_count_all()
-        self.segments = [
-            (segment, offset, f"{index_name}/{segment.segment().segment_id()}")
-            for segment, offset in self.reader.leaf_readers()
-            if segment.doc_count_all()
-        ]
-        self.live = bits_of(numpy.fromiter(self.reader.all_doc_ids(), dtype=numpy.int64), self.size)
+        self.segments, self.offsets, deleted, offset = [], [], [], 0
+        for entry in manifest["segments"]:
+            segment = segment_files.Segment(path / "segments" / entry["name"])
+            self.segments.append(segment)
+            self.offsets.append(offset)
+            if entry.get("deleted"):
+                deleted.append(offset + numpy.load(segment.path / entry["deleted"]))
+            offset += segment.docs
+        self.size = offset
+        self.offsets = numpy.asarray(self.offsets + [offset], dtype=numpy.int64)
+        flags = numpy.ones(self.size, dtype=bool)
+        if deleted:
+            flags[numpy.concatenate(deleted)] = False
+        self.live = flags_to_bits(flags)
+        self.count = int(flags.sum())
 
     def _cached(self, kind, args, build):
         return self.cache.get((self.key, kind, *args), build)
 
+    def _placed(self):
+        return zip(self.segments, self.offsets, strict=False)
+
     def postings(self, field_name, text):
         """(document numbers, term frequencies) of a term across the view, deleted documents included."""
-
-        def build():
-            parts = [
-                (ids.astype(numpy.int64) + offset, weights)
-                for ids, weights, offset in (
-                    (*self._segment_postings(segment, key, field_name, text), offset)
-                    for segment, offset, key in self.segments
+        key = segment_files.key_of(text)
+        ids, weights = [], []
+        for segment, offset in self._placed():
+            found = segment.postings(field_name, key)
+            if found is not None:
+                docs, freqs = found
+                ids.append(docs.astype(numpy.int64) + offset)
+                weights.append(
+                    numpy.ones(len(docs), numpy.float32) if freqs is None else freqs.astype(numpy.float32)
                 )
-            ]
-            if not parts:
-                return postings.EMPTY_IDS.astype(numpy.int64), postings.EMPTY_WEIGHTS
-            return numpy.concatenate([p[0] for p in parts]), numpy.concatenate([p[1] for p in parts])
-
-        return self._cached("postings", (field_name, text), build)
-
-    def _segment_postings(self, segment, key, field_name, text):
-        if field_name not in self.reader.schema:  # an index built before the field existed
-            return postings.EMPTY_IDS, postings.EMPTY_WEIGHTS
-        btext = self.reader.schema[field_name].to_bytes(text)
-        return self.cache.get(
-            (key, "postings", field_name, text),
-            lambda: self._read(postings.term_postings, segment, field_name, btext),
-        )
-
-    def _read(self, function, *args):
-        with _READ_LOCK:
-            return function(*args)
+        if not ids:
+            return numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.float32)
+        return numpy.concatenate(ids), numpy.concatenate(weights)
 
     def bits(self, field_name, text):
-        """Live documents holding the term."""
-        return self._cached(
-            "bits",
-            (field_name, text),
-            lambda: bits_of(self.postings(field_name, text)[0], self.size) & self.live,
-        )
-
-    def column(self, field_name, dtype=numpy.int64):
-        """A numeric sortable field's value for every document of the view."""
+        """Live documents holding the term; each segment's part cached apart, so a write that adds a
+        segment builds only that segment's."""
 
         def build():
-            parts = [
-                self.cache.get(
-                    (key, "column", field_name),
-                    lambda segment=segment: self._read(postings.numeric_column, segment, field_name, dtype),
-                )
-                for segment, _, key in self.segments
-            ]
-            return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=dtype)
+            key = segment_files.key_of(text)
+            bits = 0
+            for segment, offset in self._placed():
+                bits |= self.cache.get(
+                    (segment.name, "bits", field_name, text),
+                    lambda s=segment: _segment_bits(s, field_name, key),
+                ) << int(offset)
+            return bits & self.live
 
-        return self._cached("column", (field_name,), build)
+        return self._cached("bits", (field_name, text), build)
+
+    def column(self, name):
+        """A per-document column (item_id, determination_id, a date as day ordinals)."""
+        return Column([segment.column(name) for segment in self.segments], self.offsets)
 
     def lengths(self, field_name):
-        def build():
-            parts = [
-                self.cache.get(
-                    (key, "lengths", field_name),
-                    lambda segment=segment: self._read(postings.field_lengths, segment, field_name),
-                )
-                for segment, _, key in self.segments
-            ]
-            return numpy.concatenate(parts) if parts else numpy.zeros(0, dtype=numpy.float32)
-
-        return self._cached("lengths", (field_name,), build)
+        return Column([segment.lengths(field_name) for segment in self.segments], self.offsets)
 
     def average_length(self, field_name):
-        documents = self.reader.doc_count() or 1
-        return max(self.reader.field_length(field_name) / documents, 1.0)
+        total = sum(segment.meta["words"].get(field_name, 0) for segment in self.segments)
+        return max(total / (self.size or 1), 1.0)
 
     def values(self, field_name):
-        """Every value a keyword field holds (its lexicon)."""
-        if field_name not in self.reader.schema:
-            return []
-        return self._cached(
-            "values",
-            (field_name,),
-            lambda: self._read(
-                lambda: [
-                    value.decode("utf-8") if isinstance(value, bytes) else value
-                    for value in self.reader.lexicon(field_name)
-                ]
-            ),
-        )
+        """Every value a keyword field holds (its lexicon), sorted."""
+
+        def build():
+            found = set()
+            for segment in self.segments:
+                texts = segment.texts(field_name)
+                found.update(texts.term(index) for index in range(len(texts)))
+            return sorted(found)
+
+        return self._cached("values", (field_name,), build)
+
+    def term_counts(self, field_name, flags):
+        """{value: how many flagged documents hold it} of a keyword field."""
+        totals = {}
+        for segment, offset in self._placed():
+            counts = segment.term_counts(field_name, flags[offset : offset + segment.docs])
+            texts = segment.texts(field_name)
+            for index in numpy.flatnonzero(counts):
+                term = texts.term(int(index))
+                totals[term] = totals.get(term, 0) + int(counts[index])
+        return totals
 
     def expand(self, field_name, prefix, limit):
-        """Terms of the field starting with prefix, at most limit + 1 of them."""
-        with _READ_LOCK:
-            return list(
-                itertools.islice(
-                    (
-                        text.decode("utf-8") if isinstance(text, bytes) else text
-                        for text in self.reader.expand_prefix(field_name, prefix)
-                    ),
-                    limit + 1,
-                )
-            )
+        """Terms of the field starting with prefix, at most limit + 1 of them, in order."""
+        found = set()
+        for segment in self.segments:
+            texts = segment.texts(field_name)
+            at = _bisect(texts, prefix)
+            for index in range(at, min(at + limit + 1, len(texts))):
+                term = texts[index]
+                if not term.startswith(prefix):
+                    break
+                found.add(term)
+        return sorted(found)[: limit + 1]
 
     def positions(self, field_name, text, docnums):
         """{docnum: positions} of a term in the given sorted documents."""
+        key = segment_files.key_of(text)
+        docnums = numpy.asarray(docnums, dtype=numpy.int64)
+        bounds = numpy.searchsorted(docnums, self.offsets)
         found = {}
-        for segment, offset, _ in self.segments:
-            local = [
-                docnum - offset for docnum in docnums if offset <= docnum < offset + segment.doc_count_all()
-            ]
-            if local:
-                btext = self.reader.schema[field_name].to_bytes(text)
-                for docnum, where in self._read(
-                    postings.positions, segment, field_name, btext, local
-                ).items():
-                    found[docnum + offset] = where
+        for segment, offset, start, end in zip(self.segments, self.offsets, bounds, bounds[1:], strict=False):
+            if end > start:
+                for docnum, where in segment.positions(field_name, key, docnums[start:end] - offset).items():
+                    found[docnum + int(offset)] = where
         return found
 
     def close(self):
         self.cache.drop(lambda key: key[0] == self.key)
+
+
+def _segment_bits(segment, field_name, key):
+    found = segment.postings(field_name, key)
+    return 0 if found is None else bits_of(found[0], segment.docs)
+
+
+def _bisect(texts, prefix):
+    low, high = 0, len(texts)
+    while low < high:
+        middle = (low + high) // 2
+        if texts[middle] < prefix:
+            low = middle + 1
+        else:
+            high = middle
+    return low
