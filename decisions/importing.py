@@ -5,13 +5,10 @@ gets the same checks and the same outcome whichever way it arrives. Each stored 
 change for the search index in the same transaction (decisions.indexing).
 """
 
-import contextlib
-import ctypes
 import functools
 import io
 import logging
 import multiprocessing
-import signal
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,7 +19,7 @@ from django.db import IntegrityError, connections, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from decisions import indexing
+from decisions import indexing, processes
 from decisions.columns import fit_to_columns
 from decisions.models import (
     CitedPage,
@@ -42,7 +39,6 @@ logger = logging.getLogger(__name__)
 LETTER_SUFFIXES = {".pdf", ".txt", ".text", ""}
 ARCHIVE_SUFFIXES = {".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".jar"}
 MAX_COMPRESSION_RATIO = 200
-PR_SET_PDEATHSIG = 1  # prctl(2)
 IMPORTED, DUPLICATE, FAILED = "imported", "duplicate", "failed"
 
 
@@ -545,18 +541,8 @@ def _prepared_stream(candidates, workers):
         yield from map(prepare, candidates)
         return
     connections.close_all()  # forked workers must not share the parent's database connection
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_as_pool_process) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=processes.ends_with_parent) as pool:
         yield from pool.imap(prepare, candidates, chunksize=4)
-
-
-def _as_pool_process():
-    """A parsing process ends with its parent, whatever the parent's signal handlers: SIGTERM ends
-    it (the pool's terminate), Ctrl-C is the parent's to handle, and on Linux the kernel kills it
-    when the parent dies (kill -9 of the worker left its pool waiting forever)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool's terminate still ends it
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _batches(prepared_stream, size):

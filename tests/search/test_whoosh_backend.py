@@ -159,7 +159,8 @@ def test_many_writes_are_merged_into_few_segments_and_lose_nothing(settings, mon
     found = search.backend().search(search.query("", outcome=AnyOf(("overturned",))))
     assert found.total == overturned
     phrase = search.backend().search(search.query('"not medically necessary"'))
-    assert 0 < phrase.total == DecisionItem.objects.filter(rationale__icontains="not medically necessary").count()
+    written = DecisionItem.objects.filter(rationale__icontains="not medically necessary")
+    assert 0 < phrase.total == written.count()
 
 
 def test_a_write_that_fails_publishes_nothing_and_its_files_are_cleared_later(seeded, monkeypatch):
@@ -184,3 +185,19 @@ def test_a_write_that_fails_publishes_nothing_and_its_files_are_cleared_later(se
     named = {entry["name"] for entry in store.read_manifest(path)["segments"]}
     assert search.backend().search(search.query("")).total == before
     assert {folder.name for folder in (path / "segments").iterdir()} - named <= set(), "orphaned segments"
+
+
+@pytest.mark.django_db(transaction=True)  # the segment builders read the database from their own processes
+def test_a_rebuild_in_several_processes_indexes_every_item_once(settings, monkeypatch):
+    from decisions import importing, indexing
+    from decisions.models import DecisionItem, Determination
+    from decisions.search.backends import whoosh
+    from tests.letters import SEEDS
+
+    importing.import_candidates(importing.candidates_from_paths([SEEDS]))
+    settings.IMR_IMPORT_PROCESSES = 2
+    monkeypatch.setattr(whoosh, "REBUILD_CHUNK_LETTERS", 1)
+    count = search.backend().rebuild(Determination.objects.values_list("pk", flat=True))
+    assert count == DecisionItem.objects.count()
+    assert indexing.compare().in_step
+    assert search.backend().search(search.query("zanaflex")).total == 1

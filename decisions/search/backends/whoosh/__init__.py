@@ -9,11 +9,14 @@ Matching, facets and ordering run on bitsets and arrays (`view`, `evaluate`, `ra
 
 import functools
 import itertools
+import multiprocessing
 import shutil
 import threading
 
 from django.conf import settings
+from django.db import connections
 
+from decisions.processes import ends_with_parent
 from decisions.search import fields as registry
 from decisions.search.backends.base import Deadline, SearchBackend
 from decisions.search.backends.whoosh import rank, store
@@ -38,8 +41,9 @@ from decisions.search.contract import (
 from decisions.search.documents import documents_for
 
 HIGHLIGHT_EXPANSIONS = 50
-# A rebuild writes a segment every this many documents (what one segment costs in memory to build).
-REBUILD_SEGMENT_DOCS = 20_000
+# A rebuild builds a segment from this many letters at a time, in one process per core.
+REBUILD_CHUNK_LETTERS = 4000
+DOCUMENT_BATCH = 500  # letters whose documents are read in one go
 OPEN_ATTEMPTS = 5
 
 
@@ -166,29 +170,25 @@ class WhooshBackend(SearchBackend):
             with store.store().writer() as writer:
                 writer.delete_where(column, values)
 
-    def rebuild(self, determination_ids, progress=None, batch=500):
+    def rebuild(self, determination_ids, progress=None):
         """Build a fresh index in a new directory, then switch the pointer to it; searches go on
-        meanwhile."""
+        meanwhile. Segments are built in IMR_IMPORT_PROCESSES processes, merged in this one."""
         live = store.store()
         directory = store.root()
         name = store.new_index(directory)
         path = directory / name
-        count = 0
         ids = list(determination_ids)
-        builder = SegmentBuilder()
+        chunks = [
+            ids[start : start + REBUILD_CHUNK_LETTERS] for start in range(0, len(ids), REBUILD_CHUNK_LETTERS)
+        ]
+        count = 0
         try:
-            for start in range(0, len(ids), batch):
-                for document in documents_for(ids[start : start + batch]):
-                    builder.add(document)
-                    count += 1
-                    if progress:
-                        progress(1)
-                if builder.count >= REBUILD_SEGMENT_DOCS:
-                    with live.writer(path) as writer:
-                        writer.add(builder)
-                    builder = SegmentBuilder()
-            with live.writer(path) as writer:
-                writer.add(builder)
+            for built, docs in _built_segments(chunks, path / store.INCOMING, settings.IMR_IMPORT_PROCESSES):
+                with live.writer(path) as writer:
+                    writer.adopt(built, docs)
+                count += docs
+                if progress:
+                    progress(docs)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -204,6 +204,27 @@ class WhooshBackend(SearchBackend):
                 view.close()
         store.forget()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _built_segments(chunks, incoming, processes):
+    """(segment directory, documents) of each chunk of letters, built in `processes` processes."""
+    build = functools.partial(_build_segment, incoming=incoming)
+    if processes <= 1 or len(chunks) <= 1:
+        yield from map(build, chunks)
+        return
+    connections.close_all()  # forked processes must not share the parent's database connection
+    with multiprocessing.get_context("fork").Pool(processes, initializer=ends_with_parent) as pool:
+        yield from pool.imap(build, chunks)
+
+
+def _build_segment(letter_ids, incoming):
+    builder = SegmentBuilder()
+    for start in range(0, len(letter_ids), DOCUMENT_BATCH):
+        for document in documents_for(letter_ids[start : start + DOCUMENT_BATCH]):
+            builder.add(document)
+    built = incoming / store.unique_name()
+    builder.write(built)
+    return built, builder.count
 
 
 class _Facets:

@@ -31,6 +31,7 @@ from decisions.search.backends.whoosh import segments
 POINTER = "CURRENT"
 MANIFEST = "MANIFEST.json"
 FORMAT_FILE = "FORMAT"
+INCOMING = "incoming"  # segments built elsewhere (a rebuild's processes) wait here to be adopted
 CHECK_SECONDS = 0.5
 WRITER_LOCK_WAIT_SECONDS = 120
 MERGE_FACTOR = 8
@@ -46,7 +47,7 @@ def root():
     return Path(settings.WHOOSH_INDEX_DIR)
 
 
-def _unique_name():
+def unique_name():
     return f"{time.time_ns():x}-{secrets.token_hex(4)}"
 
 
@@ -91,7 +92,7 @@ def read_manifest(path):
 
 def new_index(directory):
     """An empty index in a fresh directory under the root; returns its name."""
-    name = _unique_name()
+    name = unique_name()
     path = directory / name
     (path / "segments").mkdir(parents=True)
     (path / FORMAT_FILE).write_text(segments.fingerprint())
@@ -135,9 +136,15 @@ class Writer:
 
     def add(self, builder):
         if builder.count:
-            name = _unique_name()
+            name = unique_name()
             builder.write(self.path / "segments" / name)
             self.entries.append({"name": name, "docs": builder.count, "deleted": None, "dead": 0})
+
+    def adopt(self, built, docs):
+        """Take in a segment written at `built` (under INCOMING) by another process."""
+        name = unique_name()
+        os.replace(built, self.path / "segments" / name)
+        self.entries.append({"name": name, "docs": docs, "deleted": None, "dead": 0})
 
     def delete_where(self, column, values):
         """Delete every live document whose column (item_id or determination_id) holds one of the values."""
@@ -152,7 +159,7 @@ class Writer:
                 self._set_deleted(entry, numpy.union1d(already, fresh))
 
     def _set_deleted(self, entry, docnums):
-        name = f"{segments.DELETED}{_unique_name()}.npy"
+        name = f"{segments.DELETED}{unique_name()}.npy"
         numpy.save(self.path / "segments" / entry["name"] / name, docnums.astype(numpy.int64))
         entry["deleted"], entry["dead"] = name, len(docnums)
 
@@ -165,7 +172,7 @@ class Writer:
         self._remove_unreferenced()
 
     def _merge(self, plan):
-        name = _unique_name()
+        name = unique_name()
         segments.merge(
             [self.segment(entry) for entry in plan],
             {entry["name"]: self.deleted(entry) for entry in plan},
