@@ -529,7 +529,7 @@ def letter(rng, number):
     return f"{number:07d}.txt", out.render()
 
 
-def letters(count, seed=2026):
+def letters(count, seed=2026, first=1):
     rng = random.Random(seed)
-    for number in range(1, count + 1):
+    for number in range(first, first + count):
         yield letter(rng, number)

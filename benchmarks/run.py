@@ -42,6 +42,12 @@ def _arguments():
         "--reuse", action="store_true", help="keep an earlier import and index of the same size"
     )
     parser.add_argument(
+        "--add",
+        type=int,
+        default=10_000,
+        help="after searching, import this many more letters into the archive (0: skip)",
+    )
+    parser.add_argument(
         "--backends",
         default="whoosh",
         help="comma-separated search backends to build and time in this run: whoosh,postgres",
@@ -261,7 +267,6 @@ def main():
     from django.db import connection
 
     from benchmarks.corpus import letters
-    from decisions import jobs
 
     results = {
         "letters": args.letters,
@@ -279,19 +284,7 @@ def main():
         call_command("migrate", verbosity=0)
         print(f"generated {args.letters} letters in {results['generate_seconds']}s", flush=True)
 
-        # The path users take: an import job (what the command and the admin upload start), which
-        # indexes as it stores.
-        started = time.perf_counter()
-        job = jobs.start_import([corpus], "benchmark", queue=False)
-        jobs.run(job.pk)
-        job.refresh_from_db()
-        seconds = time.perf_counter() - started
-        results["import"] = {
-            "seconds": round(seconds, 1),
-            "letters_per_second": round(args.letters / seconds, 1),
-            "imported": job.imported,
-            "failed": job.failed,
-        }
+        results["import"] = _import_job(corpus, args.letters)
         print(f"import: {results['import']}", flush=True)
         results["parse_health"] = _parse_health()
 
@@ -301,6 +294,14 @@ def main():
     results["backends"] = {}
     for name in args.backends.split(","):
         results["backends"][name] = _benchmark_backend(name, args, out, fixed)
+    if args.add:
+        more = out / "more"
+        shutil.rmtree(more, ignore_errors=True)
+        more.mkdir()
+        for name, text in letters(args.add, args.seed + 1, first=args.letters + 1):
+            (more / name).write_text(text, encoding="utf-8")
+        results["add"] = _import_job(more, args.add) | {"to_archive_of": args.letters}
+        print(f"added: {results['add']}", flush=True)
     results["peak_memory_mb_benchmark_process"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
     )
@@ -309,6 +310,25 @@ def main():
     table = _table(results)
     (out / "results.md").write_text(table)
     print(table)
+
+
+def _import_job(folder, count):
+    """The path users take: an import job (what the command and the admin upload start), which
+    indexes as it stores; then the index compared with the database."""
+    from decisions import indexing, jobs
+
+    started = time.perf_counter()
+    job = jobs.start_import([folder], "benchmark", queue=False)
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 1),
+        "letters_per_second": round(count / seconds, 1),
+        "imported": job.imported,
+        "failed": job.failed,
+        "index_in_step": indexing.compare().in_step,
+    }
 
 
 def _parse_health():
@@ -351,6 +371,13 @@ def _table(results):
         lines.append(
             f"- import: {results['import']['letters_per_second']} letters/s "
             f"({results['import']['imported']:,} letters in {results['import']['seconds']} s)"
+        )
+    if "add" in results:
+        add = results["add"]
+        lines.append(
+            f"- then adding {add['imported']:,} letters to the {add['to_archive_of']:,}: "
+            f"{add['letters_per_second']} letters/s ({add['seconds']} s), "
+            f"index in step: {add['index_in_step']}"
         )
     lines += [f"- peak memory: {results['peak_memory_mb_benchmark_process']} MB (benchmark process)", ""]
     if "parse_health" in results:

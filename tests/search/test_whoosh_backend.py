@@ -201,3 +201,22 @@ def test_a_rebuild_in_several_processes_indexes_every_item_once(settings, monkey
     assert count == DecisionItem.objects.count()
     assert indexing.compare().in_step
     assert search.backend().search(search.query("zanaflex")).total == 1
+
+
+def test_relevance_is_bm25_over_every_match_as_computed_apart(db):
+    """The relevance order's first 10 are those of BM25 computed from the documents alone, with no index
+    (benchmarks/relevance.py measures the same at scale)."""
+    from benchmarks import corpus
+    from benchmarks.relevance import QUERIES, compare, exhaustive_top
+    from decisions import importing
+    from decisions.models import Determination
+    from decisions.search.documents import documents_for
+
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(80, seed=11)
+    )
+    documents = documents_for(Determination.objects.values_list("pk", flat=True))
+    rows = compare(QUERIES, exhaustive_top(documents, QUERIES))
+    assert all(row["matches"] == row["exhaustive_matches"] for row in rows), rows
+    assert sum(row["top"] for row in rows) > 100
+    assert all(row["in_exhaustive_top"] == row["top"] for row in rows), rows

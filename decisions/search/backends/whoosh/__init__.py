@@ -80,7 +80,10 @@ class WhooshBackend(SearchBackend):
         manifest = store.read_manifest(path)
         if view is not None and view.index_name == name and view.generation == manifest["generation"]:
             return view
-        fresh = IndexView(name, path, manifest, self.cache)
+        opened = (
+            {segment.name: segment for segment in view.segments} if view and view.index_name == name else {}
+        )
+        fresh = IndexView(name, path, manifest, self.cache, opened)
         self._views[live.directory] = fresh
         if view is not None:
             view.close()

@@ -60,6 +60,14 @@ def fingerprint():
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
+class _TermNumbers(dict):
+    """term -> its number in the segment being built, numbered as first seen."""
+
+    def __missing__(self, term):
+        self[term] = number = len(self)
+        return number
+
+
 class _FieldPostings:
     """One field's postings while a segment is being built, as flat arrays in the order documents
     came (grouped by term with NumPy when written): one dict lookup per posting, nothing more."""
@@ -67,13 +75,13 @@ class _FieldPostings:
     __slots__ = ("ids", "term_ids", "docs", "freqs", "positions")
 
     def __init__(self):
-        self.ids = {}
+        self.ids = _TermNumbers()
         self.term_ids, self.docs, self.freqs, self.positions = array("i"), array("i"), array("H"), array("H")
 
     def add(self, doc, counted):
         """counted: {term: frequency} of one document."""
         ids = self.ids
-        self.term_ids.extend([ids.setdefault(term, len(ids)) for term in counted])
+        self.term_ids.extend([ids[term] for term in counted])
         self.docs.extend(itertools.repeat(doc, len(counted)))
         self.freqs.extend(counted.values())
 
@@ -150,6 +158,7 @@ class SegmentBuilder:
             f"{name}.len": numpy.frombuffer(lengths, numpy.uint16) for name, lengths in self.lengths.items()
         }
         meta = {"docs": self.count, "words": {name: int(sum(v)) for name, v in self.lengths.items()}}
+        meta["ranges"] = _ranges(arrays)
         for name, keep_freqs, keep_positions, keep_text in TERM_FIELDS:
             arrays |= self.terms[name].arrays(name, keep_freqs, keep_positions, keep_text)
         _save(building, arrays, meta)
@@ -178,6 +187,22 @@ def _text_arrays(name, texts):
         f"{name}.toffs": _starts([len(value) for value in encoded]),
         f"{name}.alpha": numpy.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=numpy.int32),
     }
+
+
+def _ranges(arrays):
+    """The lowest and highest item and letter id in a segment: a write skips segments it cannot touch."""
+    return {
+        name: [int(arrays[name].min()), int(arrays[name].max())] if len(arrays[name]) else None
+        for name in ("item_id", "determination_id")
+    }
+
+
+def read_meta(path):
+    return json.loads((path / "meta.json").read_text())
+
+
+def load_array(path, name):
+    return _load(path / f"{name}.npy")
 
 
 def _save(directory, arrays, meta):
@@ -223,7 +248,7 @@ class Segment:
     def __init__(self, path):
         self.path = path
         self.name = path.name
-        self.meta = json.loads((path / "meta.json").read_text())
+        self.meta = read_meta(path)
         self.docs = self.meta["docs"]
         self.arrays = {
             entry.name[:-4]: _load(entry)
@@ -313,7 +338,7 @@ def merge(segments, deleted, path):
         arrays |= _merged_field(
             name, segments, [remap for _, remap in remaps], keep_freqs, keep_positions, keep_text
         )
-    _save(building, arrays, {"docs": offset, "words": words_in})
+    _save(building, arrays, {"docs": offset, "words": words_in, "ranges": _ranges(arrays)})
     os.replace(building, path)
 
 

@@ -152,7 +152,11 @@ class Writer:
         if not len(values):
             return
         for entry in self.entries:
-            hits = numpy.flatnonzero(numpy.isin(self.segment(entry).column(column), values))
+            folder = self.path / "segments" / entry["name"]
+            span = segments.read_meta(folder)["ranges"][column]
+            if span is None or not _any_between(values, *span):
+                continue
+            hits = numpy.flatnonzero(numpy.isin(segments.load_array(folder, column), values))
             already = self.deleted(entry)
             fresh = numpy.setdiff1d(hits, already)
             if len(fresh):
@@ -197,6 +201,11 @@ class Writer:
             for deletion in path.glob(f"{segments.DELETED}*.npy"):
                 if deletion.name not in kept[path.name]:
                     deletion.unlink(missing_ok=True)
+
+
+def _any_between(sorted_values, low, high):
+    at = numpy.searchsorted(sorted_values, low)
+    return at < len(sorted_values) and sorted_values[at] <= high
 
 
 def _tier(entry):

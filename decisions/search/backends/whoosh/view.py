@@ -72,14 +72,17 @@ class Column:
 
 
 class IndexView:
-    def __init__(self, index_name, path, manifest, cache):
+    def __init__(self, index_name, path, manifest, cache, opened=None):
+        """`opened`: segments an earlier view of this index opened, by name (segments never change)."""
         self.index_name = index_name
         self.generation = manifest["generation"]
         self.cache = cache
         self.key = f"view{next(_view_numbers)}"
         self.segments, self.offsets, deleted, offset = [], [], [], 0
         for entry in manifest["segments"]:
-            segment = segment_files.Segment(path / "segments" / entry["name"])
+            segment = (opened or {}).get(entry["name"]) or segment_files.Segment(
+                path / "segments" / entry["name"]
+            )
             self.segments.append(segment)
             self.offsets.append(offset)
             if entry.get("deleted"):
