@@ -158,6 +158,9 @@ def test_many_writes_are_merged_into_few_segments_and_lose_nothing(settings, mon
     overturned = DecisionItem.objects.filter(outcome="overturned").count()
     found = search.backend().search(search.query("", outcome=AnyOf(("overturned",))))
     assert found.total == overturned
+    facets = search.backend().search(search.query("", facets=[("outcome", None)])).facets["outcome"]
+    upheld = DecisionItem.objects.filter(outcome="upheld").count()
+    assert {f.value: f.count for f in facets} == {"overturned": overturned, "upheld": upheld}
     phrase = search.backend().search(search.query('"not medically necessary"'))
     written = DecisionItem.objects.filter(rationale__icontains="not medically necessary")
     assert 0 < phrase.total == written.count()
@@ -220,3 +223,36 @@ def test_relevance_is_bm25_over_every_match_as_computed_apart(db):
     assert all(row["matches"] == row["exhaustive_matches"] for row in rows), rows
     assert sum(row["top"] for row in rows) > 100
     assert all(row["in_exhaustive_top"] == row["top"] for row in rows), rows
+
+
+@pytest.mark.parametrize("dense_share", [1, 4, 10**6])  # no bitmaps, some, every value a bitmap
+def test_facet_counts_by_bitmap_and_by_postings_are_the_database_counts(db, monkeypatch, dense_share):
+    from django.db.models import Count, Q
+
+    from benchmarks import corpus
+    from decisions import importing
+    from decisions.models import DecisionItem, ReviewerSpecialty
+    from decisions.search.backends.whoosh import segments
+
+    monkeypatch.setattr(segments, "DENSE_SHARE", dense_share)
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(60, seed=13)
+    )
+    results = search.backend().search(search.query("", facets=[("treatment", None), ("specialty", None)]))
+    treatments = DecisionItem.objects.exclude(treatment="").values("treatment")
+    expected = {
+        row["treatment"].lower(): (row["items"], row["overturned"])  # treatments are compared lower-cased
+        for row in treatments.annotate(
+            items=Count("id"), overturned=Count("id", filter=Q(outcome="overturned"))
+        )
+    }
+    assert {f.value: (f.count, f.overturned) for f in results.facets["treatment"]} == expected
+    specialties = {}
+    for link in ReviewerSpecialty.objects.select_related("specialty"):
+        items = DecisionItem.objects.filter(determination_id=link.determination_id)
+        count, overturned = specialties.get(link.specialty.name, (0, 0))
+        specialties[link.specialty.name] = (
+            count + items.count(),
+            overturned + items.filter(outcome="overturned").count(),
+        )
+    assert {f.value: (f.count, f.overturned) for f in results.facets["specialty"]} == specialties

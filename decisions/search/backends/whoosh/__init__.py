@@ -236,25 +236,23 @@ class _Facets:
 
     def __init__(self, view, text_bits, filter_bits):
         self.view, self.text_bits, self.filter_bits = view, text_bits, filter_bits
-        self._flags = {}
+        self._selections = {}
 
-    def _base(self, left_out):
-        if left_out not in self._flags:
+    def _selections_leaving_out(self, name):
+        """(the matching documents, those of them overturned) with every filter but `name`'s."""
+        if name not in self._selections:
             base = self.text_bits
             for other, bits in self.filter_bits.items():
-                if other != left_out:
+                if other != name:
                     base &= bits
-            self._flags[left_out] = bits_to_flags(base, self.view.size)
-        return self._flags[left_out]
-
-    @functools.cached_property
-    def overturned(self):
-        return bits_to_flags(self.view.bits("outcome", OVERTURNED), self.view.size)
+            overturned = base & self.view.bits("outcome", OVERTURNED)
+            self._selections[name] = (self.view.selection(base), self.view.selection(overturned))
+        return self._selections[name]
 
     def counts(self, name, limit):
-        flags = self._base(name if name in self.filter_bits else None)
-        counts = self.view.term_counts(name, flags)
-        overturned = self.view.term_counts(name, flags & self.overturned) if counts else {}
+        matching, overturned = self._selections_leaving_out(name if name in self.filter_bits else None)
+        counts = self.view.term_counts(name, matching)
+        overturned = self.view.term_counts(name, overturned) if counts else {}
         facets = [FacetCount(value, count, overturned.get(value, 0)) for value, count in counts.items()]
         facets.sort(key=lambda facet: (-facet.count, facet.value))
         return facets[:limit] if limit else facets

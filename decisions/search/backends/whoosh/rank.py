@@ -90,8 +90,23 @@ class _DateKey:
 
 def ordered(view, flags, sort, relevance, stop):
     """Document numbers of the matched documents in order, the first `stop` of them (all: None)."""
-    rows = numpy.flatnonzero(flags)
-    keys = [_DateKey(view, oldest_first=sort == OLDEST), numpy.arange(view.size)]
+    oldest_first = sort == OLDEST
+    if relevance is None or sort in (NEWEST, OLDEST):
+        rows = _first_by_date(view, flags, oldest_first, stop)
+    else:
+        rows = numpy.flatnonzero(flags)
+    keys = [_DateKey(view, oldest_first), numpy.arange(view.size)]
     if relevance is not None and sort not in (NEWEST, OLDEST):
         keys.insert(0, -relevance)
     return _smallest(keys, rows, len(rows) if stop is None else min(stop, len(rows)))
+
+
+def _first_by_date(view, flags, oldest_first, stop):
+    """A few rows holding the first `stop` matches by date: each segment's first `stop` in its own
+    date order (written with the segment), so a date sort never sorts every match of the archive."""
+    found = []
+    for segment, offset in zip(view.segments, view.offsets, strict=False):
+        order = segment.date_order(oldest_first)
+        mine = flags[offset : offset + segment.docs]
+        found.append(order[mine[order]][:stop] + offset)
+    return numpy.concatenate(found) if found else numpy.zeros(0, dtype=numpy.int64)

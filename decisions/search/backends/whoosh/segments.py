@@ -22,9 +22,10 @@ from collections import Counter
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh.analysis import day, phrases_field, shingles, words
+from decisions.search.backends.whoosh.analysis import UNKNOWN_DAY, day, phrases_field, shingles, words
 
-FORMAT = 1
+FORMAT = 3
+DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
 KEY = numpy.dtype("S16")
 NO_TERM = -1
 DELETED = "deleted-"  # deletion files sit beside the segment's arrays (store.py writes them)
@@ -159,8 +160,10 @@ class SegmentBuilder:
         }
         meta = {"docs": self.count, "words": {name: int(sum(v)) for name, v in self.lengths.items()}}
         meta["ranges"] = _ranges(arrays)
+        arrays |= _date_orders(arrays)
         for name, keep_freqs, keep_positions, keep_text in TERM_FIELDS:
             arrays |= self.terms[name].arrays(name, keep_freqs, keep_positions, keep_text)
+            arrays |= _facet_arrays(name, arrays, self.count)
         _save(building, arrays, meta)
         os.replace(building, path)
 
@@ -171,6 +174,40 @@ def _gathered(pool, sources, lengths):
     ends = numpy.cumsum(lengths)
     total = int(ends[-1]) if len(ends) else 0
     return pool[numpy.repeat(sources - (ends - lengths), lengths) + numpy.arange(total)]
+
+
+def _facet_arrays(name, arrays, count):
+    """For a facet field: a bitmap of each value held by at least 1 in DENSE_SHARE documents (counted
+    by AND and popcount, whatever the segment's size), and the other values' postings apart (counted
+    one posting at a time, few of them)."""
+    if name not in registry.FACET_FIELDS:
+        return {}
+    starts, docs = arrays[f"{name}.starts"], arrays[f"{name}.docs"]
+    held_by = numpy.diff(starts)
+    is_dense = held_by * DENSE_SHARE >= max(count, 1)
+    words = (count + 63) // 64
+    dense = numpy.flatnonzero(is_dense)
+    bitmaps = numpy.zeros((len(dense), words), dtype=numpy.uint64)
+    for row, term in enumerate(dense):
+        flags = numpy.zeros(words * 64, dtype=bool)
+        flags[docs[starts[term] : starts[term + 1]]] = True
+        bitmaps[row] = numpy.packbits(flags, bitorder="little").view(numpy.uint64)
+    sparse = numpy.flatnonzero(~is_dense)
+    return {
+        f"{name}.dense": bitmaps,
+        f"{name}.dense_terms": dense.astype(numpy.int32),
+        f"{name}.sparse_terms": sparse.astype(numpy.int32),
+        f"{name}.sparse_starts": _starts(held_by[sparse]),
+        f"{name}.sparse_docs": _gathered(docs, starts[sparse], held_by[sparse]),
+    }
+
+
+def packed(flags):
+    """Boolean flags as little-endian 64-bit words, the layout of the facet bitmaps."""
+    words = (len(flags) + 63) // 64
+    raw = numpy.zeros(words * 8, dtype=numpy.uint8)
+    raw[: (len(flags) + 7) // 8] = numpy.packbits(flags, bitorder="little")
+    return raw.view(numpy.uint64)
 
 
 def _starts(counts):
@@ -186,6 +223,18 @@ def _text_arrays(name, texts):
         f"{name}.text": numpy.frombuffer(b"".join(encoded), numpy.uint8),
         f"{name}.toffs": _starts([len(value) for value in encoded]),
         f"{name}.alpha": numpy.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=numpy.int32),
+    }
+
+
+def _date_orders(arrays):
+    """The segment's documents newest first and oldest first (undated last, then by number): the
+    order of every date sort, so a sort reads the first matches instead of sorting them all."""
+    days = arrays["decided"].astype(numpy.int64)
+    numbers = numpy.arange(len(days))
+    undated = days == UNKNOWN_DAY
+    return {
+        "newest": numpy.lexsort((numbers, -days, undated)).astype(numpy.int64),
+        "oldest": numpy.lexsort((numbers, days, undated)).astype(numpy.int64),
     }
 
 
@@ -223,7 +272,8 @@ def _load(path):
         shape, _, dtype = read_header(handle)
     if not numpy.prod(shape):
         return numpy.zeros(shape, dtype=dtype)
-    return numpy.load(path, mmap_mode="r", allow_pickle=False)
+    # A plain array on the map: numpy.memmap's own slicing costs a Python call per slice.
+    return numpy.load(path, mmap_mode="r", allow_pickle=False).view(numpy.ndarray)
 
 
 class _Texts:
@@ -250,6 +300,7 @@ class Segment:
         self.name = path.name
         self.meta = read_meta(path)
         self.docs = self.meta["docs"]
+        self._values = {}
         self.arrays = {
             entry.name[:-4]: _load(entry)
             for entry in path.glob("*.npy")
@@ -258,6 +309,9 @@ class Segment:
 
     def column(self, name):
         return self.arrays[name]
+
+    def date_order(self, oldest_first):
+        return self.arrays["oldest" if oldest_first else "newest"]
 
     def lengths(self, field_name):
         return self.arrays[f"{field_name}.len"]
@@ -299,6 +353,13 @@ class Segment:
             for doc, at in zip(wanted[present], found[present], strict=True)
         }
 
+    def values(self, field_name):
+        """A facet field's terms as text, in lexicon order (read once per process: a few thousand)."""
+        if field_name not in self._values:
+            texts = self.texts(field_name)
+            self._values[field_name] = [texts.term(index) for index in range(len(texts))]
+        return self._values[field_name]
+
     def texts(self, field_name):
         return _Texts(
             self.arrays[f"{field_name}.text"],
@@ -306,13 +367,20 @@ class Segment:
             self.arrays[f"{field_name}.alpha"],
         )
 
-    def term_counts(self, field_name, flags):
-        """{term: how many of the flagged documents hold it} for a keyword field."""
-        starts = self.arrays[f"{field_name}.starts"]
-        if len(starts) < 2:
-            return numpy.zeros(0, dtype=numpy.int64)
-        held = flags[self.arrays[f"{field_name}.docs"]]
-        return numpy.add.reduceat(held.astype(numpy.int64), starts[:-1])
+    def term_counts(self, field_name, flags, words):
+        """How many of the flagged documents hold each term of a facet field (in lexicon order);
+        `words` are the flags packed (`packed`)."""
+        counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
+        dense = self.arrays[f"{field_name}.dense"]
+        for row, term in enumerate(self.arrays[f"{field_name}.dense_terms"]):
+            counts[term] = int(numpy.bitwise_count(dense[row] & words).sum())
+        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
+        if len(sparse_docs):
+            held = flags[sparse_docs].astype(numpy.int64)
+            counts[self.arrays[f"{field_name}.sparse_terms"]] = numpy.add.reduceat(
+                held, self.arrays[f"{field_name}.sparse_starts"][:-1]
+            )
+        return counts
 
 
 def merge(segments, deleted, path):
@@ -338,6 +406,8 @@ def merge(segments, deleted, path):
         arrays |= _merged_field(
             name, segments, [remap for _, remap in remaps], keep_freqs, keep_positions, keep_text
         )
+        arrays |= _facet_arrays(name, arrays, offset)
+    arrays |= _date_orders(arrays)
     _save(building, arrays, {"docs": offset, "words": words_in, "ranges": _ranges(arrays)})
     os.replace(building, path)
 

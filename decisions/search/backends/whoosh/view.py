@@ -157,15 +157,23 @@ class IndexView:
 
         return self._cached("values", (field_name,), build)
 
-    def term_counts(self, field_name, flags):
-        """{value: how many flagged documents hold it} of a keyword field."""
-        totals = {}
+    def selection(self, bits):
+        """Documents as each segment's (flags, packed words), for counting facets."""
+        flags = bits_to_flags(bits, self.size)
+        parts = []
         for segment, offset in self._placed():
-            counts = segment.term_counts(field_name, flags[offset : offset + segment.docs])
-            texts = segment.texts(field_name)
-            for index in numpy.flatnonzero(counts):
-                term = texts.term(int(index))
-                totals[term] = totals.get(term, 0) + int(counts[index])
+            mine = flags[offset : offset + segment.docs]
+            parts.append((mine, segment_files.packed(mine)))
+        return parts
+
+    def term_counts(self, field_name, selection):
+        """{value: how many selected documents hold it} of a facet field."""
+        totals = {}
+        for segment, (flags, packed_flags) in zip(self.segments, selection, strict=True):
+            counts = segment.term_counts(field_name, flags, packed_flags)
+            values = segment.values(field_name)
+            for index in numpy.flatnonzero(counts).tolist():
+                totals[values[index]] = totals.get(values[index], 0) + int(counts[index])
         return totals
 
     def expand(self, field_name, prefix, limit):
