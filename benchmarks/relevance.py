@@ -33,7 +33,7 @@ QUERIES = [
     ("functional", "improvement"),
     ("chronic", "pain", "medication"),
     ("injection",),
-    ("weaning",),
+    ("opioids",),
     ("spine",),
     ("documentation",),
     ("not", "recommended"),

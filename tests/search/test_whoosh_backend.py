@@ -256,3 +256,29 @@ def test_facet_counts_by_bitmap_and_by_postings_are_the_database_counts(db, monk
             overturned + items.filter(outcome="overturned").count(),
         )
     assert {f.value: (f.count, f.overturned) for f in results.facets["specialty"]} == specialties
+
+
+def test_ranking_many_matches_by_their_champions_scores_them_exactly(db, monkeypatch):
+    """Past CANDIDATES_FROM matches, only each word's champions are scored: their scores are the
+    exhaustive ones and the first 10 stay close to scoring every match."""
+    from benchmarks import corpus
+    from benchmarks.relevance import QUERIES, compare, exhaustive_top
+    from decisions import importing
+    from decisions.models import Determination
+    from decisions.search.backends.whoosh import rank, segments
+    from decisions.search.contract import And, SearchQuery, Term
+    from decisions.search.documents import documents_for
+
+    monkeypatch.setattr(segments, "CHAMPIONS", 25)
+    monkeypatch.setattr(rank, "CANDIDATES_FROM", 1)
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(120, seed=17)
+    )
+    exhaustive = exhaustive_top(documents_for(Determination.objects.values_list("pk", flat=True)), QUERIES)
+    for query in QUERIES:
+        words = tuple(Term(word) for word in query)
+        results = search.backend().search(SearchQuery(text=words[0] if len(words) == 1 else And(words)))
+        for hit in results[:10]:
+            assert hit.score == pytest.approx(exhaustive[query][0][hit.item_id], abs=1e-3)
+    rows = compare(QUERIES, exhaustive)
+    assert sum(row["in_exhaustive_top"] for row in rows) >= 0.8 * sum(row["top"] for row in rows)

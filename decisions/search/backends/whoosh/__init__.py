@@ -276,16 +276,27 @@ class _Ranking:
         return bits_to_flags(self.matched, self.view.size)
 
     @functools.cached_property
-    def relevance(self):
-        if self.query.text is None or self.query.sort != RELEVANCE:
-            return None
+    def every_score(self):
         return rank.scores(self.view, self.evaluator, self.query.text, self.flags)
+
+    def _relevance(self, stop):
+        """(scores, the only rows to order or None for every match), or (None, None) for date order."""
+        if self.query.text is None or self.query.sort != RELEVANCE:
+            return None, None
+        champions = rank.champion_scores(
+            self.view, self.query.text, self.flags, self.matched.bit_count(), stop
+        )
+        if champions is not None:
+            rows, scores = champions
+            return scores, rows
+        return self.every_score, None
 
     def window(self, start, stop):
         self.deadline.check()
-        docnums = rank.ordered(self.view, self.flags, self.query.sort, self.relevance, stop)[start:stop]
+        relevance, rows = self._relevance(stop)
+        docnums = rank.ordered(self.view, self.flags, self.query.sort, relevance, stop, rows)[start:stop]
         item_ids = self.view.column("item_id")[docnums]
-        scores = self.relevance[docnums] if self.relevance is not None else [None] * len(docnums)
+        scores = relevance[docnums] if relevance is not None else [None] * len(docnums)
         return [
             Hit(int(item_id), None if score is None else round(float(score), 4))
             for item_id, score in zip(item_ids, scores, strict=True)

@@ -1,65 +1,97 @@
 """The one ordering of matched documents, so every page is a window on the same list.
 
-Relevance is BM25 (k1 1.2, b 0.75) over the query's positive leaves, computed with NumPy on
-the matched documents only: a word in each default field with that field's weight, a 2-4 word
-phrase as its `_phrases` term, a keyword match (a brand's generic, an outcome) by its idf, a
-prefix as a constant. Ties, and sorts by date, go newest first; undated items come last;
-the document number settles the rest, so the order is total and paging is stable.
+Relevance is BM25 (bm25.py) over the query's positive leaves: a word in each default field with
+that field's weight, a 2-4 word phrase as its `_phrases` term, a keyword match (a brand's
+generic, an outcome) by its idf, a prefix as a constant. Up to CANDIDATES_FROM matches every
+match is scored. Beyond that, for pages within the first CHAMPIONS results, only the documents
+where some word of the query weighs most are scored (each segment keeps a common term's
+CHAMPIONS best documents: "champion lists", Manning et al., Introduction to Information
+Retrieval, 7.1.3); their scores are exact, and benchmarks/relevance.py measures how the first 10
+compare with scoring every match. Ties, and sorts by date, go newest first; undated items come
+last; the document number settles the rest, so the order is total and paging is stable.
 """
-
-import math
 
 import numpy
 
+from decisions.search.backends.whoosh import bm25, segments
 from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
 from decisions.search.backends.whoosh.evaluate import text_fields, tokens_of
 from decisions.search.backends.whoosh.view import bits_to_flags
 from decisions.search.contract import NEWEST, OLDEST, Match, Phrase, Prefix, Term, Wildcard, leaves
 
-K1, B = 1.2, 0.75
 LAST = numpy.iinfo(numpy.int64).max
+CANDIDATES_FROM = 20_000  # matches from which relevance scores the champions, not every match
 
 
-def _idf(documents, frequency):
-    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
-
-
-def _add_bm25(view, scores, flags, field_name, text, length_field, boost):
-    ids, frequencies = view.postings(field_name, text)
-    if not len(ids):
-        return
-    idf = _idf(view.size, len(ids))
-    keep = flags[ids]
-    ids, frequencies = ids[keep], frequencies[keep]
-    norm = K1 * (1 - B + B * view.lengths(length_field)[ids] / view.average_length(length_field))
-    scores[ids] += boost * idf * frequencies * (K1 + 1) / (frequencies + norm)
-
-
-def scores(view, evaluator, text_query, flags):
-    """A relevance score for every document of the view (zero outside the matched ones)."""
-    result = numpy.zeros(view.size, dtype=numpy.float64)
+def _scored_terms(text_query):
+    """(field, term, field whose lengths count, weight) of every term relevance adds up, and the
+    prefix and wildcard leaves (a constant for each match) apart."""
+    terms, constant = [], []
     for leaf in leaves(text_query):
         if isinstance(leaf, Match):
-            ids = view.postings(leaf.field, leaf.value)[0]
-            if len(ids):
-                result[ids[flags[ids]]] += leaf.boost * _idf(view.size, len(ids))
+            terms.append((leaf.field, leaf.value, None, leaf.boost))
             continue
         for field_name, field_boost in text_fields(leaf.field):
             boost = leaf.boost * field_boost
             if isinstance(leaf, (Prefix, Wildcard)):
-                matched = bits_to_flags(evaluator.expansion_bits(field_name, leaf), view.size) & flags
-                result[matched] += boost
+                constant.append((field_name, leaf, boost))
                 continue
             tokens = tokens_of((leaf.word,)) if isinstance(leaf, Term) else tokens_of(leaf.words)
             slop = leaf.slop if isinstance(leaf, Phrase) else 1
             if len(tokens) == 1:
-                _add_bm25(view, result, flags, field_name, tokens[0], field_name, boost)
+                terms.append((field_name, tokens[0], field_name, boost))
             elif slop == 1 and len(tokens) <= LONGEST_SHINGLE:
-                _add_bm25(view, result, flags, phrases_field(field_name), shingle(tokens), field_name, boost)
+                terms.append((phrases_field(field_name), shingle(tokens), field_name, boost))
             else:
-                for token in tokens:
-                    _add_bm25(view, result, flags, field_name, token, field_name, boost)
+                terms.extend((field_name, token, field_name, boost) for token in tokens)
+    return terms, constant
+
+
+def scores(view, evaluator, text_query, flags):
+    """A relevance score for every matched document of the view (zero elsewhere)."""
+    result = numpy.zeros(view.size, dtype=numpy.float64)
+    terms, constant = _scored_terms(text_query)
+    for field_name, text, length_field, boost in terms:
+        ids, frequencies = view.postings(field_name, text)
+        if not len(ids):
+            continue
+        idf = bm25.idf(view.size, len(ids))
+        keep = flags[ids]
+        ids, frequencies = ids[keep], frequencies[keep]
+        if length_field is None:  # a keyword: present or not
+            result[ids] += boost * idf
+        else:
+            lengths = view.lengths(length_field)[ids]
+            result[ids] += boost * idf * bm25.weight(frequencies, lengths, view.average_length(length_field))
+    for field_name, leaf, boost in constant:
+        result[bits_to_flags(evaluator.expansion_bits(field_name, leaf), view.size) & flags] += boost
     return result
+
+
+def champion_scores(view, text_query, flags, matches, stop):
+    """(rows, a score for every document, exact on the rows) for a large set of matches and a page
+    within the champions; None when every match must be scored."""
+    terms, constant = _scored_terms(text_query)
+    if matches < CANDIDATES_FROM or stop > segments.CHAMPIONS or constant:
+        return None
+    found = [view.champions(field_name, text) for field_name, text, _, _ in terms]
+    rows = numpy.unique(numpy.concatenate(found)) if found else numpy.zeros(0, numpy.int64)
+    rows = rows[flags[rows]]
+    if len(rows) < stop:
+        return None
+    result = numpy.zeros(view.size, dtype=numpy.float64)
+    for field_name, text, length_field, boost in terms:
+        present, frequencies, holding = view.frequencies_at(field_name, text, rows)
+        if not holding:
+            continue
+        idf = bm25.idf(view.size, holding)
+        if length_field is None:
+            result[rows[present]] += boost * idf
+        else:
+            lengths = view.lengths(length_field)[rows[present]]
+            weights = bm25.weight(frequencies, lengths, view.average_length(length_field))
+            result[rows[present]] += boost * idf * weights
+    return rows, result
 
 
 def _smallest(keys, rows, count):
@@ -88,13 +120,13 @@ class _DateKey:
         return numpy.where(days == UNKNOWN_DAY, LAST, days if self.oldest_first else -days)
 
 
-def ordered(view, flags, sort, relevance, stop):
-    """Document numbers of the matched documents in order, the first `stop` of them (all: None)."""
+def ordered(view, flags, sort, relevance, stop, rows=None):
+    """Document numbers of the matched documents in order, the first `stop` of them (all: None);
+    `rows`: the only ones to order (the champions)."""
     oldest_first = sort == OLDEST
-    if relevance is None or sort in (NEWEST, OLDEST):
-        rows = _first_by_date(view, flags, oldest_first, stop)
-    else:
-        rows = numpy.flatnonzero(flags)
+    if rows is None:
+        by_date = relevance is None or sort in (NEWEST, OLDEST)
+        rows = _first_by_date(view, flags, oldest_first, stop) if by_date else numpy.flatnonzero(flags)
     keys = [_DateKey(view, oldest_first), numpy.arange(view.size)]
     if relevance is not None and sort not in (NEWEST, OLDEST):
         keys.insert(0, -relevance)

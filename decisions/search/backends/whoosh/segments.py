@@ -22,9 +22,11 @@ from collections import Counter
 import numpy
 
 from decisions.search import fields as registry
+from decisions.search.backends.whoosh import bm25
 from decisions.search.backends.whoosh.analysis import UNKNOWN_DAY, day, phrases_field, shingles, words
 
-FORMAT = 3
+FORMAT = 4
+CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
 KEY = numpy.dtype("S16")
 NO_TERM = -1
@@ -163,7 +165,7 @@ class SegmentBuilder:
         arrays |= _date_orders(arrays)
         for name, keep_freqs, keep_positions, keep_text in TERM_FIELDS:
             arrays |= self.terms[name].arrays(name, keep_freqs, keep_positions, keep_text)
-            arrays |= _facet_arrays(name, arrays, self.count)
+            arrays |= _facet_arrays(name, arrays, self.count) | _champion_arrays(name, arrays)
         _save(building, arrays, meta)
         os.replace(building, path)
 
@@ -199,6 +201,29 @@ def _facet_arrays(name, arrays, count):
         f"{name}.sparse_terms": sparse.astype(numpy.int32),
         f"{name}.sparse_starts": _starts(held_by[sparse]),
         f"{name}.sparse_docs": _gathered(docs, starts[sparse], held_by[sparse]),
+    }
+
+
+def _champion_arrays(name, arrays):
+    """For a field relevance ranks: the CHAMPIONS documents where each term held by more weighs most
+    (BM25's weight with this segment's mean length), in blocks of CHAMPIONS, in document order."""
+    base = name.removesuffix(phrases_field(""))
+    if base not in registry.DEFAULT_TEXT_FIELDS:
+        return {}
+    starts, docs, freqs = arrays[f"{name}.starts"], arrays[f"{name}.docs"], arrays[f"{name}.freqs"]
+    lengths = arrays[f"{base}.len"]
+    average = max(float(lengths.mean()) if len(lengths) else 1.0, 1.0)
+    common = numpy.flatnonzero(numpy.diff(starts) > CHAMPIONS)
+    blocks = []
+    for term in common:
+        held = docs[starts[term] : starts[term + 1]]
+        weights = bm25.weight(
+            freqs[starts[term] : starts[term + 1]].astype(numpy.float32), lengths[held], average
+        )
+        blocks.append(numpy.sort(held[numpy.argpartition(-weights, CHAMPIONS - 1)[:CHAMPIONS]]))
+    return {
+        f"{name}.champion_terms": common.astype(numpy.int32),
+        f"{name}.champion_docs": numpy.concatenate(blocks) if blocks else numpy.zeros(0, numpy.int32),
     }
 
 
@@ -333,6 +358,20 @@ class Segment:
         freqs = self.arrays.get(f"{field_name}.freqs")
         return self.arrays[f"{field_name}.docs"][start:end], None if freqs is None else freqs[start:end]
 
+    def champions(self, field_name, key):
+        """The documents a term weighs most in: all of them when it is not common here."""
+        index = self.term_index(field_name, key)
+        if index == NO_TERM:
+            return self.arrays[f"{field_name}.docs"][:0]
+        starts = self.arrays[f"{field_name}.starts"]
+        if starts[index + 1] - starts[index] <= CHAMPIONS:
+            return self.arrays[f"{field_name}.docs"][starts[index] : starts[index + 1]]
+        terms = self.arrays.get(f"{field_name}.champion_terms", numpy.zeros(0, numpy.int32))
+        at = int(numpy.searchsorted(terms, index))
+        if at == len(terms) or terms[at] != index:  # a keyword: every holder weighs the same
+            return self.arrays[f"{field_name}.docs"][:0]
+        return self.arrays[f"{field_name}.champion_docs"][at * CHAMPIONS : (at + 1) * CHAMPIONS]
+
     def positions(self, field_name, key, docnums):
         """{docnum: positions} of a term in the given sorted documents of this segment."""
         index = self.term_index(field_name, key)
@@ -406,7 +445,7 @@ def merge(segments, deleted, path):
         arrays |= _merged_field(
             name, segments, [remap for _, remap in remaps], keep_freqs, keep_positions, keep_text
         )
-        arrays |= _facet_arrays(name, arrays, offset)
+        arrays |= _facet_arrays(name, arrays, offset) | _champion_arrays(name, arrays)
     arrays |= _date_orders(arrays)
     _save(building, arrays, {"docs": offset, "words": words_in, "ranges": _ranges(arrays)})
     os.replace(building, path)

@@ -118,6 +118,40 @@ class IndexView:
             return numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.float32)
         return numpy.concatenate(ids), numpy.concatenate(weights)
 
+    def champions(self, field_name, text):
+        """Documents where a term weighs most, from every segment (segments.Segment.champions)."""
+        key = segment_files.key_of(text)
+        found = [
+            segment.champions(field_name, key).astype(numpy.int64) + offset
+            for segment, offset in self._placed()
+        ]
+        return numpy.concatenate(found) if found else numpy.zeros(0, numpy.int64)
+
+    def frequencies_at(self, field_name, text, rows):
+        """(which of the sorted rows hold the term, its frequency in each of those, how many documents
+        hold it in all), read by binary search: never the whole posting list."""
+        key = segment_files.key_of(text)
+        present = numpy.zeros(len(rows), dtype=bool)
+        frequencies, holding = [], 0
+        bounds = numpy.searchsorted(rows, self.offsets)
+        for segment, offset, start, end in zip(self.segments, self.offsets, bounds, bounds[1:], strict=False):
+            found = segment.postings(field_name, key)
+            if found is None:
+                continue
+            docs, freqs = found
+            holding += len(docs)
+            local = rows[start:end] - offset
+            at = numpy.minimum(numpy.searchsorted(docs, local), max(len(docs) - 1, 0))
+            hit = docs[at] == local if len(docs) else numpy.zeros(len(local), dtype=bool)
+            present[start:end] = hit
+            frequencies.append(numpy.ones(int(hit.sum()), numpy.float32) if freqs is None else freqs[at[hit]])
+        values = (
+            numpy.concatenate(frequencies).astype(numpy.float32)
+            if frequencies
+            else numpy.zeros(0, numpy.float32)
+        )
+        return present, values, holding
+
     def bits(self, field_name, text):
         """Live documents holding the term; each segment's part cached apart, so a write that adds a
         segment builds only that segment's."""
