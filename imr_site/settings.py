@@ -141,7 +141,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SEARCH_BACKEND = env.search_backend(DATABASES["default"])
 DATABASE_ROUTERS = ["decisions.search.backends.postgres.router.PostgresOnlyRouter"]
 WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
-SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 384, minimum=16)
+# Per process: bitsets built from the (shared, memory-mapped) index for frequent words and filters.
+SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 128, minimum=16)
 SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)
 
 # Accounts (made by staff in the admin) save searches and get alerts; searching needs none.
