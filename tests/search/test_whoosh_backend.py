@@ -168,7 +168,7 @@ def test_many_writes_are_merged_into_few_segments_and_lose_nothing(settings, mon
 
 def test_a_write_that_fails_publishes_nothing_and_its_files_are_cleared_later(seeded, monkeypatch):
     from decisions.models import Determination
-    from decisions.search.backends.whoosh import segments, store
+    from decisions.search.backends.whoosh import merging, store
 
     ids = list(Determination.objects.values_list("pk", flat=True))
     before = search.backend().search(search.query("")).total
@@ -177,7 +177,7 @@ def test_a_write_that_fails_publishes_nothing_and_its_files_are_cleared_later(se
         raise OSError("disk full")
 
     monkeypatch.setattr(store, "MERGE_FACTOR", 2)
-    monkeypatch.setattr(segments, "merge", broken_merge)
+    monkeypatch.setattr(merging, "merge", broken_merge)
     with pytest.raises(OSError):
         search.backend().index(ids[:1])  # a second segment: two of one tier are merged
     assert search.backend().search(search.query("")).total == before

@@ -20,10 +20,10 @@ from decisions.processes import ends_with_parent
 from decisions.search import fields as registry
 from decisions.search.backends.base import Deadline, SearchBackend
 from decisions.search.backends.whoosh import rank, store
+from decisions.search.backends.whoosh.building import SegmentBuilder
 from decisions.search.backends.whoosh.cache import BoundedCache
 from decisions.search.backends.whoosh.evaluate import Evaluator, text_fields, tokens_of
 from decisions.search.backends.whoosh.highlight import Highlighter
-from decisions.search.backends.whoosh.segments import SegmentBuilder
 from decisions.search.backends.whoosh.view import IndexView, bits_to_flags, set_bits
 from decisions.search.contract import (
     OVERTURNED,

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy
 from django.conf import settings
 
-from decisions.search.backends.whoosh import segments
+from decisions.search.backends.whoosh import merging, segments
 
 POINTER = "CURRENT"
 MANIFEST = "MANIFEST.json"
@@ -177,7 +177,7 @@ class Writer:
 
     def _merge(self, plan):
         name = unique_name()
-        segments.merge(
+        merging.merge(
             [self.segment(entry) for entry in plan],
             {entry["name"]: self.deleted(entry) for entry in plan},
             self.path / "segments" / name,
