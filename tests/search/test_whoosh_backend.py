@@ -282,3 +282,22 @@ def test_ranking_many_matches_by_their_champions_scores_them_exactly(db, monkeyp
             assert hit.score == pytest.approx(exhaustive[query][0][hit.item_id], abs=1e-3)
     rows = compare(QUERIES, exhaustive)
     assert sum(row["in_exhaustive_top"] for row in rows) >= 0.8 * sum(row["top"] for row in rows)
+
+
+def test_the_merge_plan_keeps_segments_few_and_merges_bounded():
+    """Segments that reach the largest merge no longer merge; those below merge as many as fit."""
+    from decisions.search.backends.whoosh import store
+
+    def entries(*sizes):
+        return [{"name": str(i), "docs": size, "dead": 0} for i, size in enumerate(sizes)]
+
+    assert len(store._merge_plan(entries(*[1000] * 8))) == 8
+    assert store._merge_plan(entries(*[1000] * 7)) == []
+    eighty = store._merge_plan(entries(*[80_000] * 8))
+    assert (
+        len(eighty) == store.LARGEST_MERGE // 80_000 and sum(e["docs"] for e in eighty) <= store.LARGEST_MERGE
+    )
+    assert store._merge_plan(entries(*[store.LARGEST_MERGE] * 9)) == []
+    mostly_deleted = entries(5000, 3000)
+    mostly_deleted[0]["dead"] = 4000
+    assert store._merge_plan(mostly_deleted) == [mostly_deleted[0]]

@@ -8,8 +8,9 @@ write lock, writes its new files first and replaces the manifest last, in one re
 sees the index before the write or after it, never half of it, in every process.
 
 Merging keeps the number of segments small as the archive grows: MERGE_FACTOR segments of one
-size tier become one segment of the next, up to LARGEST_MERGE documents, so each document is
-rewritten a few times in its life and no write ever costs more than one bounded merge.
+size tier become one segment of the next (as many as fit in LARGEST_MERGE documents), so each
+document is rewritten a few times in its life, no write ever costs more than one bounded merge,
+and a million letters (2.6 million items) make about twenty segments.
 """
 
 import fcntl
@@ -214,7 +215,8 @@ def _tier(entry):
 
 
 def _merge_plan(entries):
-    """Segments to merge next: MERGE_FACTOR of one tier, or one left mostly deleted; [] for none."""
+    """Segments to merge next: MERGE_FACTOR of one tier (as many of them as fit in LARGEST_MERGE, at
+    least two), or one left mostly deleted; [] for none."""
     for entry in entries:
         if entry["dead"] * 2 > entry["docs"] and entry["docs"] >= SMALLEST_TIER:
             return [entry]
@@ -222,8 +224,15 @@ def _merge_plan(entries):
     for entry in entries:
         tiers.setdefault(_tier(entry), []).append(entry)
     for members in tiers.values():
-        plan = members[:MERGE_FACTOR]
-        if len(plan) == MERGE_FACTOR and sum(e["docs"] - e["dead"] for e in plan) <= LARGEST_MERGE:
+        if len(members) < MERGE_FACTOR:
+            continue
+        plan, live = [], 0
+        for entry in members[:MERGE_FACTOR]:
+            if live + entry["docs"] - entry["dead"] > LARGEST_MERGE:
+                break
+            plan.append(entry)
+            live += entry["docs"] - entry["dead"]
+        if len(plan) >= 2:
             return plan
     return []
 
