@@ -301,3 +301,19 @@ def test_the_merge_plan_keeps_segments_few_and_merges_bounded():
     mostly_deleted = entries(5000, 3000)
     mostly_deleted[0]["dead"] = 4000
     assert store._merge_plan(mostly_deleted) == [mostly_deleted[0]]
+
+
+def test_any_keyword_field_can_be_counted_not_only_the_page_facets(seeded):
+    """The insights page counts decision years, which the search page never shows as a facet."""
+    from decisions.models import DecisionItem
+
+    results = search.backend().search(
+        search.query("", facets=[("decided_year", None), ("case_number", None)])
+    )
+    years = {}
+    for item in DecisionItem.objects.select_related("determination"):
+        decided = item.determination.decision_date
+        year = str(decided.year) if decided else "undated"
+        years[year] = years.get(year, 0) + 1
+    assert {facet.value: facet.count for facet in results.facets["decided_year"]} == years
+    assert sum(facet.count for facet in results.facets["case_number"]) <= DecisionItem.objects.count()

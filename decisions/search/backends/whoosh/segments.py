@@ -20,7 +20,7 @@ import numpy
 from decisions.search import fields as registry
 from decisions.search.backends.whoosh.analysis import phrases_field
 
-FORMAT = 4
+FORMAT = 5
 CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
 KEY = numpy.dtype("S16")

@@ -64,10 +64,10 @@ def _text_arrays(name, texts):
 
 
 def _facet_arrays(name, arrays, count):
-    """For a facet field: a bitmap of each value held by at least 1 in DENSE_SHARE documents (counted
-    by AND and popcount, whatever the segment's size), and the other values' postings apart (counted
-    one posting at a time, few of them)."""
-    if name not in registry.FACET_FIELDS:
+    """For a keyword field (any may be counted: facets, insights): a bitmap of each value held by at
+    least 1 in DENSE_SHARE documents (counted by AND and popcount, whatever the segment's size), and
+    the other values' postings apart (counted one posting at a time, few of them)."""
+    if name not in registry.FILTER_FIELDS:
         return {}
     starts, docs = arrays[f"{name}.starts"], arrays[f"{name}.docs"]
     held_by = numpy.diff(starts)
