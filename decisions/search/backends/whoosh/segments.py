@@ -22,6 +22,7 @@ from decisions.search.backends.whoosh.analysis import phrases_field
 
 FORMAT = 5
 CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
+COUNTING_WORDS = 1 << 19  # 64-bit words of facet bitmaps counted per NumPy call (4 MB)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
 KEY = numpy.dtype("S16")
 NO_TERM = -1
@@ -199,9 +200,11 @@ class Segment:
         """How many of the flagged documents hold each term of a facet field (in lexicon order);
         `words` are the flags packed (`packed`)."""
         counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
-        dense = self.arrays[f"{field_name}.dense"]
-        for row, term in enumerate(self.arrays[f"{field_name}.dense_terms"]):
-            counts[term] = int(numpy.bitwise_count(dense[row] & words).sum())
+        dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
+        rows = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB at most
+        for first in range(0, len(dense_terms), rows):
+            block = numpy.bitwise_count(dense[first : first + rows] & words)
+            counts[dense_terms[first : first + rows]] = block.sum(axis=1, dtype=numpy.int64)
         sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
         if len(sparse_docs):
             held = flags[sparse_docs].astype(numpy.int64)
