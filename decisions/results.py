@@ -6,6 +6,7 @@ parameters with `validate` and runs the same SearchQuery, so none of them can di
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -109,12 +110,22 @@ class ResultsPage:
         return min(self.page * PER_PAGE, self.total)
 
 
+def _changed(params, changes):
+    """The query string with some parameters' values replaced (`changes`: name -> values) and no
+    page, in the parameters' order; built from lists, not a copy of the QueryDict (a deep copy,
+    once per facet value on every page)."""
+    pairs = []
+    for name, values in [*params.lists(), *((name, []) for name in changes if name not in params)]:
+        if name != "page":
+            pairs.extend((name, value) for value in changes.get(name, values))
+    return urlencode(pairs)
+
+
 def _toggle(params, name, value):
-    query = params.copy()
-    values = query.getlist(name)
-    query.setlist(name, [v for v in values if v != value] if value in values else values + [value])
-    query.pop("page", None)
-    return query.urlencode()
+    values = params.getlist(name)
+    return _changed(
+        params, {name: [v for v in values if v != value] if value in values else values + [value]}
+    )
 
 
 # Parameters that narrow a search, what the bar above the results calls them, and the parameters
@@ -137,12 +148,10 @@ ACTIVE_FILTERS = [
 
 def without(params, names=(), value=None):
     """The query string with these parameters (or just this one value of them) removed, and no page."""
-    query = params.copy()
-    for name in names:
-        kept = [v for v in query.getlist(name) if value is not None and v != value]
-        query.setlist(name, kept)
-    query.pop("page", None)
-    return query.urlencode()
+    return _changed(
+        params,
+        {name: [v for v in params.getlist(name) if value is not None and v != value] for name in names},
+    )
 
 
 def active_filters(params):
