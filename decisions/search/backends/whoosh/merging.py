@@ -15,8 +15,8 @@ def merge(segments, deleted, path):
     for segment in segments:
         alive = numpy.ones(segment.docs, dtype=bool)
         alive[deleted.get(segment.name, [])] = False
-        remap = numpy.full(segment.docs, -1, dtype=numpy.int64)
-        remap[alive] = offset + numpy.arange(int(alive.sum()))
+        remap = numpy.full(segment.docs, -1, dtype=numpy.int32)  # 32 bits: half the memory of a merge
+        remap[alive] = offset + numpy.arange(int(alive.sum()), dtype=numpy.int32)
         offset += int(alive.sum())
         remaps.append((alive, remap))
     arrays = {}
@@ -39,7 +39,10 @@ def _merged_field(name, segments, remaps, keep_freqs, keep_positions, keep_text)
     ]
     union, first = numpy.unique(numpy.concatenate([part["keys"] for part in parts]), return_index=True)
     term_of = numpy.concatenate(
-        [numpy.repeat(numpy.searchsorted(union, part["keys"]), part["counts"]) for part in parts]
+        [
+            numpy.repeat(numpy.searchsorted(union, part["keys"]).astype(numpy.int32), part["counts"])
+            for part in parts
+        ]
     )
     pool, pos_from = _positions(parts) if keep_positions else (None, None)
     texts = [term for part in parts for term in part.get("texts", ())]

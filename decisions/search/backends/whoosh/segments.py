@@ -20,7 +20,7 @@ import numpy
 from decisions.search import fields as registry
 from decisions.search.backends.whoosh.analysis import phrases_field
 
-FORMAT = 5
+FORMAT = 6
 CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
 COUNTING_WORDS = 1 << 19  # 64-bit words of facet bitmaps counted per NumPy call (4 MB)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap

@@ -26,7 +26,7 @@ def field_arrays(name, keys, texts, term_of, docs, freqs, pool, pos_from):
     arrays = {
         f"{name}.keys": keys,
         f"{name}.starts": starts_of(numpy.bincount(term_of, minlength=len(keys))),
-        f"{name}.docs": docs[order].astype(numpy.int32),
+        f"{name}.docs": docs[order].astype(numpy.int32, copy=False),
     }
     if keep_freqs:
         arrays[f"{name}.freqs"] = freqs[order]
@@ -121,8 +121,8 @@ def _date_orders(arrays):
     numbers = numpy.arange(len(days))
     undated = days == UNKNOWN_DAY
     return {
-        "newest": numpy.lexsort((numbers, -days, undated)).astype(numpy.int64),
-        "oldest": numpy.lexsort((numbers, days, undated)).astype(numpy.int64),
+        "newest": numpy.lexsort((numbers, -days, undated)).astype(numpy.int32),
+        "oldest": numpy.lexsort((numbers, days, undated)).astype(numpy.int32),
     }
 
 
