@@ -8,14 +8,13 @@ change for the search index in the same transaction (decisions.indexing).
 import functools
 import io
 import logging
-import multiprocessing
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -537,12 +536,7 @@ def _triage(prepared, seen):
 def _prepared_stream(candidates, workers):
     """Candidates prepared in order; with several workers, parsing overlaps the database writes."""
     prepare = functools.partial(_prepare, limits=pdf_limits())
-    if workers <= 1:
-        yield from map(prepare, candidates)
-        return
-    connections.close_all()  # forked workers must not share the parent's database connection
-    with multiprocessing.get_context("fork").Pool(workers, initializer=processes.ends_with_parent) as pool:
-        yield from pool.imap(prepare, candidates, chunksize=4)
+    yield from processes.mapped(prepare, candidates, workers, chunksize=4)
 
 
 def _batches(prepared_stream, size):

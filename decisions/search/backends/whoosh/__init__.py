@@ -9,14 +9,12 @@ Matching, facets and ordering run on bitsets and arrays (`view`, `evaluate`, `ra
 
 import functools
 import itertools
-import multiprocessing
 import shutil
 import threading
 
 from django.conf import settings
-from django.db import connections
 
-from decisions.processes import ends_with_parent
+from decisions.processes import mapped
 from decisions.search import fields as registry
 from decisions.search.backends.base import Deadline, SearchBackend
 from decisions.search.backends.whoosh import rank, store
@@ -212,12 +210,7 @@ class WhooshBackend(SearchBackend):
 def _built_segments(chunks, incoming, processes):
     """(segment directory, documents) of each chunk of letters, built in `processes` processes."""
     build = functools.partial(_build_segment, incoming=incoming)
-    if processes <= 1 or len(chunks) <= 1:
-        yield from map(build, chunks)
-        return
-    connections.close_all()  # forked processes must not share the parent's database connection
-    with multiprocessing.get_context("fork").Pool(processes, initializer=ends_with_parent) as pool:
-        yield from pool.imap(build, chunks)
+    yield from mapped(build, chunks, processes if len(chunks) > 1 else 1)
 
 
 def _build_segment(letter_ids, incoming):
