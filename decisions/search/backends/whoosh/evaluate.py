@@ -14,8 +14,8 @@ import re
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, day, phrases_field, shingle
-from decisions.search.backends.whoosh.view import analyze, bits_of, flags_to_bits, set_bits
+from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, day, phrases_field, shingle, words
+from decisions.search.backends.whoosh.view import bits_of, flags_to_bits, set_bits
 from decisions.search.contract import (
     And,
     AnyOf,
@@ -37,8 +37,9 @@ CHECK_EVERY = 512  # candidates confirmed between two looks at the clock
 
 
 @functools.lru_cache(maxsize=4096)
-def tokens_of(words):
-    return tuple(token for word in words for token in analyze(word))
+def tokens_of(typed):
+    """The analysed terms of typed words, in order."""
+    return tuple(token for word in typed for token in words(word))
 
 
 def text_fields(field):

@@ -78,8 +78,8 @@ def _live_postings(name, segment, remap, keep_freqs, keep_positions, keep_text):
             part["pos_from"] = (numpy.cumsum(freqs, dtype=numpy.int64) - freqs)[kept]
             part["pos"] = segment.arrays[f"{name}.pos"]
     if keep_text:
-        texts = segment.texts(name)
-        part["texts"] = [texts.term(index) for index in numpy.flatnonzero(used)]
+        values = segment.values(name)
+        part["texts"] = [values[index] for index in numpy.flatnonzero(used)]
     return part
 
 

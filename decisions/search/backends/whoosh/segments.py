@@ -138,24 +138,31 @@ class Segment:
             return index
         return NO_TERM
 
-    def postings(self, field_name, key):
-        """(document numbers, frequencies or None) of a term; deleted documents included."""
+    def _span(self, field_name, key):
+        """(the term's lexicon number, where its postings start and end), or None when it is absent."""
         index = self.term_index(field_name, key)
         if index == NO_TERM:
             return None
         starts = self.arrays[f"{field_name}.starts"]
-        start, end = starts[index], starts[index + 1]
+        return index, starts[index], starts[index + 1]
+
+    def postings(self, field_name, key):
+        """(document numbers, frequencies or None) of a term; deleted documents included."""
+        span = self._span(field_name, key)
+        if span is None:
+            return None
+        _, start, end = span
         freqs = self.arrays.get(f"{field_name}.freqs")
         return self.arrays[f"{field_name}.docs"][start:end], None if freqs is None else freqs[start:end]
 
     def champions(self, field_name, key):
         """The documents a term weighs most in: all of them when it is not common here."""
-        index = self.term_index(field_name, key)
-        if index == NO_TERM:
+        span = self._span(field_name, key)
+        if span is None:
             return self.arrays[f"{field_name}.docs"][:0]
-        starts = self.arrays[f"{field_name}.starts"]
-        if starts[index + 1] - starts[index] <= CHAMPIONS:
-            return self.arrays[f"{field_name}.docs"][starts[index] : starts[index + 1]]
+        index, start, end = span
+        if end - start <= CHAMPIONS:
+            return self.arrays[f"{field_name}.docs"][start:end]
         terms = self.arrays.get(f"{field_name}.champion_terms", numpy.zeros(0, numpy.int32))
         at = int(numpy.searchsorted(terms, index))
         if at == len(terms) or terms[at] != index:  # a keyword: every holder weighs the same
@@ -164,11 +171,10 @@ class Segment:
 
     def positions(self, field_name, key, docnums):
         """{docnum: positions} of a term in the given sorted documents of this segment."""
-        index = self.term_index(field_name, key)
-        if index == NO_TERM:
+        span = self._span(field_name, key)
+        if span is None:
             return {}
-        starts = self.arrays[f"{field_name}.starts"]
-        start, end = starts[index], starts[index + 1]
+        index, start, end = span
         docs = self.arrays[f"{field_name}.docs"][start:end]
         freqs = self.arrays[f"{field_name}.freqs"][start:end].astype(numpy.int64)
         offsets = self.arrays[f"{field_name}.pstarts"][index] + numpy.concatenate(([0], numpy.cumsum(freqs)))
@@ -183,7 +189,7 @@ class Segment:
         }
 
     def values(self, field_name):
-        """A facet field's terms as text, in lexicon order (read once per process: a few thousand)."""
+        """A field's terms as text, in lexicon order (read once per segment and process)."""
         if field_name not in self._values:
             texts = self.texts(field_name)
             self._values[field_name] = [texts.term(index) for index in range(len(texts))]

@@ -7,12 +7,12 @@ the byte-bounded cache of bitsets it built, per segment, so a write that adds a 
 the others' bitsets warm.
 """
 
+import bisect
 import itertools
 
 import numpy
 
 from decisions.search.backends.whoosh import segments as segment_files
-from decisions.search.backends.whoosh.analysis import words
 
 _view_numbers = itertools.count(1)
 
@@ -38,8 +38,10 @@ def set_bits(bits, size):
     return numpy.flatnonzero(bits_to_flags(bits, size))
 
 
-def analyze(text):
-    return words(text)
+def _runs(rows, offsets):
+    """(segment number, start, end) of the run of the sorted rows that falls in each segment."""
+    bounds = numpy.searchsorted(rows, offsets)
+    return zip(range(len(offsets) - 1), bounds[:-1], bounds[1:], strict=True)
 
 
 class Column:
@@ -56,10 +58,9 @@ class Column:
         if len(rows) > 1 and not (rows[1:] >= rows[:-1]).all():
             order = numpy.argsort(rows, kind="stable")
             rows = rows[order]
-        bounds = numpy.searchsorted(rows, self.offsets)
         values = numpy.empty(len(rows), dtype=self.parts[0].dtype if self.parts else numpy.int64)
-        for part, offset, start, end in zip(self.parts, self.offsets, bounds, bounds[1:], strict=False):
-            values[start:end] = part[rows[start:end] - offset]
+        for number, start, end in _runs(rows, self.offsets):
+            values[start:end] = self.parts[number][rows[start:end] - self.offsets[number]]
         if order is not None:
             values[order] = values.copy()
         return values
@@ -94,7 +95,6 @@ class IndexView:
         if deleted:
             flags[numpy.concatenate(deleted)] = False
         self.live = flags_to_bits(flags)
-        self.count = int(flags.sum())
 
     def _cached(self, kind, args, build):
         return self.cache.get((self.key, kind, *args), build)
@@ -133,8 +133,8 @@ class IndexView:
         key = segment_files.key_of(text)
         present = numpy.zeros(len(rows), dtype=bool)
         frequencies, holding = [], 0
-        bounds = numpy.searchsorted(rows, self.offsets)
-        for segment, offset, start, end in zip(self.segments, self.offsets, bounds, bounds[1:], strict=False):
+        for number, start, end in _runs(rows, self.offsets):
+            segment, offset = self.segments[number], self.offsets[number]
             found = segment.postings(field_name, key)
             if found is None:
                 continue
@@ -185,8 +185,7 @@ class IndexView:
         def build():
             found = set()
             for segment in self.segments:
-                texts = segment.texts(field_name)
-                found.update(texts.term(index) for index in range(len(texts)))
+                found.update(segment.values(field_name))
             return sorted(found)
 
         return self._cached("values", (field_name,), build)
@@ -215,7 +214,7 @@ class IndexView:
         found = set()
         for segment in self.segments:
             texts = segment.texts(field_name)
-            at = _bisect(texts, prefix)
+            at = bisect.bisect_left(texts, prefix)
             for index in range(at, min(at + limit + 1, len(texts))):
                 term = texts[index]
                 if not term.startswith(prefix):
@@ -227,12 +226,13 @@ class IndexView:
         """{docnum: positions} of a term in the given sorted documents."""
         key = segment_files.key_of(text)
         docnums = numpy.asarray(docnums, dtype=numpy.int64)
-        bounds = numpy.searchsorted(docnums, self.offsets)
         found = {}
-        for segment, offset, start, end in zip(self.segments, self.offsets, bounds, bounds[1:], strict=False):
+        for number, start, end in _runs(docnums, self.offsets):
             if end > start:
-                for docnum, where in segment.positions(field_name, key, docnums[start:end] - offset).items():
-                    found[docnum + int(offset)] = where
+                offset = int(self.offsets[number])
+                local = docnums[start:end] - offset
+                for docnum, where in self.segments[number].positions(field_name, key, local).items():
+                    found[docnum + offset] = where
         return found
 
     def close(self):
@@ -242,14 +242,3 @@ class IndexView:
 def _segment_bits(segment, field_name, key):
     found = segment.postings(field_name, key)
     return 0 if found is None else bits_of(found[0], segment.docs)
-
-
-def _bisect(texts, prefix):
-    low, high = 0, len(texts)
-    while low < high:
-        middle = (low + high) // 2
-        if texts[middle] < prefix:
-            low = middle + 1
-        else:
-            high = middle
-    return low
