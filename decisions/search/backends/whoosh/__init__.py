@@ -102,9 +102,10 @@ class WhooshBackend(SearchBackend):
         deadline = Deadline(settings.SEARCH_TIME_BUDGET_SECONDS)
         matched, text_bits, filter_bits, evaluator = self._match(view, query, deadline)
         facets = _Facets(view, text_bits, filter_bits)
-        ranking = _Ranking(view, evaluator, query, matched, deadline)
+        total = matched.bit_count()
+        ranking = _Ranking(view, evaluator, query, matched, total, deadline)
         return SearchResults(
-            total=matched.bit_count(),
+            total=total,
             facets={name: facets.counts(name, limit) for name, limit in query.facets},
             window=ranking.window,
         )
@@ -255,14 +256,9 @@ class _Ranking:
     """The order of one search's matches: relevance scored once, each window reading the first
     `stop` documents of the one total order."""
 
-    def __init__(self, view, evaluator, query, matched, deadline):
-        self.view, self.evaluator, self.query, self.matched, self.deadline = (
-            view,
-            evaluator,
-            query,
-            matched,
-            deadline,
-        )
+    def __init__(self, view, evaluator, query, matched, total, deadline):
+        self.view, self.evaluator, self.query, self.deadline = view, evaluator, query, deadline
+        self.matched, self.total = matched, total
 
     @functools.cached_property
     def flags(self):
@@ -276,9 +272,7 @@ class _Ranking:
         """(scores, the only rows to order or None for every match), or (None, None) for date order."""
         if self.query.text is None or self.query.sort != RELEVANCE:
             return None, None
-        champions = rank.champion_scores(
-            self.view, self.query.text, self.flags, self.matched.bit_count(), stop
-        )
+        champions = rank.champion_scores(self.view, self.query.text, self.flags, self.total, stop)
         if champions is not None:
             rows, scores = champions
             return scores, rows

@@ -176,10 +176,7 @@ class Evaluator:
             return self.keyword(name, value.values)
         if isinstance(value, ItemIds):
             wanted = numpy.asarray(list(value.values), dtype=numpy.int64)
-            return (
-                flags_to_bits(self.view.column("item_id").flags(lambda ids: numpy.isin(ids, wanted)))
-                & self.view.live
-            )
+            return self._where("item_id", lambda ids: numpy.isin(ids, wanted))
         if isinstance(value, CitedPages):
             bits = 0
             for page in range(value.first, value.last + 1):
@@ -191,17 +188,16 @@ class Evaluator:
             return self.view._cached(
                 "dates",
                 (name, value),
-                lambda: (
-                    flags_to_bits(self.view.column(name).flags(lambda days: days == day(None)))
-                    & self.view.live
-                ),
+                lambda: self._where(name, lambda days: days == day(None)),
             )
         raise TypeError(f"unknown filter value {value!r}")
 
     def _dates(self, name, value):
-        return (
-            flags_to_bits(self.view.column(name).flags(lambda days: _in_range(days, value))) & self.view.live
-        )
+        return self._where(name, lambda days: _in_range(days, value))
+
+    def _where(self, column, test):
+        """Live documents whose column passes test (an array of values -> an array of booleans)."""
+        return flags_to_bits(self.view.column(column).flags(test)) & self.view.live
 
 
 def _in_range(days, value):

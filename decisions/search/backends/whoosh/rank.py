@@ -53,16 +53,9 @@ def scores(view, evaluator, text_query, flags):
     terms, constant = _scored_terms(text_query)
     for field_name, text, length_field, boost in terms:
         ids, frequencies = view.postings(field_name, text)
-        if not len(ids):
-            continue
-        idf = bm25.idf(view.size, len(ids))
-        keep = flags[ids]
-        ids, frequencies = ids[keep], frequencies[keep]
-        if length_field is None:  # a keyword: present or not
-            result[ids] += boost * idf
-        else:
-            lengths = view.lengths(length_field)[ids]
-            result[ids] += boost * idf * bm25.weight(frequencies, lengths, view.average_length(length_field))
+        if len(ids):
+            keep = flags[ids]
+            _add_term(view, result, ids[keep], frequencies[keep], len(ids), length_field, boost)
     for field_name, leaf, boost in constant:
         result[bits_to_flags(evaluator.expansion_bits(field_name, leaf), view.size) & flags] += boost
     return result
@@ -82,16 +75,20 @@ def champion_scores(view, text_query, flags, matches, stop):
     result = numpy.zeros(view.size, dtype=numpy.float64)
     for field_name, text, length_field, boost in terms:
         present, frequencies, holding = view.frequencies_at(field_name, text, rows)
-        if not holding:
-            continue
-        idf = bm25.idf(view.size, holding)
-        if length_field is None:
-            result[rows[present]] += boost * idf
-        else:
-            lengths = view.lengths(length_field)[rows[present]]
-            weights = bm25.weight(frequencies, lengths, view.average_length(length_field))
-            result[rows[present]] += boost * idf * weights
+        if holding:
+            _add_term(view, result, rows[present], frequencies, holding, length_field, boost)
     return rows, result
+
+
+def _add_term(view, result, ids, frequencies, holding, length_field, boost):
+    """Add one term's BM25 to the scores of the documents `ids` (it occurs `frequencies` times in each;
+    `holding` documents of the view hold it). A keyword (no length field) counts as present or not."""
+    idf = bm25.idf(view.size, holding)
+    if length_field is None:
+        result[ids] += boost * idf
+    else:
+        lengths = view.lengths(length_field)[ids]
+        result[ids] += boost * idf * bm25.weight(frequencies, lengths, view.average_length(length_field))
 
 
 def _smallest(keys, rows, count):
@@ -120,6 +117,17 @@ class _DateKey:
         return numpy.where(days == UNKNOWN_DAY, LAST, days if self.oldest_first else -days)
 
 
+class _Number:
+    """The document number as the last sort key (what numpy.arange(view.size) gave, without
+    allocating an array of the whole archive for every page)."""
+
+    def __getitem__(self, rows):
+        return rows
+
+
+_NUMBER = _Number()
+
+
 def ordered(view, flags, sort, relevance, stop, rows=None):
     """Document numbers of the matched documents in order, the first `stop` of them (all: None);
     `rows`: the only ones to order (the champions)."""
@@ -127,7 +135,7 @@ def ordered(view, flags, sort, relevance, stop, rows=None):
     if rows is None:
         by_date = relevance is None or sort in (NEWEST, OLDEST)
         rows = _first_by_date(view, flags, oldest_first, stop) if by_date else numpy.flatnonzero(flags)
-    keys = [_DateKey(view, oldest_first), numpy.arange(view.size)]
+    keys = [_DateKey(view, oldest_first), _NUMBER]
     if relevance is not None and sort not in (NEWEST, OLDEST):
         keys.insert(0, -relevance)
     return _smallest(keys, rows, len(rows) if stop is None else min(stop, len(rows)))
