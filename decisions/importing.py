@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from decisions import indexing, processes
+from decisions import bulk, indexing, processes
 from decisions.columns import fit_to_columns
 from decisions.models import (
     CitedPage,
@@ -309,20 +309,8 @@ def _parsed_fields(determination, letter):
     return determination
 
 
-def _write_reviewers(pairs, names):
-    specialties, states = names
-    ReviewerSpecialty.objects.bulk_create(
-        ReviewerSpecialty(determination=determination, specialty_id=pk, position=position)
-        for determination, letter in pairs
-        for position, pk in enumerate(specialties.ids_for(letter.reviewer.specialties), start=1)
-    )
-    ReviewerLicensure.objects.bulk_create(
-        ReviewerLicensure(determination=determination, state_id=pk, position=position)
-        for determination, letter in pairs
-        for position, pk in enumerate(states.ids_for(letter.reviewer.licensure_states), start=1)
-    )
-
-
+SPECIALTY_LINKS = bulk.Rows(ReviewerSpecialty, ["determination_id", "specialty_id", "position"])
+LICENSURE_LINKS = bulk.Rows(ReviewerLicensure, ["determination_id", "state_id", "position"])
 ITEM_FIELDS = [
     "request",
     "treatment",
@@ -337,58 +325,76 @@ ITEM_FIELDS = [
     "rationale",
     "necessity",
 ]
+ITEMS = bulk.Rows(DecisionItem, ["determination_id", "position", *ITEM_FIELDS])
+CITATIONS = bulk.Rows(GuidelineCitation, ["item_id", "position", "source", "chapter", "topic"])
+PAGES = bulk.Rows(CitedPage, ["citation_id", "item_id", "source", "page"])
 
 
-def _item_row(determination, position, item):
-    return DecisionItem(
-        determination=determination,
-        position=position,
-        request=item.request[:2000],
-        treatment=item.treatment.name or "",
-        treatment_category=item.treatment.category,
-        drug_class=item.treatment.drug_class or "",
-        strength=item.treatment.strength or "",
-        quantity=item.treatment.quantity,
-        refills=item.treatment.refills,
-        outcome=item.outcome,
-        claims_administrator_guideline=item.claims_administrator_guideline or "",
-        maximus_guideline=item.maximus_guideline or "",
-        rationale=item.rationale,
-        necessity=item.necessity,
+def _write_reviewers(pairs, names):
+    specialties, states = names
+    SPECIALTY_LINKS.insert(
+        [
+            (determination.pk, pk, position)
+            for determination, letter in pairs
+            for position, pk in enumerate(specialties.ids_for(letter.reviewer.specialties), start=1)
+        ]
+    )
+    LICENSURE_LINKS.insert(
+        [
+            (determination.pk, pk, position)
+            for determination, letter in pairs
+            for position, pk in enumerate(states.ids_for(letter.reviewer.licensure_states), start=1)
+        ]
     )
 
 
-def _write_citations(items, parsed_items):
-    citations, pages = [], []
-    for stored, parsed in zip(items, parsed_items, strict=True):
-        for position, citation in enumerate(parsed.citations, start=1):
-            row = GuidelineCitation(
-                item=stored,
-                position=position,
-                source=citation.source,
-                chapter=citation.chapter or "",
-                topic=citation.topic or "",
-            )
-            citations.append(row)
-            pages.extend(
-                CitedPage(citation=row, item=stored, source=citation.source, page=page)
-                for page in citation.pages
-            )
-    GuidelineCitation.objects.bulk_create(citations)
-    CitedPage.objects.bulk_create(pages)
+def _item_values(item):
+    """An item's stored values, in the order of ITEM_FIELDS."""
+    treatment = item.treatment
+    return (
+        item.request[:2000],
+        treatment.name or "",
+        treatment.category,
+        treatment.drug_class or "",
+        treatment.strength or "",
+        treatment.quantity,
+        treatment.refills,
+        item.outcome,
+        item.claims_administrator_guideline or "",
+        item.maximus_guideline or "",
+        item.rationale,
+        item.necessity,
+    )
+
+
+def _write_citations(item_ids, parsed_items):
+    citations = [
+        (item_id, position, citation.source, citation.chapter or "", citation.topic or "")
+        for item_id, parsed in zip(item_ids, parsed_items, strict=True)
+        for position, citation in enumerate(parsed.citations, start=1)
+    ]
+    citation_ids = iter(CITATIONS.insert_returning_pks(citations, key=(0, 1)))
+    pages = []
+    for item_id, parsed in zip(item_ids, parsed_items, strict=True):
+        for citation in parsed.citations:
+            citation_id = next(citation_ids)
+            pages.extend((citation_id, item_id, citation.source, page) for page in citation.pages)
+    PAGES.insert(pages)
 
 
 def _write_rows(pairs, names):
-    """Reviewer links, items, citations and pages of new determinations: one INSERT per table."""
+    """Reviewer links, items, citations and pages of new determinations, a few statements per table."""
     _write_reviewers(pairs, names)
-    items = DecisionItem.objects.bulk_create(
+    parsed_items = [item for _, letter in pairs for item in letter.items]
+    item_ids = ITEMS.insert_returning_pks(
         [
-            _item_row(determination, position, item)
+            (determination.pk, position, *_item_values(item))
             for determination, letter in pairs
             for position, item in enumerate(letter.items, start=1)
-        ]
+        ],
+        key=(0, 1),
     )
-    _write_citations(items, [item for _, letter in pairs for item in letter.items])
+    _write_citations(item_ids, parsed_items)
 
 
 def _replace_rows(determination, letter, names):
@@ -397,14 +403,20 @@ def _replace_rows(determination, letter, names):
     ReviewerLicensure.objects.filter(determination=determination).delete()
     _write_reviewers([(determination, letter)], names)
     old = dict(determination.items.values_list("position", "pk"))
-    rows = [_item_row(determination, position, item) for position, item in enumerate(letter.items, start=1)]
-    for row in rows:
-        row.pk = old.get(row.position)
+    rows = [
+        DecisionItem(
+            pk=old.get(position),
+            determination=determination,
+            position=position,
+            **dict(zip(ITEM_FIELDS, _item_values(item), strict=True)),
+        )
+        for position, item in enumerate(letter.items, start=1)
+    ]
     GuidelineCitation.objects.filter(item__determination=determination).delete()
     determination.items.filter(position__gt=len(rows)).delete()
     DecisionItem.objects.bulk_update([row for row in rows if row.pk], ITEM_FIELDS)
     DecisionItem.objects.bulk_create([row for row in rows if not row.pk])
-    _write_citations(rows, letter.items)
+    _write_citations([row.pk for row in rows], letter.items)
 
 
 def _name_caches():
@@ -586,16 +598,19 @@ def import_batches(candidates, job_id=None, workers=1, batch_size=100, index_eve
     """Import each candidate, yielding the results of each batch of `batch_size` in input order; one
     bad file never stops the rest. New letters reach the search index every `index_every` letters
     (what is not yet applied when this stops is applied by the worker). `workers` > 1 parses in that
-    many processes while this one writes."""
+    many processes while this one writes, and indexes in one more."""
     seen, names, stored = {}, _name_caches(), []
-    for batch in _batches(_prepared_stream(candidates, workers), batch_size):
-        results = _import_batch(batch, seen, names, job_id)
-        stored.extend(result.determination_id for result in results if result.status == IMPORTED)
-        if len(stored) >= index_every:
-            indexing.apply(stored)
-            stored = []
-        yield results
-    indexing.apply(stored)
+    # With worker processes, the index takes the last letters in a process of its own while this
+    # one stores the next: storing and indexing each cost about as much as parsing.
+    with processes.OneBehind(indexing.apply, forked=workers > 1) as index:
+        for batch in _batches(_prepared_stream(candidates, workers), batch_size):
+            results = _import_batch(batch, seen, names, job_id)
+            stored.extend(result.determination_id for result in results if result.status == IMPORTED)
+            if len(stored) >= index_every:
+                index(stored)
+                stored = []
+            yield results
+        index(stored)
 
 
 def import_candidates(candidates, on_result=None, workers=1, batch_size=100):

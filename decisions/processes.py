@@ -21,6 +21,44 @@ def mapped(function, items, workers, chunksize=1):
         yield from pool.imap(function, items, chunksize=chunksize)
 
 
+class OneBehind:
+    """Calls of `function` run in order in one forked process while the caller goes on, at most one
+    call behind it: each call waits for the one before, so a failure surfaces (raised here) one call
+    late, and the work is never more than one call behind. With `forked` false, calls run here."""
+
+    def __init__(self, function, forked):
+        self.function, self.forked = function, forked
+        self.pool = self.running = None
+
+    def __enter__(self):
+        if self.forked:
+            connections.close_all()
+            self.pool = multiprocessing.get_context("fork").Pool(1, initializer=ends_with_parent)
+        return self
+
+    def __call__(self, *arguments):
+        if not self.forked:
+            self.function(*arguments)
+            return
+        self.wait()
+        self.running = self.pool.apply_async(self.function, arguments)
+
+    def wait(self):
+        running, self.running = self.running, None
+        if running is not None:
+            running.get()
+
+    def __exit__(self, kind, error, traceback):
+        if self.pool is None:
+            return
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            self.pool.terminate()
+            self.pool.join()
+
+
 def ends_with_parent():
     """A pool process's initializer: SIGTERM ends it (the pool's terminate), Ctrl-C is the parent's to
     handle, and on Linux the kernel kills it when the parent dies (kill -9 of the worker left its

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from decisions import importing, search
-from decisions.models import DecisionItem, Determination, GuidelineCitation, Job
+from decisions.models import DecisionItem, Determination, Job
 from decisions.parsing import ParseError, parse_document
 from decisions.parsing.documents import PdfLimits
 from tests.hostile import nested_xobjects_pdf, scattered_text_pdf
@@ -46,14 +46,14 @@ def _import(*letters):
 def test_a_letter_failing_in_a_batch_costs_no_other_letter_its_place(monkeypatch):
     """The batch's rollback took a new specialty row with it while its id stayed cached; the
     one-by-one retry then failed on the foreign key and called the good letter "already present"."""
-    original = GuidelineCitation.objects.bulk_create
+    original = importing.CITATIONS.insert_returning_pks
 
-    def failing_for_poison(rows, *args, **kwargs):
-        if any("Poison" in row.topic for row in rows):
+    def failing_for_poison(rows, key):
+        if any("Poison" in topic for *_, topic in rows):
             raise RuntimeError("simulated storage failure")
-        return original(rows, *args, **kwargs)
+        return original(rows, key)
 
-    monkeypatch.setattr(GuidelineCitation.objects, "bulk_create", failing_for_poison)
+    monkeypatch.setattr(importing.CITATIONS, "insert_returning_pks", failing_for_poison)
     poison = standard_letter(
         [
             item(

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 
-from decisions import importing
+from decisions import importing, indexing
 from decisions.importing import DUPLICATE, FAILED, IMPORTED, Candidate, import_candidates
 from decisions.models import CitedPage, DecisionItem, Determination, GuidelineCitation, Specialty
 from tests.letters import SEED_FILES, SEEDS, pdf_bytes
@@ -126,7 +126,7 @@ def test_a_failure_while_writing_leaves_no_half_written_letter(monkeypatch, sett
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(GuidelineCitation.objects, "bulk_create", explode)
+    monkeypatch.setattr(importing.PAGES, "insert", explode)  # the last table a letter writes
     report = _import(Candidate("good.txt", SEED_FILES[0].read_bytes()))
     assert report.results[0].status == FAILED and "disk full" in report.results[0].message
     assert "could not be stored" in report.results[0].message
@@ -254,3 +254,5 @@ def test_parallel_parsing_gives_the_same_result(tmp_path, capsys, settings):
     assert "Imported: 3" in capsys.readouterr().out
     assert DecisionItem.objects.count() == 20
     assert sorted(Determination.objects.values_list("source_name", flat=True)) == [p.name for p in SEED_FILES]
+    comparison = indexing.compare()  # indexed in a process of its own while the letters were stored
+    assert comparison.in_step and comparison.indexed == 20 and comparison.pending == 0

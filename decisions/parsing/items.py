@@ -55,13 +55,20 @@ LABEL_NAMES = {
 MAX_LABEL_LINES = 3
 
 
+# Every label in one pattern, tried in the list's order: each line of every item is tested.
+_ANY_LABEL = re.compile(
+    "|".join(f"(?P<label{index}>{pattern.pattern})" for index, (_, pattern, _) in enumerate(_LABELS)),
+    re.IGNORECASE,
+)
+
+
 def label_at(line):
     """(field, the text after the label) when line starts one of an item's labelled parts."""
-    for field_name, pattern, keep in _LABELS:
-        match = pattern.match(line)
-        if match:
-            return field_name, (line if keep else line[match.end() :])
-    return None
+    match = _ANY_LABEL.match(line)
+    if match is None:
+        return None
+    field_name, _, keep = _LABELS[int(match.lastgroup.removeprefix("label"))]
+    return field_name, (line if keep else line[match.end() :])
 
 
 def join_wrapped_labels(lines):

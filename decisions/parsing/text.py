@@ -15,7 +15,9 @@ _MISSING_SPACE = re.compile(r"(?<=[a-z0-9)]{2})\.(?=[A-Z][a-z])")
 _GLUED_NEGATION = re.compile(
     r"\b(not|non)(medically|necessary|recommended|certified|indicated|supported|appropriate)\b", re.IGNORECASE
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+# Runs of spacing folded to one space; a lone plain space already is one, and is left alone
+# (rewriting every gap between words was the parser's largest cost).
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]{2,}|[\t\u00a0\u2000-\u200b]")
 # A line-end fragment that is only a suffix cannot be a word of its own: `medica-` + `tion`.
 _SUFFIX_ONLY = re.compile(
     r"^(tion|tions|sion|sions|ment|ments|ness|ity|ities|ing|ings|ed|ly|ally|ance|ances|ence|"
@@ -64,13 +66,14 @@ def logical_lines(text):
     page break inside a paragraph; the paragraph breaks are the lines holding only spaces.
     A form feed (pdfminer's page break) never ends a paragraph.
     """
-    raw_lines = clean_characters(text).split("\n")
+    # Spaces folded and glued negations split once for the whole letter, not line by line.
+    raw_lines = _GLUED_NEGATION.sub(r"\1 \2", _SPACES.sub(" ", clean_characters(text))).split("\n")
     double_spaced = _is_double_spaced(raw_lines)
     lines, pending_break, in_page_gap = [], False, False
     for raw in raw_lines:
         if "\f" in raw:  # a page break, and the blank lines around it, continue the paragraph it interrupts
-            raw, pending_break, in_page_gap = raw.replace("\f", ""), False, True
-        line = _GLUED_NEGATION.sub(r"\1 \2", _SPACES.sub(" ", raw).strip())
+            raw, pending_break, in_page_gap = _SPACES.sub(" ", raw.replace("\f", "")), False, True
+        line = raw.strip()
         if _PAGE_FOOTER.match(line):
             continue
         if not line:
