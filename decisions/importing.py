@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 LETTER_SUFFIXES = {".pdf", ".txt", ".text", ""}
 ARCHIVE_SUFFIXES = {".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".jar"}
 MAX_COMPRESSION_RATIO = 200
+ZIP_MAGIC = b"PK\x03\x04"
 IMPORTED, DUPLICATE, FAILED = "imported", "duplicate", "failed"
 
 
@@ -163,15 +164,31 @@ def _entries(archive):
     return entries
 
 
+def _is_zip(name, start):
+    """What an import opens as a ZIP: a file named .zip, or one that starts like one."""
+    return _suffix(name) == ".zip" or start[:4] == ZIP_MAGIC
+
+
+def _file_start(file_path):
+    try:
+        with open(file_path, "rb") as opened:
+            return opened.read(len(ZIP_MAGIC))
+    except OSError:
+        return b""
+
+
 def count_files(paths):
-    """How many files an import of these paths will report on (for a job's progress)."""
+    """How many files an import of these paths will report on (for a job's progress). Only what
+    may be a ZIP is opened as one: a folder of letters is counted by name."""
     count = 0
     for file_path in _files_under(paths):
-        try:
-            with zipfile.ZipFile(file_path) as archive:
-                entries = len(_entries(archive))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
-            entries = 1
+        entries = 1
+        if _is_zip(file_path.name, _file_start(file_path)):
+            try:
+                with zipfile.ZipFile(file_path) as archive:
+                    entries = len(_entries(archive))
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+                entries = 1
         count += entries if 0 < entries <= settings.IMR_MAX_ZIP_ENTRIES else 1
     return count
 
@@ -222,7 +239,7 @@ def candidates_from_zip(archive_name, data):
             except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError) as error:
                 yield Candidate(name, refused=f"entry could not be unpacked ({error})")
                 continue
-            if content[:4] == b"PK\x03\x04":
+            if content[:4] == ZIP_MAGIC:
                 yield Candidate(name, refused="nested archive; upload the inner archive on its own")
             else:
                 yield Candidate(name, data=content, refused=_size_refusal(len(content)))
@@ -230,7 +247,7 @@ def candidates_from_zip(archive_name, data):
 
 def candidates_from_upload(name, data):
     """One uploaded or found file: a letter, or a ZIP of letters."""
-    if _suffix(name) == ".zip" or data[:4] == b"PK\x03\x04":
+    if _is_zip(name, data):
         if refusal := _size_refusal(len(data), settings.IMR_MAX_ZIP_UPLOAD_BYTES):
             yield Candidate(name, refused=refusal)
             return
