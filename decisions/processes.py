@@ -2,6 +2,7 @@
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import signal
 
@@ -62,7 +63,10 @@ class OneBehind:
 def ends_with_parent():
     """A pool process's initializer: SIGTERM ends it (the pool's terminate), Ctrl-C is the parent's to
     handle, and on Linux the kernel kills it when the parent dies (kill -9 of the worker left its
-    pool waiting forever)."""
+    pool waiting forever). What it inherited is frozen out of garbage collection: the collector
+    would otherwise walk the whole inherited Django process again and again while it parses or
+    indexes."""
+    gc.freeze()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool's terminate still ends it

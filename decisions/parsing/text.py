@@ -12,12 +12,15 @@ _PAGE_FOOTER = re.compile(r"^\s*(page\s+\d+\s+of\s+\d+|\d+\s*/\s*\d+)\s*$", re.I
 # `2003.In a report`: the PDF lost the space after a full stop; restore it so words tokenize.
 _MISSING_SPACE = re.compile(r"(?<=[a-z0-9)]{2})\.(?=[A-Z][a-z])")
 # `is notmedically necessary`: PDF extraction lost the space after a negation before a verdict word.
-_GLUED_NEGATION = re.compile(
-    r"\b(not|non)(medically|necessary|recommended|certified|indicated|supported|appropriate)\b", re.IGNORECASE
-)
-# Runs of spacing folded to one space; a lone plain space already is one, and is left alone
-# (rewriting every gap between words was the parser's largest cost).
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]{2,}|[\t\u00a0\u2000-\u200b]")
+_VERDICT_WORDS = "medically|necessary|recommended|certified|indicated|supported|appropriate"
+_GLUED_NEGATION = re.compile(rf"\b(not|non)({_VERDICT_WORDS})\b", re.IGNORECASE)
+# The same on lower-cased text, without the case-blind matching that makes the scan slow: most
+# letters have no glued negation, and this one look says so.
+_GLUED_ANYWHERE = re.compile(rf"no[nt](?:{_VERDICT_WORDS})")
+# Every kind of spacing becomes a plain space, then runs fold to one: a translation and a literal
+# pattern, several times faster than one character class tried at every character of a letter.
+_TO_SPACE = str.maketrans(dict.fromkeys("\t\u00a0" + "".join(map(chr, range(0x2000, 0x200C))), " "))
+_SPACE_RUN = re.compile(" {2,}")
 # A line-end fragment that is only a suffix cannot be a word of its own: `medica-` + `tion`.
 _SUFFIX_ONLY = re.compile(
     r"^(tion|tions|sion|sions|ment|ments|ness|ity|ities|ing|ings|ed|ly|ally|ance|ances|ence|"
@@ -40,6 +43,16 @@ _TYPOGRAPHY = str.maketrans(
     }
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def fold_spaces(text):
+    return _SPACE_RUN.sub(" ", text.translate(_TO_SPACE))
+
+
+def split_glued_negations(text):
+    if _GLUED_ANYWHERE.search(text.lower()) is None:
+        return text
+    return _GLUED_NEGATION.sub(r"\1 \2", text)
 
 
 def clean_characters(text):
@@ -67,12 +80,12 @@ def logical_lines(text):
     A form feed (pdfminer's page break) never ends a paragraph.
     """
     # Spaces folded and glued negations split once for the whole letter, not line by line.
-    raw_lines = _GLUED_NEGATION.sub(r"\1 \2", _SPACES.sub(" ", clean_characters(text))).split("\n")
+    raw_lines = split_glued_negations(fold_spaces(clean_characters(text))).split("\n")
     double_spaced = _is_double_spaced(raw_lines)
     lines, pending_break, in_page_gap = [], False, False
     for raw in raw_lines:
         if "\f" in raw:  # a page break, and the blank lines around it, continue the paragraph it interrupts
-            raw, pending_break, in_page_gap = _SPACES.sub(" ", raw.replace("\f", "")), False, True
+            raw, pending_break, in_page_gap = fold_spaces(raw.replace("\f", "")), False, True
         line = raw.strip()
         if _PAGE_FOOTER.match(line):
             continue
@@ -114,12 +127,12 @@ def reflow(lines, known_words=frozenset()):
             current = _join_hyphenated(current, line, known_words)
         else:
             current = f"{current} {line}" if current else line
-    return "\n\n".join(_MISSING_SPACE.sub(". ", _SPACES.sub(" ", paragraph)) for paragraph in paragraphs)
+    return "\n\n".join(_MISSING_SPACE.sub(". ", fold_spaces(paragraph)) for paragraph in paragraphs)
 
 
 def one_line(text):
     """Fold a reflowed text into a single line (for labels and headings)."""
-    return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    return fold_spaces(text.replace("\n", " ")).strip()
 
 
 class WordSet:

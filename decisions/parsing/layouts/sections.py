@@ -22,6 +22,11 @@ _HEADINGS = {
     "decisions": r"IMR\s+(?:ISSUES?\s*,?\s+)?DECISION(?:\(S\)|S)?\s*,?\s+AND\s+RATIONALE(?:\(S\)|S)?",
 }
 _HEADING_RES = {name: re.compile(rf"{pattern}\s*:?", re.IGNORECASE) for name, pattern in _HEADINGS.items()}
+# All of them in one pattern, tried in order, for the scan of every line of a letter.
+_ANY_HEADING = re.compile(
+    "(?:" + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _HEADINGS.items()) + r")\s*:?",
+    re.IGNORECASE,
+)
 _LEGACY_HEADING = re.compile(r"IMR\s+DECISION\(S\)", re.IGNORECASE)
 # Any other line in capitals is an extra section that ends the one before it.
 _OTHER_HEADING = re.compile(r"[A-Z][A-Z ,'&/()-]{6,80}")
@@ -40,13 +45,11 @@ def _split_sections(lines):
     """Map section name -> its lines, plus the lines before the first known heading."""
     found = []
     for index, line in enumerate(lines):
-        for name, heading in _HEADING_RES.items():
-            if heading.fullmatch(line):
-                found.append((index, name, bool(_LEGACY_HEADING.match(line))))
-                break
-        else:
-            if _OTHER_HEADING.fullmatch(line) and found and not ends_outcome_heading(lines, index):
-                found.append((index, "other", False))
+        heading = _ANY_HEADING.fullmatch(line)
+        if heading:
+            found.append((index, heading.lastgroup, bool(_LEGACY_HEADING.match(line))))
+        elif _OTHER_HEADING.fullmatch(line) and found and not ends_outcome_heading(lines, index):
+            found.append((index, "other", False))
     sections = {"header": lines[: found[0][0]] if found else lines}
     for position, (index, name, _) in enumerate(found):
         end = found[position + 1][0] if position + 1 < len(found) else len(lines)
