@@ -209,9 +209,12 @@ def _facets(params, raw_facets, selected, limits):
 
 
 def load_items(item_ids):
-    """The items, in the order given, with what a hit shows, in three queries."""
+    """The items, in the order given, with what a hit shows, in five queries. The models' default
+    orderings are left out: the order is the caller's, and ordering citations by their item's
+    letter's date joined two large tables for nothing."""
     items = (
         DecisionItem.objects.filter(pk__in=item_ids)
+        .order_by()
         .select_related("determination")
         .defer(
             "determination__text",
@@ -223,7 +226,7 @@ def load_items(item_ids):
             "determination__specialty_links__specialty",
             Prefetch(
                 "citations",
-                queryset=GuidelineCitation.objects.prefetch_related(
+                queryset=GuidelineCitation.objects.order_by("item_id", "position").prefetch_related(
                     Prefetch("cited_pages", queryset=CitedPage.objects.order_by("page"))
                 ),
             ),
