@@ -17,9 +17,13 @@ def mapped(function, items, workers, chunksize=1):
     if workers <= 1:
         yield from map(function, items)
         return
-    connections.close_all()  # forked processes must not share the parent's database connection
-    with multiprocessing.get_context("fork").Pool(workers, initializer=ends_with_parent) as pool:
+    with _forked_pool(workers) as pool:
         yield from pool.imap(function, items, chunksize=chunksize)
+
+
+def _forked_pool(size):
+    connections.close_all()  # forked processes must not share the parent's database connection
+    return multiprocessing.get_context("fork").Pool(size, initializer=ends_with_parent)
 
 
 class OneBehind:
@@ -33,8 +37,7 @@ class OneBehind:
 
     def __enter__(self):
         if self.forked:
-            connections.close_all()
-            self.pool = multiprocessing.get_context("fork").Pool(1, initializer=ends_with_parent)
+            self.pool = _forked_pool(1)
         return self
 
     def __call__(self, *arguments):

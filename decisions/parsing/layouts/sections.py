@@ -21,12 +21,12 @@ _HEADINGS = {
     "summary": r"CLINICAL\s+CASE\s+SUMMARY",
     "decisions": r"IMR\s+(?:ISSUES?\s*,?\s+)?DECISION(?:\(S\)|S)?\s*,?\s+AND\s+RATIONALE(?:\(S\)|S)?",
 }
-_HEADING_RES = {name: re.compile(rf"{pattern}\s*:?", re.IGNORECASE) for name, pattern in _HEADINGS.items()}
 # All of them in one pattern, tried in order, for the scan of every line of a letter.
 _ANY_HEADING = re.compile(
     "(?:" + "|".join(f"(?P<{name}>{pattern})" for name, pattern in _HEADINGS.items()) + r")\s*:?",
     re.IGNORECASE,
 )
+_DECISIONS_HEADING = re.compile(rf"{_HEADINGS['decisions']}\s*:?", re.IGNORECASE)
 _LEGACY_HEADING = re.compile(r"IMR\s+DECISION\(S\)", re.IGNORECASE)
 # Any other line in capitals is an extra section that ends the one before it.
 _OTHER_HEADING = re.compile(r"[A-Z][A-Z ,'&/()-]{6,80}")
@@ -38,7 +38,7 @@ def recognises(lines):
 
 
 def has_decisions_heading(lines):
-    return any(_HEADING_RES["decisions"].fullmatch(line) for line in lines)
+    return any(_DECISIONS_HEADING.fullmatch(line) for line in lines)
 
 
 def _split_sections(lines):
