@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from decisions.parsing import records
 
@@ -104,8 +105,9 @@ class Determination(models.Model):
     def get_absolute_url(self):
         return reverse("decisions:determination", args=[self.pk])
 
-    # In the letter's order; prefetch READER_PREFETCH to read these without a query each.
-    @property
+    # In the letter's order; prefetch READER_PREFETCH to read these without a query each (or set
+    # them, as the results page's loader does for a page of hits in one query).
+    @cached_property
     def specialty_names(self):
         return [link.specialty.name for link in self.specialty_links.all()]
 
@@ -209,8 +211,9 @@ class GuidelineCitation(models.Model):
     def __str__(self):
         return f"{self.get_source_display()} {self.topic}".strip()
 
-    @property
+    @cached_property
     def pages(self):
+        """Set by a loader that read many citations' pages in one query, or read from cited_pages."""
         return [cited.page for cited in self.cited_pages.all()]
 
     @property

@@ -21,6 +21,7 @@ from decisions.models import (
     GuidelineSource,
     Necessity,
     Outcome,
+    ReviewerSpecialty,
 )
 from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
 from decisions.stats import Rate
@@ -209,10 +210,11 @@ def _facets(params, raw_facets, selected, limits):
 
 
 def load_items(item_ids):
-    """The items, in the order given, with what a hit shows, in five queries. The models' default
+    """The items, in the order given, with what a hit shows, in four queries. The models' default
     orderings are left out: the order is the caller's, and ordering citations by their item's
-    letter's date joined two large tables for nothing."""
-    items = (
+    letter's date joined two large tables for nothing. Specialty names and cited pages are read as
+    plain values: nested prefetches built a queryset per letter and per citation, ~8 ms a page."""
+    items = list(
         DecisionItem.objects.filter(pk__in=item_ids)
         .order_by()
         .select_related("determination")
@@ -223,17 +225,34 @@ def load_items(item_ids):
             "claims_administrator_guideline",
         )
         .prefetch_related(
-            "determination__specialty_links__specialty",
-            Prefetch(
-                "citations",
-                queryset=GuidelineCitation.objects.order_by("item_id", "position").prefetch_related(
-                    Prefetch("cited_pages", queryset=CitedPage.objects.order_by("page"))
-                ),
-            ),
+            Prefetch("citations", queryset=GuidelineCitation.objects.order_by("item_id", "position"))
         )
     )
+    names = _grouped(
+        ReviewerSpecialty.objects.filter(determination_id__in={item.determination_id for item in items})
+        .order_by("determination_id", "position")
+        .values_list("determination_id", "specialty__name")
+    )
+    citations = [citation for item in items for citation in item.citations.all()]
+    pages = _grouped(
+        CitedPage.objects.filter(citation_id__in=[citation.pk for citation in citations])
+        .order_by("citation_id", "page")
+        .values_list("citation_id", "page")
+    )
+    for item in items:
+        item.determination.specialty_names = names.get(item.determination_id, [])
+    for citation in citations:
+        citation.pages = pages.get(citation.pk, [])
     by_id = {item.pk: item for item in items}
     return [by_id[pk] for pk in item_ids if pk in by_id]
+
+
+def _grouped(pairs):
+    """{key: [values in order]} of (key, value) rows."""
+    grouped = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return grouped
 
 
 def letter_for_case_number(text):

@@ -68,7 +68,7 @@ def stored_citation(citation):
         source=citation.source,
         chapter=citation.chapter or None,
         topic=citation.topic or None,
-        pages=sorted(cited.page for cited in citation.cited_pages.all()),
+        pages=sorted(citation.pages),
     )
 
 

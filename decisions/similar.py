@@ -82,11 +82,7 @@ def _scopes(item):
 
 def cited_pages(item):
     """(source, page) of every page the item cites."""
-    return {
-        (citation.source, page.page)
-        for citation in item.citations.all()
-        for page in citation.cited_pages.all()
-    }
+    return {(citation.source, page) for citation in item.citations.all() for page in citation.pages}
 
 
 def _reasons(item, other, words, diagnoses_of):

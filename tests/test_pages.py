@@ -267,3 +267,25 @@ def test_the_filters_in_force_are_listed_above_the_results_each_removable(client
     assert "page_source" not in links["Cited page: MTUS Chronic Pain p. 63-64"]
     assert "q" not in links["Words: spasm"] and "page" not in links["Words: spasm"]
     assert 'class="active-filters"' not in client.get("/").content.decode()
+
+
+def test_a_page_of_hits_is_loaded_in_the_same_few_queries_however_many_hits_it_has(seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from decisions.results import load_items
+
+    every_id = list(DecisionItem.objects.order_by("-pk").values_list("pk", flat=True))
+    counts = {}
+    for size in (1, len(every_id)):
+        with CaptureQueriesContext(connection) as queries:
+            items = load_items(every_id[:size])
+            shown = [
+                (item.determination.specialty_names, [c.page_runs for c in item.citations.all()])
+                for item in items
+            ]
+        counts[size] = len(queries)
+        assert [item.pk for item in items] == every_id[:size] and len(shown) == size
+    assert counts[1] == counts[len(every_id)] == 4
+    cited = [c for item in load_items(every_id) for c in item.citations.all() if c.pages]
+    assert cited and all(c.pages == sorted(p.page for p in c.cited_pages.all()) for c in cited)
