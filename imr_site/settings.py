@@ -89,6 +89,11 @@ TEMPLATES = [
             ],
         },
     },
+    {  # the search page's repeated blocks (imr_site/jinja2.py says why)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "OPTIONS": {"environment": "imr_site.jinja2.environment"},
+    },
 ]
 
 DATABASES = {"default": env.database(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

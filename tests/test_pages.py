@@ -289,3 +289,16 @@ def test_a_page_of_hits_is_loaded_in_the_same_few_queries_however_many_hits_it_h
     assert counts[1] == counts[len(every_id)] == 4
     cited = [c for item in load_items(every_id) for c in item.citations.all() if c.pages]
     assert cited and all(c.pages == sorted(p.page for p in c.cited_pages.all()) for c in cited)
+
+
+def test_text_from_a_letter_is_escaped_in_hits_chips_and_citations(client, seeded):
+    from decisions.models import GuidelineCitation
+
+    hostile = '<img src=x onerror="alert(1)">'
+    item = DecisionItem.objects.get(request="Baclofen 10mg #90")
+    DecisionItem.objects.filter(pk=item.pk).update(request=f"Baclofen {hostile}", drug_class=hostile)
+    GuidelineCitation.objects.filter(item=item).update(topic=hostile)
+    for response in (client.get("/", {"q": "baclofen"}), client.get(f"/letters/{item.determination_id}/")):
+        html = response.content.decode()
+        assert response.status_code == 200 and "<img" not in html
+        assert html.count("&lt;img src=x onerror=") >= 3  # request or heading, drug class chip, topic
