@@ -16,6 +16,15 @@ max_requests = 2000
 max_requests_jitter = 200
 
 
+def post_request(worker, req, environ, resp):
+    """Keep the worker's resident memory within SEARCH_WORKER_RSS_MB (decisions.search says how)."""
+    from django.conf import settings
+
+    from decisions import search
+
+    search.keep_within_memory(settings.SEARCH_WORKER_RSS_MB)
+
+
 def post_worker_init(worker):
     """Fill the search caches, then serve one search page internally, so templates, URLs and the
     database connection are ready too: a new worker's first visitor waits no longer than the next."""

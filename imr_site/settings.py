@@ -148,6 +148,9 @@ DATABASE_ROUTERS = ["decisions.search.backends.postgres.router.PostgresOnlyRoute
 WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
 # Per process: bitsets built from the (shared, memory-mapped) index for frequent words and filters.
 SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 128, minimum=16)
+# Per gunicorn worker: past this many MB resident after a request, the worker lets go of the index
+# pages it maps (they stay in the page cache, shared), so a worker's memory does not grow with the archive.
+SEARCH_WORKER_RSS_MB = env.integer("SEARCH_WORKER_RSS_MB", 768, minimum=16)
 SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)
 
 # Accounts (made by staff in the admin) save searches and get alerts; searching needs none.

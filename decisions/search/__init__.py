@@ -6,6 +6,7 @@ templates use only these, never an engine.
 """
 
 import functools
+import os
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -29,6 +30,7 @@ from decisions.search.contract import (
 )
 from decisions.search.syntax import parse
 
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 BACKENDS = {
     "whoosh": "decisions.search.backends.whoosh.WhooshBackend",
     "postgres": "decisions.search.backends.postgres.backend.PostgresBackend",
@@ -43,6 +45,18 @@ def _backend(name):
 def backend():
     """The configured search backend (one per process)."""
     return _backend(settings.SEARCH_BACKEND)
+
+
+def keep_within_memory(limit_mb):
+    """After a request: past limit_mb resident, the process lets go of the index pages it maps, so
+    what a worker holds stays bounded however large the archive. The pages stay in the page cache,
+    shared by every worker; the next search maps what it reads again, without reading the disk."""
+    with open("/proc/self/statm") as statm:
+        resident_mb = int(statm.read().split()[1]) * PAGE_BYTES / 2**20
+    if resident_mb > limit_mb:
+        backend().release_pages()
+        return True
+    return False
 
 
 def query(text="", sort=RELEVANCE, facets=(), **filters):
@@ -66,6 +80,7 @@ __all__ = [
     "SearchResults",
     "SearchTimeout",
     "backend",
+    "keep_within_memory",
     "parse",
     "query",
     "syntax",

@@ -104,6 +104,55 @@ def test_the_caches_stay_within_their_byte_bound(seeded, settings):
     assert len(backend.cache) > 0
 
 
+def _resident_kb_of_maps_under(directory, pid="self"):
+    """Resident kB of a process's mappings of files under `directory` (from /proc/<pid>/smaps)."""
+    total, inside = 0, False
+    with open(f"/proc/{pid}/smaps") as smaps:
+        lines = smaps.read().splitlines()
+    for line in lines:
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            inside = len(fields) >= 6 and fields[5].startswith(str(directory))
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+def test_a_worker_past_its_memory_limit_lets_go_of_the_index_pages_and_searches_the_same(seeded, settings):
+    settings.SEARCH_BACKEND = "whoosh"
+    backend = search.backend()
+    queries = [search.query(text, facets=[("treatment", None)]) for text in ["pain", "baclofen", "opio*"]]
+    before = [(r.total, r.facets, [hit.item_id for hit in r[:20]]) for r in map(backend.search, queries)]
+    assert _resident_kb_of_maps_under(settings.WHOOSH_INDEX_DIR) > 0
+    assert not search.keep_within_memory(limit_mb=1 << 20)
+    assert _resident_kb_of_maps_under(settings.WHOOSH_INDEX_DIR) > 0
+
+    assert search.keep_within_memory(limit_mb=1)
+    assert _resident_kb_of_maps_under(settings.WHOOSH_INDEX_DIR) == 0
+    after = [(r.total, r.facets, [hit.item_id for hit in r[:20]]) for r in map(backend.search, queries)]
+    assert after == before
+
+
+@pytest.mark.parametrize("limit_mb, index_pages_kept", [(16, False), (1 << 20, True)])
+def test_a_gunicorn_worker_holds_index_pages_only_within_its_memory_limit(
+    tmp_path, limit_mb, index_pages_kept
+):
+    import subprocess
+    import urllib.request
+
+    from tests.letters import SEEDS
+    from tests.servers import gunicorn, manage, own_site
+
+    site = own_site(tmp_path, "editor", "a long test password 4U")
+    manage(site, "import_determinations", "--wait", str(SEEDS))
+    with gunicorn({**site, "SEARCH_WORKER_RSS_MB": str(limit_mb)}, workers=1) as (base, master):
+        for text in ["pain", "baclofen", "medically"]:
+            urllib.request.urlopen(f"{base}/?q={text}", timeout=30).read()
+        (pid,) = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+        kept = _resident_kb_of_maps_under(site["WHOOSH_INDEX_DIR"], pid)
+    assert (kept > 0) == index_pages_kept
+
+
 def test_a_search_over_its_time_budget_stops_with_a_sentence(client, seeded, settings):
     settings.SEARCH_TIME_BUDGET_SECONDS = 0
     html = client.get("/", {"q": '"not medically necessary"~3'}).content.decode()

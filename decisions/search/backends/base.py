@@ -72,6 +72,10 @@ class SearchBackend:
     def warm(self):
         """Load what the first searches would, so a new worker starts fast."""
 
+    def release_pages(self):
+        """Let go of the index pages this process maps (they stay in the page cache, shared by every
+        process); nothing for a backend that maps none."""
+
     def check(self, database_ids):
         """Compare the index with the item ids the database holds."""
         indexed = set(self.indexed_ids())

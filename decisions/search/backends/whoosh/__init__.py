@@ -142,6 +142,12 @@ class WhooshBackend(SearchBackend):
         facets = tuple((name, registry.FILTER_FIELDS[name].facet_limit) for name in registry.FACET_FIELDS)
         self.search(SearchQuery(facets=facets))[:20]
 
+    def release_pages(self):
+        with self._lock:
+            views = list(self._views.values())
+        for view in views:
+            view.release_pages()
+
     # Writing
 
     def index(self, determination_ids):

@@ -14,6 +14,7 @@ manifest (store.py).
 
 import hashlib
 import json
+import mmap
 
 import numpy
 
@@ -76,7 +77,9 @@ def load_array(path, name):
 
 
 def _load(path):
-    """A memory map of a saved array (an empty one cannot be mapped, so it is made)."""
+    """A read-only memory map of a saved array (an empty one cannot be mapped, so it is made).
+    A plain array on the map (numpy.memmap's own slicing costs a Python call per slice), whose
+    base is the mmap, so its pages can be let go (`release_pages`)."""
     with open(path, "rb") as handle:
         version = numpy.lib.format.read_magic(handle)
         read_header = (
@@ -84,11 +87,24 @@ def _load(path):
             if version == (1, 0)
             else numpy.lib.format.read_array_header_2_0
         )
-        shape, _, dtype = read_header(handle)
-    if not numpy.prod(shape):
-        return numpy.zeros(shape, dtype=dtype)
-    # A plain array on the map: numpy.memmap's own slicing costs a Python call per slice.
-    return numpy.load(path, mmap_mode="r", allow_pickle=False).view(numpy.ndarray)
+        shape, fortran_order, dtype = read_header(handle)
+        count = int(numpy.prod(shape))
+        if not count:
+            return numpy.zeros(shape, dtype=dtype)
+        data_starts = handle.tell()
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    flat = numpy.frombuffer(mapped, dtype=dtype, count=count, offset=data_starts)
+    return flat.reshape(shape, order="F" if fortran_order else "C")
+
+
+def release_pages(array):
+    """Unmap the pages of a mapped array from this process: they stay in the page cache, shared by
+    every process, and the next read maps them again (a minor fault, no disk read)."""
+    base = array
+    while isinstance(base, numpy.ndarray):
+        base = base.base
+    if isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap):
+        base.obj.madvise(mmap.MADV_DONTNEED)
 
 
 class _Texts:
@@ -124,6 +140,10 @@ class Segment:
 
     def column(self, name):
         return self.arrays[name]
+
+    def release_pages(self):
+        for array in self.arrays.values():
+            release_pages(array)
 
     def date_order(self, oldest_first):
         return self.arrays["oldest" if oldest_first else "newest"]

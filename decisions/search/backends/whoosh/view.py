@@ -235,6 +235,10 @@ class IndexView:
                     found[docnum + offset] = where
         return found
 
+    def release_pages(self):
+        for segment in self.segments:
+            segment.release_pages()
+
     def close(self):
         self.cache.drop(lambda key: key[0] == self.key)
 
