@@ -366,3 +366,24 @@ def test_any_keyword_field_can_be_counted_not_only_the_page_facets(seeded):
         years[year] = years.get(year, 0) + 1
     assert {facet.value: facet.count for facet in results.facets["decided_year"]} == years
     assert sum(facet.count for facet in results.facets["case_number"]) <= DecisionItem.objects.count()
+
+
+def test_passages_are_whooshs_and_of_equal_ones_the_earliest_every_time():
+    from whoosh.highlight import ContextFragmenter, highlight
+
+    from decisions.search.backends.whoosh.analysis import TEXT_ANALYZER
+    from decisions.search.backends.whoosh.highlight import _FORMATTER, passage
+
+    filler = " ".join(["the reviewer read the records"] * 20)
+    tied = f"Urine screens. {filler} Urine tests. {filler} Urine cups. {filler}"
+    shown = {str(passage(tied, {"urin"})) for _ in range(20)}
+    assert len(shown) == 1
+    (one,) = shown
+    assert "screens" in one and "tests" in one and "cups" not in one
+
+    text = f"Pain at rest. {filler} Urine drug screens and pain, on urine drug testing. {filler} Pain again."
+    terms = {"urin", "drug", "pain"}
+    whoosh = highlight(
+        text, terms, TEXT_ANALYZER, ContextFragmenter(maxchars=360, surround=90), _FORMATTER, top=2
+    )
+    assert str(passage(text, terms)) == whoosh and whoosh.count("<mark") == 6

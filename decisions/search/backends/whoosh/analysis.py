@@ -33,6 +33,11 @@ def words(text):
     return [_term(word) for word in _WORD.findall(text or "")][:MAX_WORDS]
 
 
+def spans(text):
+    """(term, start, end) of every word of a text: what TEXT_ANALYZER gives with chars=True."""
+    return [(_term(found.group()), found.start(), found.end()) for found in _WORD.finditer(text)]
+
+
 def shingle(tokens):
     return SHINGLE_JOINER.join(tokens)
 
