@@ -381,9 +381,9 @@ def test_passages_are_whooshs_and_of_equal_ones_the_earliest_every_time():
     (one,) = shown
     assert "screens" in one and "tests" in one and "cups" not in one
 
-    text = f"Pain at rest. {filler} Urine drug screens and pain, on urine drug testing. {filler} Pain again."
+    text = f"Pain at rest. {filler} Urine drug screens and pain, on urine drug testing. {filler} Pain, drug."
     terms = {"urin", "drug", "pain"}
     whoosh = highlight(
         text, terms, TEXT_ANALYZER, ContextFragmenter(maxchars=360, surround=90), _FORMATTER, top=2
     )
-    assert str(passage(text, terms)) == whoosh and whoosh.count("<mark") == 6
+    assert str(passage(text, terms)) == whoosh and whoosh.count("<mark") == 7  # no tie: Whoosh's own
