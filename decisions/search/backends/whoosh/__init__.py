@@ -246,13 +246,17 @@ class _Facets:
                 if other != name:
                     base &= bits
             overturned = base & self.view.bits("outcome", OVERTURNED)
-            self._selections[name] = (self.view.selection(base), self.view.selection(overturned))
+            # None: nothing overturned (an outcome filter of "upheld"), so nothing to count.
+            self._selections[name] = (
+                self.view.selection(base),
+                self.view.selection(overturned) if overturned else None,
+            )
         return self._selections[name]
 
     def counts(self, name, limit):
         matching, overturned = self._selections_leaving_out(name if name in self.filter_bits else None)
         counts = self.view.term_counts(name, matching)
-        overturned = self.view.term_counts(name, overturned) if counts else {}
+        overturned = self.view.term_counts(name, overturned) if counts and overturned else {}
         facets = [FacetCount(value, count, overturned.get(value, 0)) for value, count in counts.items()]
         facets.sort(key=lambda facet: (-facet.count, facet.value))
         return facets[:limit] if limit else facets
