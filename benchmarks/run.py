@@ -110,19 +110,28 @@ def _time_client(queries, repeat):
     return timings
 
 
+MEMORY_FIELDS = {  # /proc line: what it says
+    "VmHWM": "peak_rss",
+    "VmRSS": "rss",
+    "RssAnon": "rss_anon",  # the process's own memory
+    "RssFile": "rss_file",  # mapped files (index, libraries): page cache pages shared with others
+    "Pss": "pss",
+}
+
+
 def _memory_mb(pid):
-    """(peak RSS, RSS now, PSS now) of a process in MB. PSS counts each shared page once across the
+    """A process's memory in MB by MEMORY_FIELDS. PSS counts each shared page once across the
     processes sharing it (divided among them): what one more worker really costs."""
-    values = {}
-    for path, keys in ((f"/proc/{pid}/status", ("VmHWM", "VmRSS")), (f"/proc/{pid}/smaps_rollup", ("Pss",))):
+    values = dict.fromkeys(MEMORY_FIELDS.values())
+    for path in (f"/proc/{pid}/status", f"/proc/{pid}/smaps_rollup"):
         try:
             for line in Path(path).read_text().splitlines():
                 key = line.split(":")[0]
-                if key in keys:
-                    values[key] = round(int(line.split()[1]) / 1024, 1)
+                if key in MEMORY_FIELDS and (key != "Pss" or "smaps" in path):
+                    values[MEMORY_FIELDS[key]] = round(int(line.split()[1]) / 1024, 1)
         except OSError:
             pass
-    return values.get("VmHWM"), values.get("VmRSS"), values.get("Pss")
+    return values
 
 
 def _time_gunicorn(queries, repeat, out, workers):
@@ -147,7 +156,7 @@ def _time_gunicorn(queries, repeat, out, workers):
                 wall.setdefault(query["kind"], []).append((time.perf_counter() - started) * 1000)
                 server_time.setdefault(query["kind"], []).append(float(timing.split("dur=")[1]))
         children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        memory = [dict(zip(("peak_rss", "rss", "pss"), _memory_mb(child), strict=True)) for child in children]
+        memory = [_memory_mb(child) for child in children]
         return wall, server_time, {"first_answer_seconds": first_answer_seconds, "workers": memory}
 
 
@@ -431,15 +440,17 @@ def _table(results):
         if backend.get("gunicorn_memory_mb"):
             lines += [
                 "",
-                "| gunicorn workers | first answer (s) | peak RSS per worker (MB) | PSS per worker (MB) "
-                "| PSS in all (MB) |",
-                "|---|---|---|---|---|",
+                "| gunicorn workers | first answer (s) | peak RSS per worker (MB) "
+                "| RSS own / mapped files, largest worker (MB) | PSS per worker (MB) | PSS in all (MB) |",
+                "|---|---|---|---|---|---|",
             ]
             for workers, memory in backend["gunicorn_memory_mb"].items():
                 each = memory["workers"]
+                largest = max(each, key=lambda w: w["rss"] or 0, default={})
                 lines.append(
                     f"| {workers} | {memory['first_answer_seconds']} | "
                     f"{max((w['peak_rss'] or 0) for w in each)} | "
+                    f"{largest.get('rss_anon')} / {largest.get('rss_file')} | "
                     f"{round(sum((w['pss'] or 0) for w in each) / max(len(each), 1), 1)} | "
                     f"{round(sum((w['pss'] or 0) for w in each), 1)} |"
                 )
