@@ -307,6 +307,35 @@ def test_facet_counts_by_bitmap_and_by_postings_are_the_database_counts(db, monk
     assert {f.value: (f.count, f.overturned) for f in results.facets["specialty"]} == specialties
 
 
+def test_facets_counted_from_the_matches_own_values_equal_the_bitmaps_counts(db, monkeypatch):
+    from benchmarks import corpus
+    from decisions import importing
+    from decisions.search import fields as registry
+    from decisions.search.backends.whoosh import segments
+
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(80, seed=7)
+    )
+    every_field = [
+        (name, None) for name, field in registry.FILTER_FIELDS.items() if field.kind != registry.DATE
+    ]
+    queries = [
+        search.query("", facets=every_field),
+        search.query("baclofen", facets=every_field),
+        search.query("pain", facets=every_field, outcome=search.AnyOf(("upheld",))),
+        search.query('"urine drug"', facets=every_field, source=search.AnyOf(("chronic_pain",))),
+        search.query("nothingmatchesthis", facets=every_field),
+    ]
+
+    def facets(forward_cost):
+        monkeypatch.setattr(segments, "FORWARD_COST", dict.fromkeys((True, False), forward_cost))
+        return [search.backend().search(query).facets for query in queries]
+
+    by_values, by_bitmaps = facets(0), facets(10**9)
+    assert by_values == by_bitmaps
+    assert any(counts for counts in by_values[1].values()) and len(by_values[0]["specialty"]) > 1
+
+
 def test_ranking_many_matches_by_their_champions_scores_them_exactly(db, monkeypatch):
     """Past CANDIDATES_FROM matches, only each word's champions are scored: their scores are the
     exhaustive ones and the first 10 stay close to scoring every match."""

@@ -21,10 +21,14 @@ import numpy
 from decisions.search import fields as registry
 from decisions.search.backends.whoosh.analysis import phrases_field
 
-FORMAT = 6
+FORMAT = 7
 CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
 COUNTING_WORDS = 1 << 19  # 64-bit words of facet bitmaps counted per NumPy call (4 MB)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
+# Counting a matched document's own values costs about as much as ANDing and counting this many
+# bitmap words (measured at 300,000 letters): a facet counts the matches' values when that is less.
+# A field with at most one value per document reads them directly; others gather a run for each.
+FORWARD_COST = {True: 4, False: 20}
 KEY = numpy.dtype("S16")
 NO_TERM = -1
 DELETED = "deleted-"  # deletion files sit beside the segment's arrays (store.py writes them)
@@ -131,7 +135,7 @@ class Segment:
         self.name = path.name
         self.meta = read_meta(path)
         self.docs = self.meta["docs"]
-        self._values = {}
+        self._values, self._one_value_at_most = {}, {}
         self.arrays = {
             entry.name[:-4]: _load(entry)
             for entry in path.glob("*.npy")
@@ -215,6 +219,27 @@ class Segment:
             self._values[field_name] = [texts.term(index) for index in range(len(texts))]
         return self._values[field_name]
 
+    def _at_most_one_value(self, field_name):
+        """Whether no document holds two values of the field (an item's outcome, treatment...)."""
+        if field_name not in self._one_value_at_most:
+            starts = self.arrays[f"{field_name}.fwd_starts"]
+            self._one_value_at_most[field_name] = bool((numpy.diff(starts) <= 1).all())
+        return self._one_value_at_most[field_name]
+
+    def _counts_of_rows(self, field_name, rows):
+        """term_counts from the values of the given documents (`fwd_terms`, by document)."""
+        starts, terms = self.arrays[f"{field_name}.fwd_starts"], self.arrays[f"{field_name}.fwd_terms"]
+        first, after = starts[rows], starts[rows + 1]
+        if self._at_most_one_value(field_name):
+            held = first[after > first]
+        else:
+            lengths = after - first
+            ends = numpy.cumsum(lengths)
+            held = numpy.repeat(first - (ends - lengths), lengths) + numpy.arange(
+                int(ends[-1]) if len(ends) else 0
+            )
+        return numpy.bincount(terms[held], minlength=len(self.arrays[f"{field_name}.keys"]))
+
     def texts(self, field_name):
         return _Texts(
             self.arrays[f"{field_name}.text"],
@@ -222,16 +247,20 @@ class Segment:
             self.arrays[f"{field_name}.alpha"],
         )
 
-    def term_counts(self, field_name, flags, words):
+    def term_counts(self, field_name, flags, words, rows=None):
         """How many of the flagged documents hold each term of a facet field (in lexicon order);
-        `words` are the flags packed (`packed`)."""
-        counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
+        `words` are the flags packed (`packed`), `rows` their numbers when few (else None). From the
+        matches' own values when that reads less than the bitmaps and postings would."""
         dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
+        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
+        cost = FORWARD_COST[self._at_most_one_value(field_name)]
+        if rows is not None and len(rows) * cost < len(dense_terms) * len(words) + len(sparse_docs):
+            return self._counts_of_rows(field_name, rows)
+        counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
         rows = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB at most
         for first in range(0, len(dense_terms), rows):
             block = numpy.bitwise_count(dense[first : first + rows] & words)
             counts[dense_terms[first : first + rows]] = block.sum(axis=1, dtype=numpy.int64)
-        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
         if len(sparse_docs):
             held = flags[sparse_docs].astype(numpy.int64)
             counts[self.arrays[f"{field_name}.sparse_terms"]] = numpy.add.reduceat(

@@ -191,19 +191,21 @@ class IndexView:
         return self._cached("values", (field_name,), build)
 
     def selection(self, bits):
-        """Documents as each segment's (flags, packed words), for counting facets."""
+        """Documents as each segment's (flags, packed words, their numbers when few enough that
+        counting their own values may be cheaper than the bitmaps, else None), for counting facets."""
         flags = bits_to_flags(bits, self.size)
         parts = []
         for segment, offset in self._placed():
             mine = flags[offset : offset + segment.docs]
-            parts.append((mine, segment_files.packed(mine)))
+            few = numpy.count_nonzero(mine) * min(segment_files.FORWARD_COST.values()) < segment.docs
+            parts.append((mine, segment_files.packed(mine), numpy.flatnonzero(mine) if few else None))
         return parts
 
     def term_counts(self, field_name, selection):
         """{value: how many selected documents hold it} of a facet field."""
         totals = {}
-        for segment, (flags, packed_flags) in zip(self.segments, selection, strict=True):
-            counts = segment.term_counts(field_name, flags, packed_flags)
+        for segment, (flags, packed_flags, rows) in zip(self.segments, selection, strict=True):
+            counts = segment.term_counts(field_name, flags, packed_flags, rows)
             values = segment.values(field_name)
             for index in numpy.flatnonzero(counts).tolist():
                 totals[values[index]] = totals.get(values[index], 0) + int(counts[index])

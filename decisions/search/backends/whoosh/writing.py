@@ -66,7 +66,9 @@ def _text_arrays(name, texts):
 def _facet_arrays(name, arrays, count):
     """For a keyword field (any may be counted: facets, insights): a bitmap of each value held by at
     least 1 in DENSE_SHARE documents (counted by AND and popcount, whatever the segment's size), and
-    the other values' postings apart (counted one posting at a time, few of them)."""
+    the other values' postings apart (counted one posting at a time, few of them). And each
+    document's values (`fwd_`): a search matching few documents counts theirs, in time that grows
+    with the matches, not with the archive."""
     if name not in registry.FILTER_FIELDS:
         return {}
     starts, docs = arrays[f"{name}.starts"], arrays[f"{name}.docs"]
@@ -80,7 +82,10 @@ def _facet_arrays(name, arrays, count):
         flags[docs[starts[term] : starts[term + 1]]] = True
         bitmaps[row] = numpy.packbits(flags, bitorder="little").view(numpy.uint64)
     sparse = numpy.flatnonzero(~is_dense)
+    term_of = numpy.repeat(numpy.arange(len(held_by), dtype=numpy.int32), held_by)
     return {
+        f"{name}.fwd_starts": starts_of(numpy.bincount(docs, minlength=count)),
+        f"{name}.fwd_terms": term_of[numpy.argsort(docs, kind="stable")],
         f"{name}.dense": bitmaps,
         f"{name}.dense_terms": dense.astype(numpy.int32),
         f"{name}.sparse_terms": sparse.astype(numpy.int32),
