@@ -257,10 +257,10 @@ class Segment:
         if rows is not None and len(rows) * cost < len(dense_terms) * len(words) + len(sparse_docs):
             return self._counts_of_rows(field_name, rows)
         counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
-        rows = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB at most
-        for first in range(0, len(dense_terms), rows):
-            block = numpy.bitwise_count(dense[first : first + rows] & words)
-            counts[dense_terms[first : first + rows]] = block.sum(axis=1, dtype=numpy.int64)
+        per_block = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB
+        for first in range(0, len(dense_terms), per_block):
+            block = numpy.bitwise_count(dense[first : first + per_block] & words)
+            counts[dense_terms[first : first + per_block]] = block.sum(axis=1, dtype=numpy.int64)
         if len(sparse_docs):
             held = flags[sparse_docs].astype(numpy.int64)
             counts[self.arrays[f"{field_name}.sparse_terms"]] = numpy.add.reduceat(
