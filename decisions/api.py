@@ -94,7 +94,7 @@ def similar_json(request, pk):
     if item is None:
         return _error(404, f"no item with id {pk}")
     limit = request.GET.get("limit", "10")
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_SIMILAR:
+    if not limit.isdecimal() or not 1 <= int(limit) <= MAX_SIMILAR:
         return _error(400, f"limit must be a whole number from 1 to {MAX_SIMILAR}")
     try:
         similar = similar_items(item, limit=int(limit))

@@ -113,7 +113,7 @@ def known_category(value):
 
 def acoem_chapter(value):
     value = value.strip()
-    if not (value.isdigit() and 1 <= int(value) <= 20):
+    if not (value.isdecimal() and 1 <= int(value) <= 20):  # "²".isdigit(), but int("²") fails
         raise ValidationError(f"“{value}” is not a chapter number (ACOEM chapters run 1 to 20).")
     return str(int(value))
 

@@ -331,7 +331,7 @@ RUNNERS = {Job.Kind.IMPORT: _run_import, Job.Kind.REPARSE: _run_reparse, Job.Kin
 def _holder_alive(job, now):
     host, _, rest = job.worker.partition(":")
     pid = rest.partition(":")[0]
-    if host == socket.gethostname() and pid.isdigit():
+    if host == socket.gethostname() and pid.isdecimal():
         try:
             os.kill(int(pid), 0)
         except ProcessLookupError:

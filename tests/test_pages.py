@@ -63,6 +63,8 @@ def test_paging_links(client, seeded, monkeypatch):
         ({"cited_page": "70-20"}, "ends before it starts"),
         ({"cited_page": "1-1000"}, "at most 400 pages"),
         ({"chapter": "99"}, "not a chapter number"),
+        ({"chapter": "²"}, "not a chapter number"),  # a digit to str.isdigit, not to int()
+        ({"chapter": "5³"}, "not a chapter number"),
         ({"decided_after": "2015-02-30"}, "Enter a valid date"),
         ({"decided_after": "2016-01-01", "decided_before": "2015-01-01"}, "start date is after the end date"),
         ({"outcome": "maybe"}, "Select a valid choice"),

@@ -124,7 +124,7 @@ def test_unknown_items(client, db, url, status):
     assert client.get(url).status_code == status
 
 
-@pytest.mark.parametrize("limit", ["0", "51", "x", "-1"])
+@pytest.mark.parametrize("limit", ["0", "51", "x", "-1", "²", "1⁰"])
 def test_similar_limit_is_checked(client, letters, limit):
     response = client.get(f"/api/items/{letters['source'].pk}/similar", {"limit": limit})
     assert (

@@ -70,7 +70,7 @@ class JobAdmin(admin.ModelAdmin):
         """The job's progress page (a job has nothing to edit)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        job = get_object_or_404(Job, pk=object_id) if object_id.isdigit() else None
+        job = get_object_or_404(Job, pk=object_id) if object_id.isdecimal() else None
         if job is None:
             raise Http404("No such job.")
         status = request.GET.get("status", "")
