@@ -23,6 +23,7 @@ from decisions.models import (
     Outcome,
     ReviewerSpecialty,
 )
+from decisions.search.documents import grouped
 from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
 from decisions.stats import Rate
 
@@ -228,13 +229,13 @@ def load_items(item_ids):
             Prefetch("citations", queryset=GuidelineCitation.objects.order_by("item_id", "position"))
         )
     )
-    names = _grouped(
+    names = grouped(
         ReviewerSpecialty.objects.filter(determination_id__in={item.determination_id for item in items})
         .order_by("determination_id", "position")
         .values_list("determination_id", "specialty__name")
     )
     citations = [citation for item in items for citation in item.citations.all()]
-    pages = _grouped(
+    pages = grouped(
         CitedPage.objects.filter(citation_id__in=[citation.pk for citation in citations])
         .order_by("citation_id", "page")
         .values_list("citation_id", "page")
@@ -245,14 +246,6 @@ def load_items(item_ids):
         citation.pages = pages.get(citation.pk, [])
     by_id = {item.pk: item for item in items}
     return [by_id[pk] for pk in item_ids if pk in by_id]
-
-
-def _grouped(pairs):
-    """{key: [values in order]} of (key, value) rows."""
-    grouped = {}
-    for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
-    return grouped
 
 
 def letter_for_case_number(text):

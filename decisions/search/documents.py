@@ -20,11 +20,12 @@ LETTER_VALUES = ("id", "clinical_summary", "case_number", "decision_date", "date
 LETTER_VALUES += ("application_received", "diagnoses")
 
 
-def _grouped(pairs):
-    grouped = {}
+def grouped(pairs):
+    """{key: [values in order]} of (key, value) rows (one query's rows for many parents)."""
+    by_key = {}
     for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
-    return grouped
+        by_key.setdefault(key, []).append(value)
+    return by_key
 
 
 def item_document(item, letter, specialties, states, citations, pages):
@@ -63,24 +64,24 @@ def documents_for(determination_ids):
     letters = {
         row["id"]: row for row in Determination.objects.filter(pk__in=ids).order_by().values(*LETTER_VALUES)
     }
-    specialties = _grouped(
+    specialties = grouped(
         ReviewerSpecialty.objects.filter(determination_id__in=ids)
         .order_by("determination_id", "position")
         .values_list("determination_id", "specialty__name")
     )
-    states = _grouped(
+    states = grouped(
         ReviewerLicensure.objects.filter(determination_id__in=ids)
         .order_by("determination_id", "position")
         .values_list("determination_id", "state__name")
     )
     in_letters = {"item__determination_id__in": ids}
-    citations = _grouped(
+    citations = grouped(
         (item_id, (source, chapter))
         for item_id, source, chapter in GuidelineCitation.objects.filter(**in_letters)
         .order_by()
         .values_list("item_id", "source", "chapter")
     )
-    pages = _grouped(
+    pages = grouped(
         (item_id, (source, page))
         for item_id, source, page in CitedPage.objects.filter(**in_letters)
         .order_by()
