@@ -1,4 +1,4 @@
-"""`{% jinja "decisions/_hit.html" item=item %}`: a Jinja2 block inside a Django template page."""
+"""`{% jinja "decisions/_chips.html" item=item %}`: a Jinja2 block inside a Django template page."""
 
 from django import template
 from django.template import engines

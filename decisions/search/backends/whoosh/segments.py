@@ -253,9 +253,10 @@ class Segment:
         matches' own values when that reads less than the bitmaps and postings would."""
         dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
         sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
-        cost = FORWARD_COST[self._at_most_one_value(field_name)]
-        if rows is not None and len(rows) * cost < len(dense_terms) * len(words) + len(sparse_docs):
-            return self._counts_of_rows(field_name, rows)
+        if rows is not None:  # only then are the documents' own values read (or their pages mapped)
+            cost = FORWARD_COST[self._at_most_one_value(field_name)]
+            if len(rows) * cost < len(dense_terms) * len(words) + len(sparse_docs):
+                return self._counts_of_rows(field_name, rows)
         counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
         per_block = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB
         for first in range(0, len(dense_terms), per_block):
