@@ -416,3 +416,107 @@ def test_passages_are_whooshs_and_of_equal_ones_the_earliest_every_time():
         text, terms, TEXT_ANALYZER, ContextFragmenter(maxchars=360, surround=90), _FORMATTER, top=2
     )
     assert str(passage(text, terms)) == whoosh and whoosh.count("<mark") == 7  # no tie: Whoosh's own
+
+
+def test_an_index_of_many_segments_answers_as_one_segment_does(settings, monkeypatch):
+    """Segments start at multiples of 64 in a view, and a segment's part of a bitset is a slice of its
+    words: with many small segments of odd sizes, every count, facet, score and page (by relevance,
+    by date, far down the list) equals what the same letters give in one rebuilt segment."""
+    import datetime
+
+    from benchmarks import corpus
+    from decisions import importing
+    from decisions.models import Determination
+    from decisions.search import fields as registry
+    from decisions.search.backends.whoosh import store
+
+    settings.SEARCH_BACKEND = "whoosh"
+    monkeypatch.setattr(store, "MERGE_FACTOR", 1000)  # keep every import's own segment
+    generated = list(corpus.letters(70, seed=23))
+    for start in range(0, len(generated), 7):
+        importing.import_candidates(
+            importing.Candidate(name, text.encode()) for name, text in generated[start : start + 7]
+        )
+    every_field = tuple(
+        (name, None) for name, field in registry.FILTER_FIELDS.items() if field.kind != registry.DATE
+    )
+    queries = [
+        search.query("", facets=every_field),
+        search.query("", sort=search.NEWEST, facets=every_field),
+        search.query("pain", facets=every_field),
+        search.query("pain therapy", sort=search.OLDEST),
+        search.query('"urine drug" OR opio*', facets=every_field),
+        search.query("", outcome=AnyOf(("upheld",)), facets=every_field),
+        search.query(
+            "medical", decided=search.DateRange(datetime.date(2014, 1, 1), None), facets=every_field
+        ),
+    ]
+
+    def answers():
+        found = []
+        for query in queries:
+            results = search.backend().search(query)
+            found.append((results.total, results.facets, results[:], results[3:11], results[40:45]))
+        return found
+
+    many = answers()
+    assert len(store.read_manifest(store.store().path(force=True))["segments"]) == 10
+    search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(store.read_manifest(store.store().path(force=True))["segments"]) == 1
+    assert answers() == many
+    assert all(total > 0 for total, *_ in many)
+
+
+@pytest.mark.parametrize("forward_cost", [0, 10**9])  # each document's values (or the rest's), bitmaps
+def test_facets_of_a_search_matching_almost_everything_count_the_rest_and_leave_out_deleted_items(
+    db, monkeypatch, forward_cost
+):
+    from django.db.models import Count
+
+    from benchmarks import corpus
+    from decisions import importing
+    from decisions.models import DecisionItem, Determination
+    from decisions.search.backends.whoosh import segments
+
+    monkeypatch.setattr(segments, "FORWARD_COST", dict.fromkeys((True, False), forward_cost))
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(50, seed=29)
+    )
+    gone = list(Determination.objects.order_by("pk").values_list("pk", flat=True)[:6])
+    search.backend().remove(gone)
+    Determination.objects.filter(pk__in=gone).delete()
+    facets = search.backend().search(search.query("", facets=[("treatment", None), ("outcome", None)])).facets
+    expected = {
+        row["treatment"].lower(): row["items"]
+        for row in DecisionItem.objects.exclude(treatment="").values("treatment").annotate(items=Count("id"))
+    }
+    assert {f.value: f.count for f in facets["treatment"]} == expected
+    assert sum(f.count for f in facets["outcome"]) == DecisionItem.objects.count()
+
+
+@pytest.mark.parametrize("share", [0.0, 0.0005, 0.03, 0.5, 1.0])
+@pytest.mark.parametrize("stop", [None, 1, 20, 1000])
+def test_the_first_flagged_documents_of_a_date_order_read_in_chunks_are_those_of_the_whole_order(share, stop):
+    import numpy
+
+    from decisions.search.backends.whoosh.rank import _first_flagged
+
+    generator = numpy.random.default_rng(int(share * 10_000) + (stop or 0))
+    order = generator.permutation(20_000).astype(numpy.int32)
+    flags = generator.random(20_000) < share
+    expected = order[flags[order]][:stop]
+    assert _first_flagged(order, flags, stop).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("rows_count, docs_count", [(0, 50), (50, 0), (10, 5000), (5000, 10), (3000, 3000)])
+def test_rows_found_among_postings_either_way_round(rows_count, docs_count):
+    import numpy
+
+    from decisions.search.backends.whoosh.view import _common
+
+    generator = numpy.random.default_rng(rows_count * 7 + docs_count)
+    rows = numpy.sort(generator.choice(10_000, rows_count, replace=False))
+    docs = numpy.sort(generator.choice(10_000, docs_count, replace=False)).astype(numpy.int32)
+    hit, at = _common(rows, docs)
+    assert hit.tolist() == numpy.isin(rows, docs).tolist()
+    assert docs[at].tolist() == rows[hit].tolist()

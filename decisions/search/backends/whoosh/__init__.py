@@ -279,19 +279,16 @@ class _Ranking:
         return rank.scores(self.view, self.evaluator, self.query.text, self.flags)
 
     def _relevance(self, stop):
-        """(scores, the only rows to order or None for every match), or (None, None) for date order."""
+        """RowScores of the rows to order (every match, or the champions), or None for date order."""
         if self.query.text is None or self.query.sort != RELEVANCE:
-            return None, None
+            return None
         champions = rank.champion_scores(self.view, self.query.text, self.flags, self.total, stop)
-        if champions is not None:
-            rows, scores = champions
-            return scores, rows
-        return self.every_score, None
+        return self.every_score if champions is None else champions
 
     def window(self, start, stop):
         self.deadline.check()
-        relevance, rows = self._relevance(stop)
-        docnums = rank.ordered(self.view, self.flags, self.query.sort, relevance, stop, rows)[start:stop]
+        relevance = self._relevance(stop)
+        docnums = rank.ordered(self.view, self.flags, self.query.sort, relevance, stop)[start:stop]
         item_ids = self.view.column("item_id")[docnums]
         scores = relevance[docnums] if relevance is not None else [None] * len(docnums)
         return [

@@ -16,8 +16,8 @@ import numpy
 from decisions.search.backends.whoosh import bm25, segments
 from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
 from decisions.search.backends.whoosh.evaluate import text_fields, tokens_of
-from decisions.search.backends.whoosh.view import bits_to_flags
-from decisions.search.contract import NEWEST, OLDEST, Match, Phrase, Prefix, Term, Wildcard, leaves
+from decisions.search.backends.whoosh.view import bits_at
+from decisions.search.contract import OLDEST, Match, Phrase, Prefix, Term, Wildcard, leaves
 
 LAST = numpy.iinfo(numpy.int64).max
 CANDIDATES_FROM = 20_000  # matches from which relevance scores the champions, not every match
@@ -47,23 +47,9 @@ def _scored_terms(text_query):
     return terms, constant
 
 
-def scores(view, evaluator, text_query, flags):
-    """A relevance score for every matched document of the view (zero elsewhere)."""
-    result = numpy.zeros(view.size, dtype=numpy.float64)
-    terms, constant = _scored_terms(text_query)
-    for field_name, text, length_field, boost in terms:
-        ids, frequencies = view.postings(field_name, text)
-        if len(ids):
-            keep = flags[ids]
-            _add_term(view, result, ids[keep], ids[keep], frequencies[keep], len(ids), length_field, boost)
-    for field_name, leaf, boost in constant:
-        result[bits_to_flags(evaluator.expansion_bits(field_name, leaf), view.size) & flags] += boost
-    return result
-
-
 class RowScores:
-    """Scores of some rows (sorted document numbers) only, read by document number: what ranking
-    the champions needs, without an array the size of the archive for every search."""
+    """Scores of some rows (sorted document numbers) only, read by document number: ranking needs
+    no array the size of the archive for every search."""
 
     def __init__(self, rows, values):
         self.rows, self.values = rows, values
@@ -75,9 +61,18 @@ class RowScores:
         return RowScores(self.rows, -self.values)
 
 
+def scores(view, evaluator, text_query, flags):
+    """RowScores of every matched document."""
+    terms, constant = _scored_terms(text_query)
+    scored = _row_scores(view, terms, numpy.flatnonzero(flags))
+    for field_name, leaf, boost in constant:
+        scored.values[bits_at(evaluator.expansion_bits(field_name, leaf), scored.rows, view.size)] += boost
+    return scored
+
+
 def champion_scores(view, text_query, flags, matches, stop):
-    """(rows, RowScores of the rows, exact) for a large set of matches and a page within the
-    champions; None when every match must be scored."""
+    """RowScores of the champions among the matches, for a large set of matches and a page within
+    the champions; None when every match must be scored."""
     terms, constant = _scored_terms(text_query)
     if matches < CANDIDATES_FROM or stop > segments.CHAMPIONS or constant or not terms:
         return None
@@ -86,19 +81,24 @@ def champion_scores(view, text_query, flags, matches, stop):
     rows = rows[flags[rows]]
     if len(rows) < stop:
         return None
+    return _row_scores(view, terms, rows)
+
+
+def _row_scores(view, terms, rows):
+    """The exact scores of the given sorted rows, each term's frequencies read at the rows only."""
     values = numpy.zeros(len(rows), dtype=numpy.float64)
     for field_name, text, length_field, boost in terms:
         present, frequencies, holding = view.frequencies_at(field_name, text, rows)
         if holding:
             _add_term(view, values, present, rows[present], frequencies, holding, length_field, boost)
-    return rows, RowScores(rows, values)
+    return RowScores(rows, values)
 
 
 def _add_term(view, result, at, ids, frequencies, holding, length_field, boost):
     """Add one term's BM25 to the scores at `at` of the documents `ids` (it occurs `frequencies` times
     in each; `holding` documents of the view hold it). A keyword (no length field) counts as present
     or not."""
-    idf = bm25.idf(view.size, holding)
+    idf = bm25.idf(view.documents, holding)
     if length_field is None:
         result[at] += boost * idf
     else:
@@ -143,15 +143,16 @@ class _Number:
 _NUMBER = _Number()
 
 
-def ordered(view, flags, sort, relevance, stop, rows=None):
+def ordered(view, flags, sort, relevance, stop):
     """Document numbers of the matched documents in order, the first `stop` of them (all: None);
-    `rows`: the only ones to order (the champions)."""
+    `relevance`: RowScores of the only rows to order (every match, or the champions), None to order
+    by date."""
     oldest_first = sort == OLDEST
-    if rows is None:
-        by_date = relevance is None or sort in (NEWEST, OLDEST)
-        rows = _first_by_date(view, flags, oldest_first, stop) if by_date else numpy.flatnonzero(flags)
     keys = [_DateKey(view, oldest_first), _NUMBER]
-    if relevance is not None and sort not in (NEWEST, OLDEST):
+    if relevance is None:
+        rows = _first_by_date(view, flags, oldest_first, stop)
+    else:
+        rows = relevance.rows
         keys.insert(0, -relevance)
     return _smallest(keys, rows, len(rows) if stop is None else min(stop, len(rows)))
 
@@ -161,7 +162,24 @@ def _first_by_date(view, flags, oldest_first, stop):
     date order (written with the segment), so a date sort never sorts every match of the archive."""
     found = []
     for segment, offset in zip(view.segments, view.offsets, strict=False):
-        order = segment.date_order(oldest_first)
         mine = flags[offset : offset + segment.docs]
-        found.append(order[mine[order]][:stop] + offset)
+        found.append(_first_flagged(segment.date_order(oldest_first), mine, stop) + offset)
     return numpy.concatenate(found) if found else numpy.zeros(0, dtype=numpy.int64)
+
+
+def _first_flagged(order, flags, stop):
+    """The first `stop` (None: all) documents of `order` that are flagged, reading `order` in growing
+    chunks, so that a page of a broad search reads about `stop` of them, not the whole segment."""
+    if stop is None:
+        return order[flags[order]]
+    flagged = numpy.count_nonzero(flags)
+    if not flagged:
+        return order[:0]
+    found, missing, start, chunk = [], stop, 0, max(1024, 2 * stop * len(order) // flagged)
+    while start < len(order) and missing > 0:
+        rows = order[start : start + chunk]
+        rows = rows[flags[rows]][:missing]
+        found.append(rows)
+        missing -= len(rows)
+        start, chunk = start + chunk, chunk * 2
+    return numpy.concatenate(found) if found else order[:0]

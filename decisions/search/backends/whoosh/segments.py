@@ -12,6 +12,7 @@ merging.py, writing.py); a deletion is a separate sorted array of document numbe
 manifest (store.py).
 """
 
+import functools
 import hashlib
 import json
 import mmap
@@ -64,12 +65,26 @@ def fingerprint():
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
-def packed(flags):
-    """Boolean flags as little-endian 64-bit words, the layout of the facet bitmaps."""
-    words = (len(flags) + 63) // 64
-    raw = numpy.zeros(words * 8, dtype=numpy.uint8)
-    raw[: (len(flags) + 7) // 8] = numpy.packbits(flags, bitorder="little")
-    return raw.view(numpy.uint64)
+class Selected:
+    """Some of a segment's documents, as the 64-bit words its facet bitmaps are ANDed with; their
+    flags, and their numbers or those of the rest, are made only when a count asks for them."""
+
+    def __init__(self, words, docs):
+        self.words, self.docs = words, docs
+        self.count = int(numpy.bitwise_count(words).sum(dtype=numpy.int64))
+
+    @functools.cached_property
+    def flags(self):
+        return numpy.unpackbits(self.words.view(numpy.uint8), bitorder="little", count=self.docs).view(bool)
+
+    @functools.cached_property
+    def rows(self):
+        return numpy.flatnonzero(self.flags)
+
+    @functools.cached_property
+    def others(self):
+        """The segment's documents not selected, deleted ones included."""
+        return numpy.flatnonzero(~self.flags)
 
 
 def read_meta(path):
@@ -135,7 +150,7 @@ class Segment:
         self.name = path.name
         self.meta = read_meta(path)
         self.docs = self.meta["docs"]
-        self._values, self._one_value_at_most = {}, {}
+        self._values, self._one_value_at_most, self._holders = {}, {}, {}
         self.arrays = {
             entry.name[:-4]: _load(entry)
             for entry in path.glob("*.npy")
@@ -247,24 +262,38 @@ class Segment:
             self.arrays[f"{field_name}.alpha"],
         )
 
-    def term_counts(self, field_name, flags, words, rows=None):
-        """How many of the flagged documents hold each term of a facet field (in lexicon order);
-        `words` are the flags packed (`packed`), `rows` their numbers when few (else None). From the
-        matches' own values when that reads less than the bitmaps and postings would."""
+    def term_counts(self, field_name, selected):
+        """How many of the `Selected` documents hold each term of a facet field (in lexicon order).
+        From the documents' own values when that reads less than the bitmaps and postings would: the
+        selected ones' when few, else the rest's, taken from each term's total (a search matching
+        almost everything costs what one matching almost nothing does)."""
         dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
         sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
-        if rows is not None:  # only then are the documents' own values read (or their pages mapped)
-            cost = FORWARD_COST[self._at_most_one_value(field_name)]
-            if len(rows) * cost < len(dense_terms) * len(words) + len(sparse_docs):
-                return self._counts_of_rows(field_name, rows)
+        bitmaps_cost = len(dense_terms) * len(selected.words) + len(sparse_docs)
+        fewer = min(selected.count, self.docs - selected.count)
+        # The cheaper cost first: whether a field holds one value at most reads all its documents' starts.
+        if (
+            fewer * min(FORWARD_COST.values()) < bitmaps_cost
+            and fewer * FORWARD_COST[self._at_most_one_value(field_name)] < bitmaps_cost
+        ):
+            if selected.count == fewer:
+                return self._counts_of_rows(field_name, selected.rows)
+            return self._held_by(field_name) - self._counts_of_rows(field_name, selected.others)
         counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
+        words = selected.words
         per_block = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB
         for first in range(0, len(dense_terms), per_block):
             block = numpy.bitwise_count(dense[first : first + per_block] & words)
             counts[dense_terms[first : first + per_block]] = block.sum(axis=1, dtype=numpy.int64)
         if len(sparse_docs):
-            held = flags[sparse_docs].astype(numpy.int64)
+            held = selected.flags[sparse_docs].astype(numpy.int64)
             counts[self.arrays[f"{field_name}.sparse_terms"]] = numpy.add.reduceat(
                 held, self.arrays[f"{field_name}.sparse_starts"][:-1]
             )
         return counts
+
+    def _held_by(self, field_name):
+        """How many documents hold each term, deleted ones included."""
+        if field_name not in self._holders:
+            self._holders[field_name] = numpy.diff(self.arrays[f"{field_name}.starts"])
+        return self._holders[field_name]

@@ -1,10 +1,12 @@
 """One consistent view of the index (one manifest's segments) as bitsets and arrays.
 
-Document numbers are the view's: each segment's own numbers plus the segment's offset. Bitsets
-are Python ints (AND, OR and bit counts run in C); postings, columns and lengths stay in the
-segments' memory maps and are read where a search asks (`Column`). What a process keeps is only
-the byte-bounded cache of bitsets it built, per segment, so a write that adds a segment leaves
-the others' bitsets warm.
+Document numbers are the view's: each segment's own numbers plus the segment's offset, a multiple
+of 64, so a segment's part of a bitset is a slice of its 64-bit words, the layout of the facet
+bitmaps, with no copy (the numbers between segments are never live). Bitsets are Python ints
+(AND, OR and bit counts run in C); postings, columns and lengths stay in the segments' memory
+maps and are read where a search asks (`Column`). What a process keeps is only the byte-bounded
+cache of bitsets it built, per segment, so a write that adds a segment leaves the others'
+bitsets warm.
 """
 
 import bisect
@@ -15,6 +17,19 @@ import numpy
 from decisions.search.backends.whoosh import segments as segment_files
 
 _view_numbers = itertools.count(1)
+WORD = 64
+
+
+def aligned(count):
+    """The next multiple of WORD: where the segment after one of `count` documents starts."""
+    return -(-count // WORD) * WORD
+
+
+def words_of(bits, size):
+    """A bitset as little-endian 64-bit words (`size`, a multiple of WORD, bits)."""
+    if not size:
+        return numpy.zeros(0, "<u8")
+    return numpy.frombuffer(bits.to_bytes(size // 8, "little"), dtype="<u8")
 
 
 def bits_of(docnums, size):
@@ -30,7 +45,13 @@ def flags_to_bits(flags):
 
 def bits_to_flags(bits, size):
     raw = numpy.frombuffer(bits.to_bytes((size + 7) // 8 or 1, "little"), dtype=numpy.uint8)
-    return numpy.unpackbits(raw, bitorder="little", count=size).astype(bool)
+    return numpy.unpackbits(raw, bitorder="little", count=size).view(bool)
+
+
+def bits_at(bits, rows, size):
+    """Whether each of the rows is set in a bitset, read from its words (never unpacked whole)."""
+    words = words_of(bits, size)
+    return (words[rows >> 6] >> (rows & 63).astype(numpy.uint64)) & numpy.uint64(1) == 1
 
 
 def set_bits(bits, size):
@@ -66,10 +87,11 @@ class Column:
         return values
 
     def flags(self, test):
-        """test(values) of every document, as one boolean array."""
-        if not self.parts:
-            return numpy.zeros(0, dtype=bool)
-        return numpy.concatenate([test(numpy.asarray(part)) for part in self.parts])
+        """test(values) of every document, as one boolean array (False between segments)."""
+        flags = numpy.zeros(int(self.offsets[-1]), dtype=bool)
+        for part, offset in zip(self.parts, self.offsets, strict=False):
+            flags[offset : offset + len(part)] = test(numpy.asarray(part))
+        return flags
 
 
 class IndexView:
@@ -88,10 +110,13 @@ class IndexView:
             self.offsets.append(offset)
             if entry.get("deleted"):
                 deleted.append(offset + numpy.load(segment.path / entry["deleted"]))
-            offset += segment.docs
-        self.size = offset
+            offset += aligned(segment.docs)
+        self.size = offset  # document numbers, those between segments included
+        self.documents = sum(segment.docs for segment in self.segments)  # deleted ones included
         self.offsets = numpy.asarray(self.offsets + [offset], dtype=numpy.int64)
-        flags = numpy.ones(self.size, dtype=bool)
+        flags = numpy.zeros(self.size, dtype=bool)
+        for segment, start in self._placed():
+            flags[start : start + segment.docs] = True
         if deleted:
             flags[numpy.concatenate(deleted)] = False
         self.live = flags_to_bits(flags)
@@ -101,22 +126,6 @@ class IndexView:
 
     def _placed(self):
         return zip(self.segments, self.offsets, strict=False)
-
-    def postings(self, field_name, text):
-        """(document numbers, term frequencies) of a term across the view, deleted documents included."""
-        key = segment_files.key_of(text)
-        ids, weights = [], []
-        for segment, offset in self._placed():
-            found = segment.postings(field_name, key)
-            if found is not None:
-                docs, freqs = found
-                ids.append(docs.astype(numpy.int64) + offset)
-                weights.append(
-                    numpy.ones(len(docs), numpy.float32) if freqs is None else freqs.astype(numpy.float32)
-                )
-        if not ids:
-            return numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.float32)
-        return numpy.concatenate(ids), numpy.concatenate(weights)
 
     def champions(self, field_name, text):
         """Documents where a term weighs most, from every segment (segments.Segment.champions)."""
@@ -129,7 +138,7 @@ class IndexView:
 
     def frequencies_at(self, field_name, text, rows):
         """(which of the sorted rows hold the term, its frequency in each of those, how many documents
-        hold it in all), read by binary search: never the whole posting list."""
+        hold it in all), by binary search of the shorter of the rows and the postings in the other."""
         key = segment_files.key_of(text)
         present = numpy.zeros(len(rows), dtype=bool)
         frequencies, holding = [], 0
@@ -140,11 +149,9 @@ class IndexView:
                 continue
             docs, freqs = found
             holding += len(docs)
-            local = rows[start:end] - offset
-            at = numpy.minimum(numpy.searchsorted(docs, local), max(len(docs) - 1, 0))
-            hit = docs[at] == local if len(docs) else numpy.zeros(len(local), dtype=bool)
+            hit, at = _common(rows[start:end] - offset, docs)
             present[start:end] = hit
-            frequencies.append(numpy.ones(int(hit.sum()), numpy.float32) if freqs is None else freqs[at[hit]])
+            frequencies.append(numpy.ones(len(at), numpy.float32) if freqs is None else freqs[at])
         values = (
             numpy.concatenate(frequencies).astype(numpy.float32)
             if frequencies
@@ -177,7 +184,7 @@ class IndexView:
 
     def average_length(self, field_name):
         total = sum(segment.meta["words"].get(field_name, 0) for segment in self.segments)
-        return max(total / (self.size or 1), 1.0)
+        return max(total / (self.documents or 1), 1.0)
 
     def values(self, field_name):
         """Every value a keyword field holds (its lexicon), sorted."""
@@ -191,21 +198,18 @@ class IndexView:
         return self._cached("values", (field_name,), build)
 
     def selection(self, bits):
-        """Documents as each segment's (flags, packed words, their numbers when few enough that
-        counting their own values may be cheaper than the bitmaps, else None), for counting facets."""
-        flags = bits_to_flags(bits, self.size)
-        parts = []
-        for segment, offset in self._placed():
-            mine = flags[offset : offset + segment.docs]
-            few = numpy.count_nonzero(mine) * min(segment_files.FORWARD_COST.values()) < segment.docs
-            parts.append((mine, segment_files.packed(mine), numpy.flatnonzero(mine) if few else None))
-        return parts
+        """Documents as each segment's `Selected` (a slice of the bitset's words), for counting facets."""
+        words = words_of(bits, self.size)
+        return [
+            segment_files.Selected(words[offset // WORD :][: aligned(segment.docs) // WORD], segment.docs)
+            for segment, offset in self._placed()
+        ]
 
     def term_counts(self, field_name, selection):
         """{value: how many selected documents hold it} of a facet field."""
         totals = {}
-        for segment, (flags, packed_flags, rows) in zip(self.segments, selection, strict=True):
-            counts = segment.term_counts(field_name, flags, packed_flags, rows)
+        for segment, selected in zip(self.segments, selection, strict=True):
+            counts = segment.term_counts(field_name, selected)
             values = segment.values(field_name)
             for index in numpy.flatnonzero(counts).tolist():
                 totals[values[index]] = totals.get(values[index], 0) + int(counts[index])
@@ -243,6 +247,22 @@ class IndexView:
 
     def close(self):
         self.cache.drop(lambda key: key[0] == self.key)
+
+
+def _common(rows, docs):
+    """(which of the sorted rows are among the sorted docs, where those are in docs), each of the
+    shorter array looked up in the longer one."""
+    if not len(rows) or not len(docs):
+        return numpy.zeros(len(rows), dtype=bool), numpy.zeros(0, numpy.int64)
+    if len(rows) <= len(docs):
+        at = numpy.minimum(numpy.searchsorted(docs, rows), len(docs) - 1)
+        hit = docs[at] == rows
+        return hit, at[hit]
+    at = numpy.minimum(numpy.searchsorted(rows, docs), len(rows) - 1)
+    found = rows[at] == docs
+    hit = numpy.zeros(len(rows), dtype=bool)
+    hit[at[found]] = True
+    return hit, numpy.flatnonzero(found)
 
 
 def _segment_bits(segment, field_name, key):
