@@ -22,14 +22,14 @@ import numpy
 from decisions.search import fields as registry
 from decisions.search.backends.whoosh.analysis import phrases_field
 
-FORMAT = 7
+FORMAT = 8
 CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
 COUNTING_WORDS = 1 << 19  # 64-bit words of facet bitmaps counted per NumPy call (4 MB)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
 # Counting a matched document's own values costs about as much as ANDing and counting this many
-# bitmap words (measured at 300,000 letters): a facet counts the matches' values when that is less.
-# A field with at most one value per document reads them directly; others gather a run for each.
-FORWARD_COST = {True: 4, False: 20}
+# bitmap words (measured on 400,000-document segments): a facet counts the matches' values when
+# that is less. A field with at most one value per document reads its code; others gather a run.
+FORWARD_COST = {True: 2, False: 30}
 KEY = numpy.dtype("S16")
 NO_TERM = -1
 DELETED = "deleted-"  # deletion files sit beside the segment's arrays (store.py writes them)
@@ -63,6 +63,14 @@ def fingerprint():
     """This version's format and fields: an index written with others needs a rebuild."""
     described = json.dumps([FORMAT, TERM_FIELDS, sorted(COLUMNS), sorted(registry.TEXT_FIELDS)])
     return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+def gathered(pool, sources, lengths):
+    """pool[sources[0]:sources[0]+lengths[0]], then the next run, ... as one array."""
+    lengths = numpy.asarray(lengths, dtype=numpy.int64)
+    ends = numpy.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    return pool[numpy.repeat(sources - (ends - lengths), lengths) + numpy.arange(total)]
 
 
 class Selected:
@@ -150,7 +158,7 @@ class Segment:
         self.name = path.name
         self.meta = read_meta(path)
         self.docs = self.meta["docs"]
-        self._values, self._one_value_at_most, self._holders = {}, {}, {}
+        self._values, self._holders = {}, {}
         self.arrays = {
             entry.name[:-4]: _load(entry)
             for entry in path.glob("*.npy")
@@ -236,24 +244,16 @@ class Segment:
 
     def _at_most_one_value(self, field_name):
         """Whether no document holds two values of the field (an item's outcome, treatment...)."""
-        if field_name not in self._one_value_at_most:
-            starts = self.arrays[f"{field_name}.fwd_starts"]
-            self._one_value_at_most[field_name] = bool((numpy.diff(starts) <= 1).all())
-        return self._one_value_at_most[field_name]
+        return f"{field_name}.codes" in self.arrays
 
     def _counts_of_rows(self, field_name, rows):
-        """term_counts from the values of the given documents (`fwd_terms`, by document)."""
-        starts, terms = self.arrays[f"{field_name}.fwd_starts"], self.arrays[f"{field_name}.fwd_terms"]
-        first, after = starts[rows], starts[rows + 1]
-        if self._at_most_one_value(field_name):
-            held = first[after > first]
-        else:
-            lengths = after - first
-            ends = numpy.cumsum(lengths)
-            held = numpy.repeat(first - (ends - lengths), lengths) + numpy.arange(
-                int(ends[-1]) if len(ends) else 0
-            )
-        return numpy.bincount(terms[held], minlength=len(self.arrays[f"{field_name}.keys"]))
+        """term_counts from the values of the given documents (writing._forward_arrays)."""
+        terms = len(self.arrays[f"{field_name}.keys"])
+        if self._at_most_one_value(field_name):  # a code per document, `terms` for none
+            return numpy.bincount(self.arrays[f"{field_name}.codes"][rows], minlength=terms + 1)[:terms]
+        starts = self.arrays[f"{field_name}.fwd_starts"]
+        held = gathered(self.arrays[f"{field_name}.fwd_terms"], starts[rows], starts[rows + 1] - starts[rows])
+        return numpy.bincount(held, minlength=terms)
 
     def texts(self, field_name):
         return _Texts(
@@ -267,18 +267,16 @@ class Segment:
         From the documents' own values when that reads less than the bitmaps and postings would: the
         selected ones' when few, else the rest's, taken from each term's total (a search matching
         almost everything costs what one matching almost nothing does)."""
-        dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
-        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
-        bitmaps_cost = len(dense_terms) * len(selected.words) + len(sparse_docs)
+        bitmaps_cost = len(self.arrays[f"{field_name}.dense_terms"]) * len(selected.words) + len(
+            self.arrays[f"{field_name}.sparse_docs"]
+        )
         fewer = min(selected.count, self.docs - selected.count)
-        # The cheaper cost first: whether a field holds one value at most reads all its documents' starts.
-        if (
-            fewer * min(FORWARD_COST.values()) < bitmaps_cost
-            and fewer * FORWARD_COST[self._at_most_one_value(field_name)] < bitmaps_cost
-        ):
+        if fewer * FORWARD_COST[self._at_most_one_value(field_name)] < bitmaps_cost:
             if selected.count == fewer:
                 return self._counts_of_rows(field_name, selected.rows)
             return self._held_by(field_name) - self._counts_of_rows(field_name, selected.others)
+        dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
+        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
         counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
         words = selected.words
         per_block = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB

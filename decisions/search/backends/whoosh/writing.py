@@ -31,20 +31,12 @@ def field_arrays(name, keys, texts, term_of, docs, freqs, pool, pos_from):
     if keep_freqs:
         arrays[f"{name}.freqs"] = freqs[order]
     if keep_positions:
-        arrays[f"{name}.pos"] = gathered(pool, pos_from[order], freqs[order])
+        arrays[f"{name}.pos"] = segments.gathered(pool, pos_from[order], freqs[order])
         totals = numpy.bincount(term_of, weights=freqs, minlength=len(keys))
         arrays[f"{name}.pstarts"] = starts_of(totals.astype(numpy.int64))
     if keep_text:
         arrays |= _text_arrays(name, texts)
     return arrays
-
-
-def gathered(pool, sources, lengths):
-    """pool[sources[0]:sources[0]+lengths[0]], then the next run, ... as one array."""
-    lengths = numpy.asarray(lengths, dtype=numpy.int64)
-    ends = numpy.cumsum(lengths)
-    total = int(ends[-1]) if len(ends) else 0
-    return pool[numpy.repeat(sources - (ends - lengths), lengths) + numpy.arange(total)]
 
 
 def starts_of(counts):
@@ -67,8 +59,8 @@ def _facet_arrays(name, arrays, count):
     """For a keyword field (any may be counted: facets, insights): a bitmap of each value held by at
     least 1 in DENSE_SHARE documents (counted by AND and popcount, whatever the segment's size), and
     the other values' postings apart (counted one posting at a time, few of them). And each
-    document's values (`fwd_`): a search matching few documents counts theirs, in time that grows
-    with the matches, not with the archive."""
+    document's values (`_forward_arrays`): a search matching few documents, or all but a few,
+    counts theirs (or the rest's), in time that grows with them, not with the archive."""
     if name not in registry.FILTER_FIELDS:
         return {}
     starts, docs = arrays[f"{name}.starts"], arrays[f"{name}.docs"]
@@ -82,15 +74,28 @@ def _facet_arrays(name, arrays, count):
         flags[docs[starts[term] : starts[term + 1]]] = True
         bitmaps[row] = numpy.packbits(flags, bitorder="little").view(numpy.uint64)
     sparse = numpy.flatnonzero(~is_dense)
-    term_of = numpy.repeat(numpy.arange(len(held_by), dtype=numpy.int32), held_by)
-    return {
-        f"{name}.fwd_starts": starts_of(numpy.bincount(docs, minlength=count)),
-        f"{name}.fwd_terms": term_of[numpy.argsort(docs, kind="stable")],
+    return _forward_arrays(name, held_by, docs, count) | {
         f"{name}.dense": bitmaps,
         f"{name}.dense_terms": dense.astype(numpy.int32),
         f"{name}.sparse_terms": sparse.astype(numpy.int32),
         f"{name}.sparse_starts": starts_of(held_by[sparse]),
-        f"{name}.sparse_docs": gathered(docs, starts[sparse], held_by[sparse]),
+        f"{name}.sparse_docs": segments.gathered(docs, starts[sparse], held_by[sparse]),
+    }
+
+
+def _forward_arrays(name, held_by, docs, count):
+    """Each document's values: where no document holds two, one code per document (the value's
+    lexicon number, or the lexicon's length for none), counted by one bincount; else each
+    document's run of values (`fwd_starts`, `fwd_terms`)."""
+    term_of = numpy.repeat(numpy.arange(len(held_by), dtype=numpy.int32), held_by)
+    values_held = numpy.bincount(docs, minlength=count)
+    if (values_held <= 1).all():
+        codes = numpy.full(count, len(held_by), dtype=numpy.int32)
+        codes[docs] = term_of
+        return {f"{name}.codes": codes}
+    return {
+        f"{name}.fwd_starts": starts_of(values_held),
+        f"{name}.fwd_terms": term_of[numpy.argsort(docs, kind="stable")],
     }
 
 
