@@ -255,6 +255,34 @@ def test_a_rebuild_in_several_processes_indexes_every_item_once(settings, monkey
     assert search.backend().search(search.query("zanaflex")).total == 1
 
 
+def test_a_rebuild_merges_what_its_processes_build_into_segments_as_large_as_a_merge_may_write(
+    settings, monkeypatch
+):
+    """Fewer segments make every search cheaper: a rebuild's small built segments are merged straight
+    into segments of up to LARGEST_MERGE documents, and what they hold is all still found."""
+    from benchmarks import corpus
+    from decisions import importing, indexing
+    from decisions.models import DecisionItem, Determination
+    from decisions.search.backends import whoosh
+    from decisions.search.backends.whoosh import store
+
+    settings.SEARCH_BACKEND = "whoosh"
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(40, seed=31)
+    )
+    items = DecisionItem.objects.count()
+    monkeypatch.setattr(whoosh, "REBUILD_CHUNK_LETTERS", 2)
+    monkeypatch.setattr(store, "LARGEST_MERGE", 30)
+    before = search.backend().search(search.query("pain", facets=[("treatment", None)]))
+    search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
+    sizes = [entry["docs"] for entry in store.read_manifest(store.store().path(force=True))["segments"]]
+    assert sum(sizes) == items and max(sizes) <= 30
+    assert len(sizes) <= 2 * -(-items // 30)  # 20 built segments of 2 letters, merged
+    assert indexing.compare().in_step
+    after = search.backend().search(search.query("pain", facets=[("treatment", None)]))
+    assert (after.total, after.facets) == (before.total, before.facets)
+
+
 def test_relevance_is_bm25_over_every_match_as_computed_apart(db):
     """The relevance order's first 10 are those of BM25 computed from the documents alone, with no index
     (benchmarks/relevance.py measures the same at scale)."""

@@ -180,7 +180,9 @@ class WhooshBackend(SearchBackend):
 
     def rebuild(self, determination_ids, progress=None):
         """Build a fresh index in a new directory, then switch the pointer to it; searches go on
-        meanwhile. Segments are built in IMR_IMPORT_PROCESSES processes, merged in this one."""
+        meanwhile. Segments are built in IMR_IMPORT_PROCESSES processes and merged in this one
+        straight into segments of LARGEST_MERGE documents: each document is written twice, and the
+        index has as few segments as a merge's bound allows (each costs every search a little)."""
         live = store.store()
         directory = store.root()
         name = store.new_index(directory)
@@ -189,14 +191,13 @@ class WhooshBackend(SearchBackend):
         chunks = [
             ids[start : start + REBUILD_CHUNK_LETTERS] for start in range(0, len(ids), REBUILD_CHUNK_LETTERS)
         ]
+        built = _built_segments(chunks, path / store.INCOMING, settings.IMR_IMPORT_PROCESSES)
         count = 0
         try:
-            for built, docs in _built_segments(chunks, path / store.INCOMING, settings.IMR_IMPORT_PROCESSES):
+            for group, docs in _groups_up_to(_reported(built, progress), store.LARGEST_MERGE):
                 with live.writer(path) as writer:
-                    writer.adopt(built, docs)
+                    writer.adopt(group, docs)
                 count += docs
-                if progress:
-                    progress(docs)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -218,6 +219,27 @@ def _built_segments(chunks, incoming, processes):
     """(segment directory, documents) of each chunk of letters, built in `processes` processes."""
     build = functools.partial(_build_segment, incoming=incoming)
     yield from mapped(build, chunks, processes if len(chunks) > 1 else 1)
+
+
+def _reported(built_segments, progress):
+    for built, docs in built_segments:
+        yield built, docs
+        if progress:
+            progress(docs)
+
+
+def _groups_up_to(built_segments, limit):
+    """The built segments in consecutive groups of at most `limit` documents (a larger one alone),
+    with the documents of each group."""
+    group, count = [], 0
+    for built, docs in built_segments:
+        if group and count + docs > limit:
+            yield group, count
+            group, count = [], 0
+        group.append(built)
+        count += docs
+    if group:
+        yield group, count
 
 
 def _build_segment(letter_ids, incoming):

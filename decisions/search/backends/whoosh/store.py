@@ -142,9 +142,15 @@ class Writer:
             self.entries.append({"name": name, "docs": builder.count, "deleted": None, "dead": 0})
 
     def adopt(self, built, docs):
-        """Take in a segment written at `built` (under INCOMING) by another process."""
+        """Take in the segments written at `built` (under INCOMING) by other processes, holding `docs`
+        documents in all, as one segment: merged when there are several."""
         name = unique_name()
-        os.replace(built, self.path / "segments" / name)
+        if len(built) == 1:
+            os.replace(built[0], self.path / "segments" / name)
+        else:
+            merging.merge([segments.Segment(path) for path in built], {}, self.path / "segments" / name)
+            for path in built:
+                shutil.rmtree(path, ignore_errors=True)
         self.entries.append({"name": name, "docs": docs, "deleted": None, "dead": 0})
 
     def delete_where(self, column, values):
