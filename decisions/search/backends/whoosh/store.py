@@ -10,7 +10,8 @@ sees the index before the write or after it, never half of it, in every process.
 Merging keeps the number of segments small as the archive grows: MERGE_FACTOR segments of one
 size tier become one segment of the next (as many as fit in LARGEST_MERGE documents), so each
 document is rewritten a few times in its life, no write ever costs more than one bounded merge,
-and a million letters (2.6 million items) make about twenty segments.
+and a million letters (2.6 million items) imported in batches make about twenty segments. A
+rebuild writes segments of LARGEST_MERGE documents straight away: seven for a million letters.
 """
 
 import fcntl
