@@ -12,6 +12,7 @@ import itertools
 import shutil
 import threading
 
+import numpy
 from django.conf import settings
 
 from decisions.processes import mapped
@@ -276,12 +277,17 @@ class _Facets:
         return self._selections[name]
 
     def counts(self, name, limit):
+        """The values held, most first (then alphabetical: `values` are sorted), `limit` of them."""
         matching, overturned = self._selections_leaving_out(name if name in self.filter_bits else None)
         counts = self.view.term_counts(name, matching)
-        overturned = self.view.term_counts(name, overturned) if counts and overturned else {}
-        facets = [FacetCount(value, count, overturned.get(value, 0)) for value, count in counts.items()]
-        facets.sort(key=lambda facet: (-facet.count, facet.value))
-        return facets[:limit] if limit else facets
+        held = numpy.flatnonzero(counts)
+        shown = held[numpy.argsort(-counts[held], kind="stable")][: limit or None].tolist()
+        overturned = self.view.term_counts(name, overturned) if shown and overturned else None
+        values = self.view.values(name)
+        return [
+            FacetCount(values[at], int(counts[at]), 0 if overturned is None else int(overturned[at]))
+            for at in shown
+        ]
 
 
 class _Ranking:
