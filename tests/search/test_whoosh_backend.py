@@ -548,3 +548,28 @@ def test_rows_found_among_postings_either_way_round(rows_count, docs_count):
     hit, at = _common(rows, docs)
     assert hit.tolist() == numpy.isin(rows, docs).tolist()
     assert docs[at].tolist() == rows[hit].tolist()
+
+
+def test_facets_of_overturned_items_alone_count_each_value_once_and_all_of_it_overturned(db):
+    from django.db.models import Count
+
+    from benchmarks import corpus
+    from decisions import importing
+    from decisions.models import DecisionItem
+
+    importing.import_candidates(
+        importing.Candidate(name, text.encode()) for name, text in corpus.letters(60, seed=37)
+    )
+    query = search.query("", outcome=AnyOf(("overturned",)), facets=[("treatment", None), ("outcome", None)])
+    facets = search.backend().search(query).facets
+    overturned = DecisionItem.objects.filter(outcome="overturned").exclude(treatment="").values("treatment")
+    expected = {row["treatment"].lower(): row["n"] for row in overturned.annotate(n=Count("id"))}
+    assert {f.value: (f.count, f.overturned) for f in facets["treatment"]} == {
+        value: (n, n) for value, n in expected.items()
+    }
+    upheld = DecisionItem.objects.filter(outcome="upheld").count()
+    everything = DecisionItem.objects.filter(outcome="overturned").count()
+    assert {f.value: (f.count, f.overturned) for f in facets["outcome"]} == {
+        "overturned": (everything, everything),
+        "upheld": (upheld, 0),
+    }

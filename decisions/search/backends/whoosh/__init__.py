@@ -269,11 +269,13 @@ class _Facets:
                 if other != name:
                     base &= bits
             overturned = base & self.view.bits("outcome", OVERTURNED)
-            # None: nothing overturned (an outcome filter of "upheld"), so nothing to count.
-            self._selections[name] = (
-                self.view.selection(base),
-                self.view.selection(overturned) if overturned else None,
-            )
+            matching = self.view.selection(base)
+            # Counted once when every match was overturned (a filter of "overturned"), not at all
+            # when none was (a filter of "upheld").
+            if overturned == base:
+                self._selections[name] = (matching, matching)
+            else:
+                self._selections[name] = (matching, self.view.selection(overturned) if overturned else None)
         return self._selections[name]
 
     def counts(self, name, limit):
@@ -282,7 +284,12 @@ class _Facets:
         counts = self.view.term_counts(name, matching)
         held = numpy.flatnonzero(counts)
         shown = held[numpy.argsort(-counts[held], kind="stable")][: limit or None].tolist()
-        overturned = self.view.term_counts(name, overturned) if shown and overturned else None
+        if overturned is matching:
+            overturned = counts
+        elif overturned is not None and shown:
+            overturned = self.view.term_counts(name, overturned)
+        else:
+            overturned = None
         values = self.view.values(name)
         return [
             FacetCount(values[at], int(counts[at]), 0 if overturned is None else int(overturned[at]))
