@@ -540,12 +540,12 @@ def test_the_first_flagged_documents_of_a_date_order_read_in_chunks_are_those_of
 def test_rows_found_among_postings_either_way_round(rows_count, docs_count):
     import numpy
 
-    from decisions.search.backends.whoosh.view import _common
+    from decisions.search.backends.whoosh.segments import common
 
     generator = numpy.random.default_rng(rows_count * 7 + docs_count)
     rows = numpy.sort(generator.choice(10_000, rows_count, replace=False))
     docs = numpy.sort(generator.choice(10_000, docs_count, replace=False)).astype(numpy.int32)
-    hit, at = _common(rows, docs)
+    hit, at = common(rows, docs)
     assert hit.tolist() == numpy.isin(rows, docs).tolist()
     assert docs[at].tolist() == rows[hit].tolist()
 

@@ -182,4 +182,4 @@ def _first_flagged(order, flags, stop):
         found.append(rows)
         missing -= len(rows)
         start, chunk = start + chunk, chunk * 2
-    return numpy.concatenate(found) if found else order[:0]
+    return numpy.concatenate(found)  # the loop ran: something is flagged

@@ -73,6 +73,22 @@ def gathered(pool, sources, lengths):
     return pool[numpy.repeat(sources - (ends - lengths), lengths) + numpy.arange(total)]
 
 
+def common(rows, docs):
+    """(which of the sorted rows are among the sorted docs, where those are in docs), each of the
+    shorter array looked up in the longer one."""
+    if not len(rows) or not len(docs):
+        return numpy.zeros(len(rows), dtype=bool), numpy.zeros(0, numpy.int64)
+    if len(rows) <= len(docs):
+        at = numpy.minimum(numpy.searchsorted(docs, rows), len(docs) - 1)
+        hit = docs[at] == rows
+        return hit, at[hit]
+    at = numpy.minimum(numpy.searchsorted(rows, docs), len(rows) - 1)
+    found = rows[at] == docs
+    hit = numpy.zeros(len(rows), dtype=bool)
+    hit[at[found]] = True
+    return hit, numpy.flatnonzero(found)
+
+
 class Selected:
     """Some of a segment's documents, as the 64-bit words its facet bitmaps are ANDed with; their
     flags, and their numbers or those of the rest, are made only when a count asks for them."""
@@ -226,13 +242,11 @@ class Segment:
         freqs = self.arrays[f"{field_name}.freqs"][start:end].astype(numpy.int64)
         offsets = self.arrays[f"{field_name}.pstarts"][index] + numpy.concatenate(([0], numpy.cumsum(freqs)))
         wanted = numpy.asarray(docnums, dtype=numpy.int64)
-        found = numpy.searchsorted(docs, wanted)
-        present = found < len(docs)
-        present[present] = docs[found[present]] == wanted[present]
+        present, found = common(wanted, docs)
         pos = self.arrays[f"{field_name}.pos"]
         return {
             int(doc): pos[offsets[at] : offsets[at + 1]].tolist()
-            for doc, at in zip(wanted[present], found[present], strict=True)
+            for doc, at in zip(wanted[present], found, strict=True)
         }
 
     def values(self, field_name):
@@ -267,16 +281,14 @@ class Segment:
         From the documents' own values when that reads less than the bitmaps and postings would: the
         selected ones' when few, else the rest's, taken from each term's total (a search matching
         almost everything costs what one matching almost nothing does)."""
-        bitmaps_cost = len(self.arrays[f"{field_name}.dense_terms"]) * len(selected.words) + len(
-            self.arrays[f"{field_name}.sparse_docs"]
-        )
+        dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
+        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
         fewer = min(selected.count, self.docs - selected.count)
+        bitmaps_cost = len(dense_terms) * len(selected.words) + len(sparse_docs)
         if fewer * FORWARD_COST[self._at_most_one_value(field_name)] < bitmaps_cost:
             if selected.count == fewer:
                 return self._counts_of_rows(field_name, selected.rows)
             return self._held_by(field_name) - self._counts_of_rows(field_name, selected.others)
-        dense, dense_terms = self.arrays[f"{field_name}.dense"], self.arrays[f"{field_name}.dense_terms"]
-        sparse_docs = self.arrays[f"{field_name}.sparse_docs"]
         counts = numpy.zeros(len(self.arrays[f"{field_name}.keys"]), dtype=numpy.int64)
         words = selected.words
         per_block = max(1, COUNTING_WORDS // max(len(words), 1))  # bitmaps ANDed in one go, a few MB

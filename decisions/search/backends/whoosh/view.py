@@ -149,7 +149,7 @@ class IndexView:
                 continue
             docs, freqs = found
             holding += len(docs)
-            hit, at = _common(rows[start:end] - offset, docs)
+            hit, at = segment_files.common(rows[start:end] - offset, docs)
             present[start:end] = hit
             frequencies.append(numpy.ones(len(at), numpy.float32) if freqs is None else freqs[at])
         values = (
@@ -259,22 +259,6 @@ class IndexView:
 
     def close(self):
         self.cache.drop(lambda key: key[0] == self.key)
-
-
-def _common(rows, docs):
-    """(which of the sorted rows are among the sorted docs, where those are in docs), each of the
-    shorter array looked up in the longer one."""
-    if not len(rows) or not len(docs):
-        return numpy.zeros(len(rows), dtype=bool), numpy.zeros(0, numpy.int64)
-    if len(rows) <= len(docs):
-        at = numpy.minimum(numpy.searchsorted(docs, rows), len(docs) - 1)
-        hit = docs[at] == rows
-        return hit, at[hit]
-    at = numpy.minimum(numpy.searchsorted(rows, docs), len(rows) - 1)
-    found = rows[at] == docs
-    hit = numpy.zeros(len(rows), dtype=bool)
-    hit[at[found]] = True
-    return hit, numpy.flatnonzero(found)
 
 
 def _segment_bits(segment, field_name, key):
