@@ -33,7 +33,9 @@ def api_index(request):
 @require_GET
 def determination_json(request, pk):
     determination = (
-        Determination.objects.prefetch_related(*READER_PREFETCH, "items__citations__cited_pages")
+        Determination.objects.prefetch_related(
+            *READER_PREFETCH, "items__citations__cited_pages", "items__citations__cited_sections__section"
+        )
         .filter(pk=pk)
         .first()
     )

@@ -55,7 +55,7 @@ def fit_to_columns(letter):
         treatment.refills = _bounded(
             treatment.refills, SMALL_MAX, f"item {number}: the refill count", warnings
         )
-        for citation in item.citations:
+        for citation in [*item.citations, *item.claims_citations]:
             citation.topic = _cut(
                 citation.topic,
                 _length(GuidelineCitation, "topic"),

@@ -12,10 +12,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from decisions import search, spelling, vocabulary
-from decisions.models import GuidelineSource, Necessity, Outcome
+from decisions.models import CaseOutcome, GuidelineSource, Necessity, Outcome
 from decisions.parsing.citations import MAX_PAGE
 from decisions.search import AnyOf, CitedPages, DateRange
-from decisions.search.fields import DATE_FIELDS
+from decisions.search.fields import DATE_FIELDS, NOT_AUTHORIZED, PARTLY_AUTHORIZED, section_terms
+from decisions.vocabulary import guidelines
 
 SORTS = [
     (search.RELEVANCE, "Relevance"),
@@ -118,6 +119,24 @@ def acoem_chapter(value):
     return str(int(value))
 
 
+def cited_section(value):
+    """`chronic_pain:Opioids, criteria for use`, or a section's name alone (in any guideline)."""
+    if not guidelines.section_key(value.partition(":")[2] if ":" in value else value):
+        raise ValidationError(f"“{value}” names no section; pick one from the list.")
+    terms = section_terms(value)
+    return terms[0] if len(terms) == 1 else value
+
+
+AUTHORIZATION_CHOICES = [
+    (PARTLY_AUTHORIZED, "Partly authorized by the claims administrator"),
+    (NOT_AUTHORIZED, "Not authorized at all"),
+]
+
+
+def guideline_choices():
+    return [(key, found.short) for key, found in guidelines.guidelines().items()]
+
+
 def case_number(value):
     value = value.strip().upper()
     if not CASE_NUMBER.fullmatch(value):
@@ -139,8 +158,8 @@ class SearchForm(forms.Form):
         return data
 
 
-def _keyword(**options):
-    return MultipleValueFilter(method="filter_any_of", **options)
+def _keyword(method="filter_any_of", **options):
+    return MultipleValueFilter(method=method, **options)
 
 
 class ItemSearchFilterSet(django_filters.FilterSet):
@@ -155,6 +174,23 @@ class ItemSearchFilterSet(django_filters.FilterSet):
     source = django_filters.MultipleChoiceFilter(
         label="Guideline source",
         choices=GuidelineSource.choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_any_of",
+    )
+    section = _keyword(label="Cited section", clean_value=cited_section, method="filter_sections")
+    ur_section = _keyword(label="Section UR cited", clean_value=cited_section, method="filter_sections")
+    guideline = django_filters.MultipleChoiceFilter(
+        label="Guideline cited", choices=guideline_choices, method="filter_any_of"
+    )
+    authorized = django_filters.MultipleChoiceFilter(
+        label="Before IMR",
+        choices=AUTHORIZATION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_any_of",
+    )
+    case_outcome = django_filters.MultipleChoiceFilter(
+        label="Case outcome",
+        choices=CaseOutcome.choices,
         widget=forms.CheckboxSelectMultiple,
         method="filter_any_of",
     )
@@ -199,6 +235,9 @@ class ItemSearchFilterSet(django_filters.FilterSet):
 
     def filter_any_of(self, query, name, value):
         return query.with_filter(name, AnyOf(tuple(value)))
+
+    def filter_sections(self, query, name, value):
+        return query.with_filter(name, AnyOf(tuple(term for typed in value for term in section_terms(typed))))
 
     def filter_cited_pages(self, query, name, value):
         source = self.form.cleaned_data.get("page_source") or None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from decisions.models import DecisionItem, Determination, Job, LetterFormat
+from decisions.parsing import PARSER_VERSION
 
 # Warning kinds are counted on the most recent letters with warnings, not on all of them.
 WARNING_SAMPLE = 5000
@@ -34,6 +35,11 @@ class ParseHealth:
     warning_sample: int = 0
     unrecognised_requests: list[tuple[str, int]] = field(default_factory=list)
     last_reparse: Job | None = None
+    read_by_older_parser: int = 0  # letters a re-parse would read again with what the parser now knows
+
+    @property
+    def unrecognised_share(self):
+        return self.total.unrecognised / self.total.items if self.total.items else 0.0
 
 
 def _warning_kind(warning):
@@ -102,4 +108,5 @@ def parse_health():
         warning_sample=len(sample),
         unrecognised_requests=[(row["request"], row["count"]) for row in unrecognised],
         last_reparse=Job.objects.filter(kind=Job.Kind.REPARSE).order_by("-created_at").first(),
+        read_by_older_parser=Determination.objects.filter(parser_version__lt=PARSER_VERSION).count(),
     )

@@ -21,17 +21,22 @@ from django.utils import timezone
 from decisions import bulk, indexing, processes
 from decisions.columns import fit_to_columns
 from decisions.models import (
+    CaseOutcome,
     CitedPage,
+    CitedSection,
     DecisionItem,
     Determination,
     GuidelineCitation,
+    GuidelineSection,
     LicensureState,
     ReviewerLicensure,
     ReviewerSpecialty,
     Specialty,
 )
-from decisions.parsing import ParseError, content_hash, parse_document, parse_letter_text
+from decisions.parsing import PARSER_VERSION, ParseError, content_hash, parse_document, parse_letter_text
 from decisions.parsing.documents import PDF_MAGIC, PdfLimits
+from decisions.search.documents import grouped
+from decisions.vocabulary.guidelines import section_key
 
 logger = logging.getLogger(__name__)
 
@@ -62,58 +67,117 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class ItemSnapshot:
+    outcome: str
+    treatment: str
+    citations: tuple = ()  # (party, source, chapter, guideline, pages, section ids) of each citation
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class LetterSnapshot:
+    """What a re-parse may change in a stored letter, to count what it did."""
+
+    format: str
+    dates: tuple = ()  # assigned, decision, UR denial, received, injury
+    items: dict = field(default_factory=dict)  # position -> ItemSnapshot
+
+
+@dataclass(frozen=True)
 class LetterChange:
-    """What parsing a stored letter again changed, from (format, [(position, outcome, treatment)])
-    before and after."""
+    """What parsing a stored letter again changed, between two LetterSnapshots."""
 
     items_before: int
     items_after: int
     outcomes_changed: int
     treatments_changed: int
     format_changed: bool
+    dates_filled: int = 0
+    dates_changed: int = 0
+    citations_changed: int = 0
+    partial_found: int = 0
 
     @classmethod
     def between(cls, before, after):
-        (format_before, items_before), (format_after, items_after) = before, after
-        old = {position: (outcome, treatment) for position, outcome, treatment in items_before}
-        common = [
-            (old[position], (outcome, treatment))
-            for position, outcome, treatment in items_after
-            if position in old
-        ]
+        common = [(before.items[p], now) for p, now in after.items.items() if p in before.items]
+        dates = list(zip(before.dates, after.dates, strict=False))
         return cls(
-            items_before=len(items_before),
-            items_after=len(items_after),
-            outcomes_changed=sum(was[0] != now[0] for was, now in common),
-            treatments_changed=sum(was[1] != now[1] for was, now in common),
-            format_changed=format_before != format_after,
+            items_before=len(before.items),
+            items_after=len(after.items),
+            outcomes_changed=sum(was.outcome != now.outcome for was, now in common),
+            treatments_changed=sum(was.treatment != now.treatment for was, now in common),
+            format_changed=before.format != after.format,
+            dates_filled=sum(was is None and now is not None for was, now in dates),
+            dates_changed=sum(was is not None and now != was for was, now in dates),
+            citations_changed=sum(was.citations != now.citations for was, now in common),
+            partial_found=sum(now.partial and not was.partial for was, now in common),
         )
 
     @property
     def changed(self):
-        return (
-            self.items_before != self.items_after
-            or self.outcomes_changed
-            or self.treatments_changed
-            or self.format_changed
-        )
+        return bool(self._changes())
+
+    def _changes(self):
+        counted = [
+            (self.outcomes_changed, "outcome(s) changed"),
+            (self.treatments_changed, "treatment(s) changed"),
+            (self.dates_filled, "date(s) filled"),
+            (self.dates_changed, "date(s) changed"),
+            (self.citations_changed, "item(s) cite differently"),
+            (self.partial_found, "partial authorization(s) found"),
+        ]
+        parts = [f"was {self.items_before}"] if self.items_after != self.items_before else []
+        parts += [f"{count} {what}" for count, what in counted if count]
+        return parts + (["layout changed"] if self.format_changed else [])
 
     def describe(self):
-        parts = [f"{self.items_after} item{'s' if self.items_after != 1 else ''}"]
-        if self.items_after != self.items_before:
-            parts.append(f"was {self.items_before}")
-        if self.outcomes_changed:
-            parts.append(f"{self.outcomes_changed} outcome(s) changed")
-        if self.treatments_changed:
-            parts.append(f"{self.treatments_changed} treatment(s) changed")
-        if self.format_changed:
-            parts.append("layout changed")
-        return "; ".join(parts) if self.changed else f"{parts[0]}; unchanged"
+        items = f"{self.items_after} item{'s' if self.items_after != 1 else ''}"
+        return "; ".join([items, *(self._changes() or ["unchanged"])])
 
 
 def _snapshot(determination):
-    return determination.format, list(
-        determination.items.order_by("position").values_list("position", "outcome", "treatment")
+    items = determination.items.order_by("position")
+    citations = {}
+    pages = grouped(
+        CitedPage.objects.filter(item__determination=determination).values_list("citation_id", "page")
+    )
+    sections = grouped(
+        CitedSection.objects.filter(item__determination=determination).values_list(
+            "citation_id", "section_id"
+        )
+    )
+    for row in GuidelineCitation.objects.filter(item__determination=determination).order_by(
+        "item", "position"
+    ):
+        signature = (
+            row.party,
+            row.source,
+            row.chapter,
+            row.guideline,
+            tuple(pages.get(row.pk, ())),
+            tuple(sections.get(row.pk, ())),
+        )
+        citations.setdefault(row.item_id, []).append(signature)
+    return LetterSnapshot(
+        determination.format,
+        tuple(
+            getattr(determination, name)
+            for name in (
+                "date_assigned",
+                "decision_date",
+                "ur_denial_date",
+                "application_received",
+                "date_of_injury",
+            )
+        ),
+        {
+            position: ItemSnapshot(
+                outcome, treatment, tuple(citations.get(pk, ())), bool(authorized or disputed)
+            )
+            for pk, position, outcome, treatment, authorized, disputed in items.values_list(
+                "pk", "position", "outcome", "treatment", "authorized", "disputed"
+            )
+        },
     )
 
 
@@ -309,6 +373,21 @@ class _Names:
         return [self.ids[name] for name in dict.fromkeys(names)]
 
 
+class _Sections(_Names):
+    """Guideline sections by (guideline, key): the first spelling stored is the one shown."""
+
+    def __init__(self):
+        super().__init__(GuidelineSection)
+
+    def id_for(self, guideline, name):
+        key = (guideline, section_key(name))
+        if key not in self.ids:
+            self.ids[key] = GuidelineSection.objects.get_or_create(
+                guideline=guideline, key=key[1], defaults={"name": name}
+            )[0].pk
+        return self.ids[key]
+
+
 def _parsed_fields(determination, letter):
     determination.format = letter.format
     determination.case_number = letter.case_number or ""
@@ -319,6 +398,9 @@ def _parsed_fields(determination, letter):
     determination.patient_age = letter.patient.age
     determination.patient_sex = letter.patient.sex or ""
     determination.date_of_injury = letter.patient.date_of_injury
+    determination.priority = letter.priority or ""
+    determination.case_outcome = CaseOutcome.of(item.outcome for item in letter.items)
+    determination.parser_version = PARSER_VERSION
     determination.clinical_summary = letter.clinical_summary
     determination.diagnoses = letter.diagnoses
     determination.warnings = letter.warnings
@@ -341,14 +423,21 @@ ITEM_FIELDS = [
     "maximus_guideline",
     "rationale",
     "necessity",
+    "original_request",
+    "authorized",
+    "disputed",
+    "cites_no_evidence",
 ]
 ITEMS = bulk.Rows(DecisionItem, ["determination_id", "position", *ITEM_FIELDS])
-CITATIONS = bulk.Rows(GuidelineCitation, ["item_id", "position", "source", "chapter", "topic"])
+CITATIONS = bulk.Rows(
+    GuidelineCitation, ["item_id", "party", "position", "source", "chapter", "guideline", "topic"]
+)
 PAGES = bulk.Rows(CitedPage, ["citation_id", "item_id", "source", "page"])
+SECTIONS = bulk.Rows(CitedSection, ["citation_id", "item_id", "section_id"])
 
 
 def _write_reviewers(pairs, names):
-    specialties, states = names
+    specialties, states = names.specialties, names.states
     SPECIALTY_LINKS.insert(
         [
             (determination.pk, pk, position)
@@ -367,7 +456,7 @@ def _write_reviewers(pairs, names):
 
 def _item_values(item):
     """An item's stored values, in the order of ITEM_FIELDS."""
-    treatment = item.treatment
+    treatment, authorization = item.treatment, item.authorization
     return (
         item.request[:2000],
         treatment.name or "",
@@ -381,22 +470,39 @@ def _item_values(item):
         item.maximus_guideline or "",
         item.rationale,
         item.necessity,
+        (authorization.original or "") if authorization else "",
+        (authorization.authorized or "") if authorization else "",
+        (authorization.remaining or "") if authorization else "",
+        item.cites_no_evidence,
     )
 
 
-def _write_citations(item_ids, parsed_items):
-    citations = [
-        (item_id, position, citation.source, citation.chapter or "", citation.topic or "")
-        for item_id, parsed in zip(item_ids, parsed_items, strict=True)
-        for position, citation in enumerate(parsed.citations, start=1)
+def _parties(parsed):
+    """(party, citation) of an item's citations, in the order they are numbered: the reviewer's first."""
+    return [(GuidelineCitation.Party.REVIEWER, c) for c in parsed.citations] + [
+        (GuidelineCitation.Party.CLAIMS_ADMINISTRATOR, c) for c in parsed.claims_citations
     ]
-    citation_ids = iter(CITATIONS.insert_returning_pks(citations, key=(0, 1)))
-    pages = []
-    for item_id, parsed in zip(item_ids, parsed_items, strict=True):
-        for citation in parsed.citations:
+
+
+def _write_citations(item_ids, parsed_items, sections):
+    pairs = list(zip(item_ids, parsed_items, strict=True))
+    citations = [
+        (item_id, party, position, c.source, c.chapter or "", c.guideline or "", c.topic or "")
+        for item_id, parsed in pairs
+        for position, (party, c) in enumerate(_parties(parsed), start=1)
+    ]
+    citation_ids = iter(CITATIONS.insert_returning_pks(citations, key=(0, 2)))
+    pages, cited_sections = [], []
+    for item_id, parsed in pairs:
+        for _, citation in _parties(parsed):
             citation_id = next(citation_ids)
             pages.extend((citation_id, item_id, citation.source, page) for page in citation.pages)
+            cited_sections.extend(
+                (citation_id, item_id, sections.id_for(citation.guideline, name))
+                for name in citation.sections
+            )
     PAGES.insert(pages)
+    SECTIONS.insert(cited_sections)
 
 
 def _write_rows(pairs, names):
@@ -411,7 +517,7 @@ def _write_rows(pairs, names):
         ],
         key=(0, 1),
     )
-    _write_citations(item_ids, parsed_items)
+    _write_citations(item_ids, parsed_items, names.sections)
 
 
 def _replace_rows(determination, letter, names):
@@ -433,11 +539,20 @@ def _replace_rows(determination, letter, names):
     determination.items.filter(position__gt=len(rows)).delete()
     DecisionItem.objects.bulk_update([row for row in rows if row.pk], ITEM_FIELDS)
     DecisionItem.objects.bulk_create([row for row in rows if not row.pk])
-    _write_citations([row.pk for row in rows], letter.items)
+    _write_citations([row.pk for row in rows], letter.items, names.sections)
 
 
-def _name_caches():
-    return _Names(Specialty), _Names(LicensureState)
+@dataclass
+class _NameCaches:
+    """The rows of names an import refers to (specialties, states, guideline sections), by name."""
+
+    specialties: _Names = field(default_factory=lambda: _Names(Specialty))
+    states: _Names = field(default_factory=lambda: _Names(LicensureState))
+    sections: _Sections = field(default_factory=_Sections)
+
+    def forget(self):
+        for cache in (self.specialties, self.states, self.sections):
+            cache.forget()
 
 
 def write_parsed_letter(determination, letter, names):
@@ -490,8 +605,7 @@ def _store_batch(batch, names, job_id):
     try:
         return _store_together(batch, names, job_id)
     except Exception as error:
-        for cache in names:
-            cache.forget()
+        names.forget()
         if len(batch) > 1:
             return [result for prepared in batch for result in _store_batch([prepared], names, job_id)]
         prepared = batch[0]
@@ -616,7 +730,7 @@ def import_batches(candidates, job_id=None, workers=1, batch_size=100, index_eve
     bad file never stops the rest. New letters reach the search index every `index_every` letters
     (what is not yet applied when this stops is applied by the worker). `workers` > 1 parses in that
     many processes while this one writes, and indexes in one more."""
-    seen, names, stored = {}, _name_caches(), []
+    seen, names, stored = {}, _NameCaches(), []
     # With worker processes, the index takes the last letters in a process of its own while this
     # one stores the next: storing and indexing each cost about as much as parsing.
     with processes.OneBehind(indexing.apply, forked=workers > 1) as index:
@@ -643,7 +757,7 @@ def import_candidates(candidates, on_result=None, workers=1, batch_size=100):
 
 def reparse(determinations):
     """Parse stored letters again (after a parser change), from their original files when kept."""
-    report, names = ImportReport(), _name_caches()
+    report, names = ImportReport(), _NameCaches()
     for determination in determinations:
         try:
             if determination.original_file:

@@ -1,5 +1,6 @@
 """Overturn rates for a search, broken down by year, treatment, drug class, specialty, guideline
-source and cited page: the aggregates come from the backend's facet counts, never from loading items.
+source, cited page and cited section: the aggregates come from the backend's facet counts, never
+from loading items.
 
 Rates count both outcomes, so a chosen outcome filter is set aside here (and the page says so).
 """
@@ -7,8 +8,9 @@ Rates count both outcomes, so a chosen outcome filter is set aside here (and the
 import dataclasses
 from dataclasses import dataclass
 
+from decisions import sections
 from decisions.models import GuidelineSource
-from decisions.search.fields import UNDATED
+from decisions.search.fields import SECTION_FIELDS, UNDATED
 from decisions.stats import Rate
 
 # (chart name, facet field, title, rows shown; None: all)
@@ -19,6 +21,8 @@ BREAKDOWNS = [
     ("specialty", "specialty", "Overturn rate by reviewer specialty (most decided)", 15),
     ("source", "source", "Overturn rate by guideline source", None),
     ("cited", "cited", "Overturn rate by cited page (most cited)", 20),
+    ("section", "section", "Overturn rate by section the IMR reviewer cited (most cited)", 20),
+    ("ur_section", "ur_section", "Overturn rate by section the claims administrator cited (most cited)", 20),
 ]
 SOURCE_LABELS = dict(GuidelineSource.choices)
 
@@ -70,10 +74,16 @@ def _rows(field, counts, limit):
         counts = [count for count in counts if not count.value.startswith("any:")]
     if field == "decided_year":
         counts = sorted(counts, key=lambda count: (count.value == UNDATED, count.value))
-    rows = [
-        Row(count.value, _label(field, count.value), Rate(count.overturned, count.count)) for count in counts
+    counts = counts[:limit] if limit else counts
+    labels = sections.labels([count.value for count in counts]) if field in SECTION_FIELDS else {}
+    return [
+        Row(
+            count.value,
+            labels.get(count.value) or _label(field, count.value),
+            Rate(count.overturned, count.count),
+        )
+        for count in counts
     ]
-    return rows[:limit] if limit else rows
 
 
 def insights(backend, query):

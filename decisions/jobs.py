@@ -291,6 +291,10 @@ def _added_up(summary, results):
         "outcomes changed": sum(change.outcomes_changed for change in changes),
         "treatments changed": sum(change.treatments_changed for change in changes),
         "layouts changed": sum(change.format_changed for change in changes),
+        "dates filled": sum(change.dates_filled for change in changes),
+        "dates changed": sum(change.dates_changed for change in changes),
+        "items citing differently": sum(change.citations_changed for change in changes),
+        "partial authorizations found": sum(change.partial_found for change in changes),
         "letters that failed": sum(result.status == JobFile.Status.FAILED for result in results),
     }
     return {name: summary.get(name, 0) + count for name, count in counts.items()}

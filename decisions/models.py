@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from decisions.parsing import records
+from decisions.vocabulary import guidelines
 
 
 class Outcome(models.TextChoices):
@@ -32,6 +33,22 @@ class GuidelineSource(models.TextChoices):
     POSTSURGICAL = "postsurgical", "MTUS Postsurgical"
     MTUS_OTHER = "mtus_other", "MTUS (other)"
     NON_MTUS = "non_mtus", "Non-MTUS (ODG and others)"
+
+
+class CaseOutcome(models.TextChoices):
+    """A letter's outcome as the DWC's own search gives it: every item upheld, every item
+    overturned, or some of each."""
+
+    UPHELD = "upheld", "Upheld"
+    OVERTURNED = "overturned", "Overturned"
+    PARTIAL = "partial_overturn", "Partial overturn"
+
+    @classmethod
+    def of(cls, outcomes):
+        outcomes = set(outcomes)
+        if outcomes == {records.OVERTURNED}:
+            return cls.OVERTURNED
+        return cls.PARTIAL if records.OVERTURNED in outcomes else cls.UPHELD
 
 
 class Sex(models.TextChoices):
@@ -73,6 +90,8 @@ class Determination(models.Model):
     ur_denial_date = models.DateField(null=True, blank=True)
     decision_date = models.DateField(null=True, blank=True, db_index=True)
     application_received = models.DateField(null=True, blank=True)
+    priority = models.CharField(max_length=12, blank=True, help_text="Standard or Expedited review.")
+    case_outcome = models.CharField(max_length=16, choices=CaseOutcome.choices, blank=True, db_index=True)
     licensure_states = models.ManyToManyField(
         LicensureState, blank=True, related_name="determinations", through="ReviewerLicensure"
     )
@@ -87,6 +106,9 @@ class Determination(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True, db_index=True)
     parsed_at = models.DateTimeField()
+    parser_version = models.PositiveSmallIntegerField(
+        default=0, help_text="The parser that read the letter; older ones are re-parsed to fill new fields."
+    )
     job = models.ForeignKey(
         "Job",
         null=True,
@@ -173,6 +195,14 @@ class DecisionItem(models.Model):
     maximus_guideline = models.TextField(blank=True)
     rationale = models.TextField(blank=True)
     necessity = models.CharField(max_length=16, choices=Necessity.choices)
+    # A partial authorization: the request as asked, what the claims administrator authorized, and
+    # the remainder IMR decided (the outcome and the treatment are the remainder's). Blank otherwise.
+    original_request = models.TextField(blank=True)
+    authorized = models.TextField(blank=True)
+    disputed = models.TextField(blank=True, help_text="The part of a partly authorized request IMR decided.")
+    cites_no_evidence = models.BooleanField(
+        default=False, help_text="The reviewer says no medical evidence was cited."
+    )
 
     class Meta:
         ordering = ["determination", "position"]
@@ -189,6 +219,24 @@ class DecisionItem(models.Model):
         return f"{self.request} ({self.get_outcome_display()})"
 
     @property
+    def partly_authorized(self):
+        return bool(self.authorized or self.disputed)
+
+    @property
+    def title(self):
+        """What IMR decided, in a line: a partial authorization's remainder rather than its story."""
+        return self.disputed or self.request
+
+    # Of the citations read or prefetched with the item, without a query of their own.
+    @property
+    def reviewer_citations(self):
+        return [c for c in self.citations.all() if c.party == GuidelineCitation.Party.REVIEWER]
+
+    @property
+    def claims_administrator_citations(self):
+        return [c for c in self.citations.all() if c.party == GuidelineCitation.Party.CLAIMS_ADMINISTRATOR]
+
+    @property
     def anchor(self):
         return f"item-{self.position}"
 
@@ -197,12 +245,21 @@ class DecisionItem(models.Model):
 
 
 class GuidelineCitation(models.Model):
-    """A guideline the IMR reviewer relied on (from the MAXIMUS guideline line)."""
+    """A guideline the IMR reviewer relied on (the MAXIMUS guideline line), or the one the claims
+    administrator's utilization review relied on (its guideline line)."""
+
+    class Party(models.TextChoices):
+        REVIEWER = "reviewer", "IMR reviewer"
+        CLAIMS_ADMINISTRATOR = "claims_administrator", "Claims administrator"
 
     item = models.ForeignKey(DecisionItem, on_delete=models.CASCADE, related_name="citations")
-    position = models.PositiveSmallIntegerField()
+    party = models.CharField(max_length=20, choices=Party.choices, default=Party.REVIEWER)
+    position = models.PositiveSmallIntegerField(help_text="In the order written, the reviewer's first.")
     source = models.CharField(max_length=16, choices=GuidelineSource.choices, db_index=True)
     chapter = models.CharField(max_length=8, blank=True)
+    guideline = models.CharField(
+        max_length=24, blank=True, db_index=True, help_text="Its key in decisions/vocabulary/guidelines.json."
+    )
     topic = models.CharField(max_length=400, blank=True)
 
     class Meta:
@@ -210,6 +267,15 @@ class GuidelineCitation(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} {self.topic}".strip()
+
+    @property
+    def guideline_name(self):
+        return guidelines.guideline(self.guideline).short if self.guideline else self.get_source_display()
+
+    @cached_property
+    def sections(self):
+        """Set by a loader that read many citations' sections in one query, or read from cited_sections."""
+        return [cited.section for cited in self.cited_sections.all()]
 
     @cached_property
     def pages(self):
@@ -242,6 +308,46 @@ class CitedPage(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} p. {self.page}"
+
+
+class GuidelineSection(models.Model):
+    """A section of a guideline, one row however letters spell it: "special studies" and "Special
+    Studies" of ACOEM's Low Back chapter share a key (decisions.vocabulary.guidelines.section_key)."""
+
+    guideline = models.CharField(max_length=24)
+    key = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, help_text="The vocabulary's spelling, else the first seen.")
+
+    class Meta:
+        ordering = ["guideline", "name"]
+        constraints = [models.UniqueConstraint(fields=["guideline", "key"], name="one_section_per_key")]
+
+    def __str__(self):
+        return f"{self.guideline_name}: {self.name}"
+
+    @property
+    def guideline_name(self):
+        return guidelines.guideline(self.guideline).short
+
+    @property
+    def term(self):
+        """Its value in the search index's `section` filter."""
+        return f"{self.guideline}:{self.key}"
+
+
+class CitedSection(models.Model):
+    """One section of one citation, so "items citing Opioids, criteria for use" is one indexed lookup."""
+
+    citation = models.ForeignKey(GuidelineCitation, on_delete=models.CASCADE, related_name="cited_sections")
+    item = models.ForeignKey(DecisionItem, on_delete=models.CASCADE, related_name="cited_sections")
+    section = models.ForeignKey(GuidelineSection, on_delete=models.PROTECT, related_name="citations")
+
+    class Meta:
+        ordering = ["citation", "id"]
+        indexes = [models.Index(fields=["section", "item"])]
+
+    def __str__(self):
+        return str(self.section)
 
 
 class IndexChange(models.Model):

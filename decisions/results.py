@@ -11,20 +11,23 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
-from decisions import search, spelling, vocabulary
-from decisions.filters import CASE_NUMBER, ItemSearchFilterSet
+from decisions import search, sections, spelling, vocabulary
+from decisions.filters import AUTHORIZATION_CHOICES, CASE_NUMBER, ItemSearchFilterSet, guideline_choices
 from decisions.models import (
+    CaseOutcome,
     CitedPage,
+    CitedSection,
     DecisionItem,
     Determination,
     GuidelineCitation,
+    GuidelineSection,
     GuidelineSource,
     Necessity,
     Outcome,
     ReviewerSpecialty,
 )
 from decisions.search.documents import grouped
-from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS
+from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS, SECTION_FIELDS
 from decisions.stats import Rate
 
 PER_PAGE = 20
@@ -33,19 +36,32 @@ FACET_LABELS = {
     "outcome": dict(Outcome.choices),
     "source": dict(GuidelineSource.choices),
     "necessity": dict(Necessity.choices),
+    "authorized": dict(AUTHORIZATION_CHOICES),
+    "case_outcome": dict(CaseOutcome.choices),
+    "guideline": dict(guideline_choices()),
 }
 # A facet's "show all" lists this many values at most (diagnoses run to thousands at scale).
 ALL_FACET_VALUES = 500
+# Facets counted in full on every search: the section facet also fills the form's list of sections.
+COUNTED_IN_FULL = set(SECTION_FIELDS)
 
 
 def facet_request(params):
     """(facet, how many values to ask for) per facet: one more than shown, to know whether there are
     more; a facet the reader opened (`more=<facet>`) shows all its values."""
-    opened = set(params.getlist("more"))
+    opened = set(params.getlist("more")) | COUNTED_IN_FULL
     return tuple(
         (name, (ALL_FACET_VALUES if name in opened else FILTER_FIELDS[name].facet_limit) + 1)
         for name in FACET_FIELDS
     )
+
+
+def value_labels(name, values):
+    """value -> what the page calls it."""
+    if name in SECTION_FIELDS:
+        return sections.labels(values)
+    fixed = FACET_LABELS.get(name, {})
+    return {value: fixed.get(value, value) for value in values}
 
 
 @dataclass
@@ -85,6 +101,22 @@ class Facet:
     capped: bool = False  # even "all" could not list every value
 
 
+SECTION_LABELS = {
+    "section": "Cited by the IMR reviewer",
+    "ur_section": "Cited by the claims administrator (UR)",
+}
+
+
+@dataclass
+class SectionChoices:
+    """The form's list of the sections one party cited, with the items citing each."""
+
+    name: str
+    label: str
+    groups: list  # (guideline, [(term, section name, items)])
+    chosen: set
+
+
 @dataclass
 class ResultsPage:
     filterset: ItemSearchFilterSet
@@ -99,9 +131,15 @@ class ResultsPage:
     overturn_rate: Rate | None = None  # among the items matching all but the outcome filter
     active: list = field(default_factory=list)  # (label, query string without that filter)
     highlighter: object = None
+    section_choices: list = field(default_factory=list)  # SectionChoices of each section field
     query_text: str = ""
     sort: str = search.RELEVANCE
     searched: bool = False
+
+    @property
+    def shows_claims_citations(self):
+        """A search by what the claims administrator cited shows those citations on each hit."""
+        return bool(self.searched and self.filterset.form.cleaned_data.get("ur_section"))
 
     @property
     def first_index(self):
@@ -136,6 +174,7 @@ ACTIVE_FILTERS = [
     ("q", "Words", ("q",)),
     *((name, FILTER_FIELDS[name].title, (name,)) for name in FACET_FIELDS),
     ("cited_page", "Cited page", ("cited_page", "page_source")),
+    ("guideline", "Guideline", ("guideline",)),
     ("chapter", "ACOEM chapter", ("chapter",)),
     ("decided_after", "Decided from", ("decided_after",)),
     ("decided_before", "Decided to", ("decided_before",)),
@@ -163,7 +202,7 @@ def active_filters(params):
         for value in params.getlist(name):
             if not value.strip():
                 continue
-            shown = FACET_LABELS.get(name, {}).get(value, value)
+            shown = value_labels(name, [value])[value]
             if name == "undated":
                 shown = FILTER_FIELDS[value].title.lower() if value in FILTER_FIELDS else value
             if name == "cited_page" and params.get("page_source"):
@@ -174,16 +213,17 @@ def active_filters(params):
     return active
 
 
-def _facets(params, raw_facets, selected, limits):
+def _facets(params, raw_facets, selected):
     facets = {}
     opened = params.getlist("more")
     for name, counts in raw_facets.items():
         chosen = set(selected.get(name) or [])
-        shown = limits[name] - 1
+        shown = ALL_FACET_VALUES if name in opened else FILTER_FIELDS[name].facet_limit
+        labels = value_labels(name, [facet.value for facet in counts[:shown]] + sorted(chosen))
         values = [
             FacetValue(
                 facet.value,
-                FACET_LABELS.get(name, {}).get(facet.value, facet.value),
+                labels[facet.value],
                 facet.count,
                 facet.value in chosen,
                 _toggle(params, name, facet.value),
@@ -194,9 +234,7 @@ def _facets(params, raw_facets, selected, limits):
         ]
         # A chosen value stays visible even when the other filters leave it no items.
         values += [
-            FacetValue(
-                value, FACET_LABELS.get(name, {}).get(value, value), 0, True, _toggle(params, name, value)
-            )
+            FacetValue(value, labels[value], 0, True, _toggle(params, name, value))
             for value in chosen
             if value not in {v.value for v in values}
         ]
@@ -211,7 +249,7 @@ def _facets(params, raw_facets, selected, limits):
 
 
 def load_items(item_ids):
-    """The items, in the order given, with what a hit shows, in four queries. The models' default
+    """The items, in the order given, with what a hit shows, in five queries. The models' default
     orderings are left out: the order is the caller's, and ordering citations by their item's
     letter's date joined two large tables for nothing. Specialty names and cited pages are read as
     plain values: nested prefetches built a queryset per letter and per citation, ~8 ms a page."""
@@ -235,15 +273,23 @@ def load_items(item_ids):
         .values_list("determination_id", "specialty__name")
     )
     citations = [citation for item in items for citation in item.citations.all()]
+    citation_ids = [citation.pk for citation in citations]
     pages = grouped(
-        CitedPage.objects.filter(citation_id__in=[citation.pk for citation in citations])
+        CitedPage.objects.filter(citation_id__in=citation_ids)
         .order_by("citation_id", "page")
         .values_list("citation_id", "page")
+    )
+    sections = grouped(
+        (citation_id, GuidelineSection(pk=pk, guideline=guideline, key=key, name=name))
+        for citation_id, pk, guideline, key, name in CitedSection.objects.filter(citation_id__in=citation_ids)
+        .order_by("citation_id", "id")
+        .values_list("citation_id", "section_id", "section__guideline", "section__key", "section__name")
     )
     for item in items:
         item.determination.specialty_names = names.get(item.determination_id, [])
     for citation in citations:
         citation.pages = pages.get(citation.pk, [])
+        citation.sections = sections.get(citation.pk, [])
     by_id = {item.pk: item for item in items}
     return [by_id[pk] for pk in item_ids if pk in by_id]
 
@@ -394,7 +440,18 @@ def search_results(params):
         Hit(item, result_page.highlighter.passage(item.rationale), scores[item.pk])
         for item in load_items(list(scores))
     ]
-    result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data, dict(query.facets))
+    result_page.facets = _facets(params, results.facets, filterset.form.cleaned_data)
+    result_page.section_choices = [
+        SectionChoices(
+            name,
+            SECTION_LABELS[name],
+            sections.grouped_by_guideline(
+                [(facet.value, facet.count) for facet in results.facets.get(name, [])]
+            ),
+            set(filterset.form.cleaned_data.get(name) or []),
+        )
+        for name in SECTION_FIELDS
+    ]
     result_page.active = active_filters(params)
     result_page.hints = meaning_hints(result_page.query_text) + treatment_hint(
         params, result_page.query_text, results.facets, filterset.form.cleaned_data, results.total

@@ -10,6 +10,7 @@
 from dataclasses import asdict
 
 from decisions.parsing.records import (
+    Authorization,
     CaseDates,
     Citation,
     DecisionItem,
@@ -31,6 +32,7 @@ def letter_json(letter, source_file, content_sha256):
         "content_sha256": content_sha256,
         "format": letter.format,
         "case_number": letter.case_number,
+        "priority": letter.priority,
         "dates": {
             name: _iso(getattr(letter.dates, name))
             for name in ("assigned", "ur_denial", "decision", "received")
@@ -52,9 +54,12 @@ def letter_json(letter, source_file, content_sha256):
                 "claims_administrator_guideline": item.claims_administrator_guideline,
                 "maximus_guideline": item.maximus_guideline,
                 "citations": [asdict(citation) for citation in item.citations],
+                "claims_administrator_citations": [asdict(citation) for citation in item.claims_citations],
                 "rationale": item.rationale,
                 "necessity": item.necessity,
                 "treatment": asdict(item.treatment),
+                "authorization": asdict(item.authorization) if item.authorization else None,
+                "cites_no_evidence": item.cites_no_evidence,
             }
             for item in letter.items
         ],
@@ -63,12 +68,22 @@ def letter_json(letter, source_file, content_sha256):
 
 
 def stored_citation(citation):
-    """A stored GuidelineCitation (pages prefetched) as the parser's Citation."""
+    """A stored GuidelineCitation (pages and sections prefetched) as the parser's Citation."""
     return Citation(
         source=citation.source,
         chapter=citation.chapter or None,
         topic=citation.topic or None,
         pages=sorted(citation.pages),
+        sections=[section.name for section in citation.sections],
+        guideline=citation.guideline or None,
+    )
+
+
+def stored_authorization(item):
+    if not item.partly_authorized:
+        return None
+    return Authorization(
+        item.original_request or item.request, item.authorized or None, item.disputed or None
     )
 
 
@@ -76,7 +91,7 @@ def stored_letter(determination):
     """A stored determination as the parser's ParsedLetter (items, citations and pages included)."""
     items = []
     for item in determination.items.all():
-        citations = [stored_citation(citation) for citation in item.citations.all()]
+        citations = [stored_citation(citation) for citation in item.reviewer_citations]
         items.append(
             DecisionItem(
                 request=item.request,
@@ -94,6 +109,9 @@ def stored_letter(determination):
                     quantity=item.quantity,
                     refills=item.refills,
                 ),
+                authorization=stored_authorization(item),
+                cites_no_evidence=item.cites_no_evidence,
+                claims_citations=[stored_citation(c) for c in item.claims_administrator_citations],
             )
         )
     return ParsedLetter(
@@ -117,17 +135,20 @@ def stored_letter(determination):
         diagnoses=list(determination.diagnoses),
         items=items,
         warnings=list(determination.warnings),
+        priority=determination.priority or None,
     )
 
 
 def citation_text(citation):
-    """One citation as a line of text; consecutive pages as runs, like the page shows them."""
+    """One citation as a line of text; consecutive pages as runs and sections, like the page shows them."""
     runs = ", ".join(f"{first}–{last}" if last != first else f"{first}" for first, last in citation.page_runs)
+    sections = "; ".join(section.name for section in citation.sections)
     return (
-        citation.get_source_display()
-        + (f" ch. {citation.chapter}" if citation.chapter else "")
+        citation.guideline_name
+        + (f" ch. {citation.chapter}" if citation.chapter and not citation.guideline else "")
         + (f" {citation.topic}" if citation.topic else "")
         + (f" p. {runs}" if runs else "")
+        + (f" § {sections}" if sections else "")
     )
 
 
@@ -149,7 +170,13 @@ def item_json(item, absolute_url):
             "category": item.treatment_category,
             "drug_class": item.drug_class or None,
         },
-        "citations": [asdict(stored_citation(citation)) for citation in item.citations.all()],
+        "citations": [asdict(stored_citation(citation)) for citation in item.reviewer_citations],
+        "claims_administrator_citations": [
+            asdict(stored_citation(citation)) for citation in item.claims_administrator_citations
+        ],
+        "cites_no_evidence": item.cites_no_evidence,
+        "authorization": asdict(authorization) if (authorization := stored_authorization(item)) else None,
+        "case_outcome": determination.case_outcome or None,
         "specialties": determination.specialty_names,
     }
 
@@ -166,6 +193,9 @@ CSV_COLUMNS = [
     "outcome",
     "necessity",
     "citations",
+    "partly_authorized",
+    "authorized",
+    "case_outcome",
     "specialties",
     "url",
     "injury_date",
@@ -196,7 +226,10 @@ def item_csv_row(item, absolute_url):
             item.treatment_category,
             item.outcome,
             item.necessity,
-            "; ".join(citation_text(citation) for citation in item.citations.all()),
+            "; ".join(citation_text(citation) for citation in item.reviewer_citations),
+            "yes" if item.partly_authorized else "no",
+            item.authorized,
+            determination.case_outcome,
             "; ".join(determination.specialty_names),
             absolute_url(item.get_absolute_url()),
             _iso(determination.date_of_injury) or "",

@@ -43,7 +43,7 @@ def item_for_similar(pk):
     """The item with what finding and explaining its similar items reads, or None."""
     return (
         DecisionItem.objects.select_related("determination")
-        .prefetch_related("citations__cited_pages")
+        .prefetch_related("citations__cited_pages", "citations__cited_sections__section")
         .filter(pk=pk)
         .first()
     )
@@ -82,7 +82,7 @@ def _scopes(item):
 
 def cited_pages(item):
     """(source, page) of every page the item cites."""
-    return {(citation.source, page) for citation in item.citations.all() for page in citation.pages}
+    return {(citation.source, page) for citation in item.reviewer_citations for page in citation.pages}
 
 
 def _reasons(item, other, words, diagnoses_of):

@@ -72,7 +72,10 @@ def determination_page(request, pk):
     determination = get_object_or_404(
         Determination.objects.prefetch_related(
             *READER_PREFETCH,
-            Prefetch("items__citations", queryset=GuidelineCitation.objects.prefetch_related("cited_pages")),
+            Prefetch(
+                "items__citations",
+                queryset=GuidelineCitation.objects.prefetch_related("cited_pages", "cited_sections__section"),
+            ),
         ),
         pk=pk,
     )
@@ -136,7 +139,7 @@ def cited_pages(request):
         source = GuidelineSource.CHRONIC_PAIN
     order = request.GET.get("sort") if request.GET.get("sort") in CITED_ORDERS else "count"
     counted = (
-        CitedPage.objects.filter(source=source)
+        CitedPage.objects.filter(source=source, citation__party=GuidelineCitation.Party.REVIEWER)
         .values("page")
         .annotate(
             items=Count("item", distinct=True),

@@ -146,12 +146,20 @@ def test_editing_an_item_in_the_admin_updates_the_search_index(
         {
             "outcome": "overturned",
             "determination": item.determination_id,
-            "citations-TOTAL_FORMS": "1",
-            "citations-INITIAL_FORMS": "1",
+            "citations-TOTAL_FORMS": str(item.citations.count()),
+            "citations-INITIAL_FORMS": str(item.citations.count()),
             "citations-MIN_NUM_FORMS": "0",
             "citations-MAX_NUM_FORMS": "1000",
-            "citations-0-id": item.citations.get().pk,
-            "citations-0-item": item.pk,
+        }
+    )
+    data.update(
+        {
+            field: value
+            for number, citation in enumerate(item.citations.order_by("position"))
+            for field, value in (
+                (f"citations-{number}-id", citation.pk),
+                (f"citations-{number}-item", item.pk),
+            )
         }
     )
     with django_capture_on_commit_callbacks(execute=True):

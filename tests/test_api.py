@@ -56,11 +56,20 @@ def assert_letter_schema(letter):
             "rationale",
             "necessity",
             "treatment",
+            "authorization",
+            "cites_no_evidence",
+            "claims_administrator_citations",
+        }
+        assert item["authorization"] is None or set(item["authorization"]) == {
+            "original",
+            "authorized",
+            "remaining",
         }
         assert item["outcome"] in {"upheld", "overturned"}
         assert item["necessity"] in {"necessary", "not_necessary", "unstated"}
         for citation in item["citations"]:
-            assert set(citation) == {"source", "chapter", "topic", "pages"}
+            assert set(citation) == {"source", "chapter", "topic", "pages", "sections", "guideline"}
+            assert all(isinstance(section, str) for section in citation["sections"])
             assert citation["source"] in SOURCES
             assert citation["chapter"] is None or isinstance(citation["chapter"], str)
             assert citation["pages"] == sorted(set(citation["pages"])) and all(
@@ -84,6 +93,8 @@ def test_parse_letter_json_for_every_seed(capsys):
             "chapter": None,
             "topic": "Muscle relaxants (for pain) and Weaning of medications sections",
             "pages": [63, 64, 124],
+            "sections": [],
+            "guideline": "chronic_pain",
         }
     ]
     assert letters[1]["items"][0]["treatment"] == {

@@ -16,7 +16,7 @@ def test_rows_return_each_rows_primary_key_across_several_statements():
     )
     count = 3 * bulk.MAX_PARAMETERS // len(importing.ITEMS.fields) + 7  # more than one statement carries
     positions = list(range(count, 0, -1))  # not in the order the table will number them
-    values = ("request", "", "other", "", "", None, None, "upheld", "", "", "", "")
+    values = ("request", "", "other", "", "", None, None, "upheld", "", "", "", "", "", "", "", False)
     pks = importing.ITEMS.insert_returning_pks(
         [(letter.pk, position, f"request {position}", *values[1:]) for position in positions], key=(0, 1)
     )

@@ -41,11 +41,12 @@ def test_seeds_import_with_items_citations_and_pages(seeded):
         "muscle relaxant",
         90,
     )
-    assert [c.pages for c in baclofen.citations.all()] == [[63, 64, 124]]
+    assert [c.pages for c in baclofen.reviewer_citations] == [[63, 64, 124]]
+    assert [c.pages for c in baclofen.claims_administrator_citations] == [[65]]
     assert set(
-        DecisionItem.objects.filter(cited_pages__source="chronic_pain", cited_pages__page=63).values_list(
-            "request", flat=True
-        )
+        DecisionItem.objects.filter(
+            cited_pages__source="chronic_pain", cited_pages__page=63, cited_pages__citation__party="reviewer"
+        ).values_list("request", flat=True)
     ) == {"Baclofen 10mg #90", "Zanaflex 4 MG #90", "Robaxin"}
     letter = Determination.objects.get(source_name="001_a48d4f4e0680bd32.txt")
     assert sorted(s.name for s in letter.specialties.all()) == ["Neurology", "Neuromuscular Medicine"]

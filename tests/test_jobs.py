@@ -5,6 +5,7 @@ import errno
 import io
 import socket
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -252,6 +253,10 @@ def test_reparse_every_letter_is_a_job_that_says_what_changed(admin_client, seed
         "outcomes changed": 1,
         "treatments changed": 1,
         "layouts changed": 0,
+        "dates filled": 0,
+        "dates changed": 0,
+        "items citing differently": 0,
+        "partial authorizations found": 0,
         "letters that failed": 0,
     }
     assert first.items.count() == 2 and _in_step()
@@ -260,8 +265,22 @@ def test_reparse_every_letter_is_a_job_that_says_what_changed(admin_client, seed
 
 
 def test_a_letter_change_counts_what_a_reparse_changed():
-    before = ("standard", [(1, "upheld", "baclofen"), (2, "upheld", "")])
-    after = ("legacy_2013", [(1, "overturned", "baclofen"), (2, "upheld", "gabapentin"), (3, "upheld", "")])
+    item = importing.ItemSnapshot
+    chronic = ("chronic_pain", "", "chronic_pain", (63,), ())
+    before = importing.LetterSnapshot(
+        "standard",
+        (None, None, date(2016, 1, 2), None, None),
+        {1: item("upheld", "baclofen", (chronic,)), 2: item("upheld", "")},
+    )
+    after = importing.LetterSnapshot(
+        "legacy_2013",
+        (date(2016, 2, 1), date(2016, 3, 1), date(2016, 1, 3), None, None),
+        {
+            1: item("overturned", "baclofen", (chronic,)),
+            2: item("upheld", "gabapentin", (("acoem", "12", "acoem_12", (), (7,)),), partial=True),
+            3: item("upheld", ""),
+        },
+    )
     change = importing.LetterChange.between(before, after)
     assert (change.items_before, change.items_after, change.outcomes_changed, change.treatments_changed) == (
         2,
@@ -269,8 +288,17 @@ def test_a_letter_change_counts_what_a_reparse_changed():
         1,
         1,
     )
+    assert (change.dates_filled, change.dates_changed, change.citations_changed, change.partial_found) == (
+        2,
+        1,
+        1,
+        1,
+    )
     assert change.format_changed and change.changed
-    assert change.describe() == "3 items; was 2; 1 outcome(s) changed; 1 treatment(s) changed; layout changed"
+    assert change.describe() == (
+        "3 items; was 2; 1 outcome(s) changed; 1 treatment(s) changed; 2 date(s) filled; 1 date(s) changed; "
+        "1 item(s) cite differently; 1 partial authorization(s) found; layout changed"
+    )
     same = importing.LetterChange.between(before, before)
     assert not same.changed and same.describe() == "2 items; unchanged"
 

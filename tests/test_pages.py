@@ -283,12 +283,15 @@ def test_a_page_of_hits_is_loaded_in_the_same_few_queries_however_many_hits_it_h
         with CaptureQueriesContext(connection) as queries:
             items = load_items(every_id[:size])
             shown = [
-                (item.determination.specialty_names, [c.page_runs for c in item.citations.all()])
+                (
+                    item.determination.specialty_names,
+                    [(c.page_runs, c.sections) for c in item.citations.all()],
+                )
                 for item in items
             ]
         counts[size] = len(queries)
         assert [item.pk for item in items] == every_id[:size] and len(shown) == size
-    assert counts[1] == counts[len(every_id)] == 4
+    assert counts[1] == counts[len(every_id)] == 5
     cited = [c for item in load_items(every_id) for c in item.citations.all() if c.pages]
     assert cited and all(c.pages == sorted(p.page for p in c.cited_pages.all()) for c in cited)
 

@@ -235,7 +235,7 @@ EXPECTED = {
             (
                 "Klonopin",
                 "upheld",
-                [("acoem", "15", "Stress Related Conditions", [402])],
+                [("acoem", "15", None, [402])],
                 "not_necessary",
                 "clonazepam",
                 "benzodiazepine",
@@ -243,7 +243,7 @@ EXPECTED = {
             (
                 "Restoril",
                 "upheld",
-                [("acoem", "15", "Stress Related Conditions", [402])],
+                [("acoem", "15", None, [402])],
                 "not_necessary",
                 "temazepam",
                 "benzodiazepine",

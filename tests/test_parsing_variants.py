@@ -92,7 +92,7 @@ def test_outcomes_in_capitals():
             "Pain Treatment "
             "Guidelines Opioids Page(s): 80.",
             [
-                ("acoem", "12", "Low Back Complaints", [303, 304, 305]),
+                ("acoem", "12", None, [303, 304, 305]),
                 ("chronic_pain", None, "Opioids", [80]),
             ],
         ),

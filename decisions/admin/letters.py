@@ -83,7 +83,7 @@ class CitedSourceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(citations__source=self.value()).distinct()
+            return queryset.filter(citations__source=self.value(), citations__party="reviewer").distinct()
         return queryset
 
 
@@ -271,12 +271,16 @@ def _read_limited(upload):
 class CitationInline(admin.TabularInline):
     model = GuidelineCitation
     extra = 0
-    fields = ["position", "source", "chapter", "topic", "page_list"]
+    fields = ["position", "party", "source", "chapter", "guideline", "topic", "page_list", "section_list"]
     readonly_fields = fields
 
     @admin.display(description="pages")
     def page_list(self, obj):
         return ", ".join(str(page) for page in obj.pages)
+
+    @admin.display(description="sections")
+    def section_list(self, obj):
+        return "; ".join(section.name for section in obj.sections)
 
 
 @admin.register(DecisionItem)

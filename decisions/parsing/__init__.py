@@ -7,7 +7,13 @@ from decisions.parsing.documents import content_hash, document_text, parse_docum
 from decisions.parsing.letter import parse_letter_text
 from decisions.parsing.records import ParsedLetter, ParseError
 
+# Raised when the parser reads letters differently enough that stored letters should be read again;
+# every letter records the version that read it (2: the column headers, sections and partial
+# authorizations of the letters the DWC posted since 2016).
+PARSER_VERSION = 2
+
 __all__ = [
+    "PARSER_VERSION",
     "ParseError",
     "ParsedLetter",
     "content_hash",

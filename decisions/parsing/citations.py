@@ -1,52 +1,84 @@
-"""Split a guideline line into citations: which guideline, which chapter and topic, which pages."""
+"""Split a guideline line into citations: which guideline, which chapter and topic, which pages or
+sections.
+
+Letters name their guidelines in the words of their year: `Chronic Pain Medical Treatment
+Guidelines Opioids Page(s): 78, 91` until about 2015, `MTUS Chronic Pain Medical Treatment 2016,
+Section(s): Opioids, criteria for use, and Low Back Complaints 2004, Section(s): Special Studies`
+since. The names are data (decisions/vocabulary/guidelines.json); what follows `Non-MTUS
+Citation`, up to the end of its sentence, is one citation whatever guidelines it names.
+"""
 
 import re
 
 from decisions.parsing.records import Citation
+from decisions.vocabulary import guidelines as vocabulary
 
-# Most specific first: "MTUS Chronic Pain ..." must not also count as a bare "MTUS".
-_SOURCES = [
-    ("non_mtus", r"Non-?\s?MTUS(?:\s+Citation)?:?"),
+_MTUS_PREFIX = r"(?:(?:CA\s+)?MTUS\s*(?:\(?\d{4}\)?)?\s*:?\s*)?(?:the\s+)?"
+_BARE_SOURCES = [
+    (vocabulary.NON_MTUS, r"Non-?\s?MTUS(?:\s+Citation)?:?"),
     (
-        "acoem",
-        r"(?:MTUS\s*(?:\(?\d{4}\)?)?:?\s*)?(?:American College of Occupational and Environmental "
-        r"Medicine\s*\(ACOEM\)|ACOEM)(?:\s+Practice\s+Guidelines)?",
+        vocabulary.BARE_ACOEM,
+        _MTUS_PREFIX + r"(?:American College of Occupational and Environmental Medicine\s*\(ACOEM\)|ACOEM)"
+        r"(?:\s+Practice\s+Guidelines)?",
     ),
-    ("chronic_pain", r"(?:MTUS\s*:?\s*)?(?:the\s+)?Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines"),
-    ("postsurgical", r"(?:MTUS\s*:?\s*)?(?:the\s+)?Post-?\s?surgical\s+(?:Treatment\s+)?Guidelines"),
-    ("non_mtus", r"Official\s+Disability\s+Guidelines|\bODG\b"),
-    ("mtus_other", r"\bMTUS\b"),
+    (vocabulary.BARE_MTUS, r"\bMTUS\b"),
 ]
-_SOURCE_RE = re.compile(
-    "|".join(f"(?P<s{i}>{pattern})" for i, (_, pattern) in enumerate(_SOURCES)), re.IGNORECASE
+
+
+def _marker_patterns():
+    """(guideline key, pattern) in the order tried: named guidelines before the bare sources."""
+    named = []
+    for key, found in vocabulary.guidelines().items():
+        if not found.names:
+            continue
+        prefix = "" if found.source == vocabulary.NON_MTUS else _MTUS_PREFIX
+        named.append((key, prefix + "(?:" + "|".join(found.names) + ")"))
+    return named + _BARE_SOURCES
+
+
+_MARKERS = _marker_patterns()
+_MARKER_RE = re.compile(
+    "|".join(f"(?P<m{i}>{pattern})" for i, (_, pattern) in enumerate(_MARKERS)), re.IGNORECASE
 )
 _PAGES_RE = re.compile(
-    r"\b(?:Page\(s\)|Pages?|pp\.)\s*:?\s*(?:\(s\)\s*)?(?P<pages>\d[\d\s,;&\-]*(?:\s*(?:and|to)\s*\d+[\d\s,\-]*)*)?\.?",
+    r"\b(?:Page\(s\)|Pages?|pp?g?\.)\s*:?\s*(?:\(s\)\s*)?(?P<pages>\d[\d\s,;&\-]*(?:\s*(?:and|to)\s*\d+[\d\s,\-]*)*)?\.?",
     re.IGNORECASE,
 )
+_SECTIONS_RE = re.compile(r"\bSections?\s*(?:\(s\))?\s*:\s*", re.IGNORECASE)
+# Where a list of sections stops: another label, or a sentence that is not a section's numbering.
+_SECTIONS_END = re.compile(r"\b(?:Page\(s\)|Pages?)\b|(?<!\d)\.(?:\s+(?=[A-Z])|\s*$)", re.IGNORECASE)
 _CHAPTER_RE = re.compile(r"\bChapter\s+(\d{1,2})\b,?", re.IGNORECASE)
+# A citation outside the MTUS runs to the end of its sentence, where the next `Decision based on` starts.
+_CLAUSE_END = re.compile(
+    r"\.\s+(?=Decision\s+based\b|The\s+(?:Expert|Physician|Professional|Medical|Claims)\b)", re.IGNORECASE
+)
+# After a list of sections, a guideline starts only where the list hands over to it: `..., and X`.
+_HANDOVER = re.compile(r"(?:\band(?:\s+the)?|Decision\s+based\s+on(?:\s+the)?|;)\s*$", re.IGNORECASE)
 # Phrases that name no guideline; removed before sources are looked for.
 _NOT_A_CITATION_RE = re.compile(
     r"(?:The\s+Claims\s+Administrator|The\s+(?:Physician|Expert)\s+Reviewer)\s+did\s+not\s+base\s+"
     r"(?:its|their|his/her|his|her)\s+decision\s+on\s+the\s+MTUS\.?"
     r"|,?\s*which\s+(?:is|are)\s+(?:not\s+)?(?:a\s+)?part\s+of\s+(?:the\s+)?"
-    r"(?:Medical\s+Treatment\s+Utilization\s+Schedule\s*(?:\(MTUS\))?|MTUS)",
+    r"(?:Medical\s+Treatment\s+Utilization\s+Schedule\s*(?:\(MTUS\))?|MTUS)"
+    r"|(?:The\s+(?:Claims\s+Administrator|Expert\s+Reviewer|Physician\s+Reviewer)\s+based\s+(?:its|their|his/her|his|"
+    r"her)\s+decision\s+on\s+)?recommendations?(?:\s*\(s\))?\s+outside\s+of\s+the\s+MTUS(?:\s+Guidelines?)?\.?",
+    re.IGNORECASE,
+)
+_NO_EVIDENCE_RE = re.compile(
+    r"did\s+not\s+cite\s+any\s+(?:medical\s+)?(?:evidence|guidelines?)|no\s+(?:medical\s+)?evidence\s+(?:was\s+)?cited",
     re.IGNORECASE,
 )
 _NOISE_RE = re.compile(
     r"(?:The\s+(?:Claims\s+Administrator|Physician\s+Reviewer|Expert\s+Reviewer)\s+)?"
     r"(?:Decision\s+)?based\s+(?:its|his/her|his|her|their\s+)?\s*(?:decision\s+)?on(?:\s+the)?\b"
-    r"|\((?:[A-Za-z]+\s+)?\d{4}\)|\b\d(?:st|nd|rd|th)\s+Edition\b,?|[;,]?\s*and\s+the\s*$|[;,]\s*and\s*$",
+    r"|\((?:[A-Za-z]+\s+)?\d{4}\)|\b\d(?:st|nd|rd|th)\s+Edition\b,?|[;,]?\s*and\s+the\s*$|[;,]?\s*and\s*$",
     re.IGNORECASE,
 )
+# A guideline's edition written after its name: `Low Back Complaints 2004`, `... 2016 Guidelines`.
+_EDITION = re.compile(r"^\s*,?\s*(?:19|20)\d{2}\b(?:\s+Guidelines?)?", re.IGNORECASE)
 MAX_PAGE = 1500
-
-
-def _source_of(match):
-    for index, (source, _) in enumerate(_SOURCES):
-        if match.group(f"s{index}") is not None:
-            return source
-    raise AssertionError("a source alternative matched")
+# Prose after the citation ("..., pages 63-66. These guidelines address ...") is no part of its topic.
+_NEXT_SENTENCE = re.compile(r"\.\s+[A-Z][a-z]*\s+[a-z]+\s+[a-z]+\b.*", re.DOTALL)
 
 
 def expand_pages(text):
@@ -65,8 +97,9 @@ def expand_pages(text):
     return sorted(pages)
 
 
-# Prose after the citation ("..., pages 63-66. These guidelines address ...") is no part of its topic.
-_NEXT_SENTENCE = re.compile(r"\.\s+[A-Z][a-z]*\s+[a-z]+\s+[a-z]+\b.*", re.DOTALL)
+def cites_no_evidence(guideline):
+    """The reviewer says no medical evidence was cited (`... did not cite any medical evidence ...`)."""
+    return bool(guideline and _NO_EVIDENCE_RE.search(guideline))
 
 
 def _clean_topic(text):
@@ -75,73 +108,104 @@ def _clean_topic(text):
     return topic or None
 
 
-def _citation(source, segment):
+def _sections_in(segment):
+    """(the segment without its `Section(s):` list, the list as written) or (segment, None)."""
+    label = _SECTIONS_RE.search(segment)
+    if label is None:
+        return segment, None
+    end = _SECTIONS_END.search(segment, label.end())
+    stop = end.start() if end else len(segment)
+    written = re.sub(r"[,;]?\s*(?:\band)?\s*$", "", segment[label.end() : stop].strip(), flags=re.IGNORECASE)
+    return segment[: label.start()] + " " + segment[stop:], written
+
+
+def _citation(key, segment, named):
+    """The citation a source marker opens: `named` is the marker's own text, `segment` what follows."""
+    found = vocabulary.guideline(key)
+    if found.source == vocabulary.NON_MTUS:
+        # Outside the MTUS the topic says what was cited: "Official Disability Guidelines (ODG) ...".
+        if not re.match(r"Non", named, re.IGNORECASE):
+            segment = named + segment
+        key = "odg" if re.match(r"\W*(?:Official\s+Disability|ODG)\b", segment, re.IGNORECASE) else key
+        return Citation(found.source, None, _clean_topic(segment), guideline=key)
     pages = []
     for match in _PAGES_RE.finditer(segment):
         pages.extend(expand_pages(match.group("pages")))
-    topic_text = _PAGES_RE.sub(" ", _NEXT_SENTENCE.sub("", segment))
-    chapter = None
-    if source == "acoem":
-        chapter_match = _CHAPTER_RE.search(topic_text)
+    rest, written_sections = _sections_in(_PAGES_RE.sub(" ", _NEXT_SENTENCE.sub("", segment)))
+    rest = _EDITION.sub(" ", rest)
+    chapter = found.chapter
+    if found.source == "acoem" and chapter is None:
+        chapter_match = _CHAPTER_RE.search(rest)
         if chapter_match:
             chapter = chapter_match.group(1)
-            topic_text = _CHAPTER_RE.sub(" ", topic_text, count=1)
-    return Citation(source=source, chapter=chapter, topic=_clean_topic(topic_text), pages=sorted(set(pages)))
+            key = vocabulary.acoem_chapter_guideline(chapter).key
+            rest = _CHAPTER_RE.sub(" ", rest, count=1)
+    sections = vocabulary.split_sections(key, written_sections) if written_sections else []
+    return Citation(
+        source=found.source,
+        chapter=chapter,
+        topic=_clean_topic(rest),
+        pages=sorted(set(pages)),
+        sections=sections,
+        guideline=key,
+    )
+
+
+def _markers(text):
+    """(guideline key, match) where each cited source starts: not inside a citation outside the MTUS,
+    and not inside a list of sections unless the list hands over to it (`..., and Knee Complaints`)."""
+    markers, skip_until = [], -1
+    for match in _MARKER_RE.finditer(text):
+        if match.start() < skip_until:
+            continue
+        key = _MARKERS[int(match.lastgroup[1:])][0]
+        if markers:
+            before = text[markers[-1][1].end() : match.start()]
+            if _SECTIONS_RE.search(before) and not _HANDOVER.search(before):
+                continue
+            if key == markers[-1][0] == "odg" and not re.search(r"[.;]", before):
+                continue  # a second name of the same guideline: "Official Disability Guidelines (ODG)"
+        markers.append((key, match))
+        if key == vocabulary.NON_MTUS:
+            end = _CLAUSE_END.search(text, match.end())
+            skip_until = end.start() if end else len(text)
+    return markers
 
 
 def parse_citations(guideline):
     """Citations named by a guideline line, in the order written; [] when it names none."""
-    if not guideline:
+    if not guideline or cites_no_evidence(guideline):
         return []
     text = _NOT_A_CITATION_RE.sub(" ", re.sub(r"\s+", " ", guideline))
-    matches = _source_markers(text)
+    markers = _markers(text)
     citations = []
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        source = _source_of(match)
-        segment = text[match.end() : end]
-        if source == "non_mtus":
-            # A non-MTUS citation names its guideline in its topic: "Official Disability Guidelines".
-            named = match.group(0)
-            segment = segment if re.match(r"Non", named, re.IGNORECASE) else named + segment
-        citations.append(_citation(source, segment))
-    return _merge_bare_mtus(citations)
+    for index, (key, match) in enumerate(markers):
+        end = markers[index + 1][1].start() if index + 1 < len(markers) else len(text)
+        if key == vocabulary.NON_MTUS:
+            clause_end = _CLAUSE_END.search(text, match.end())
+            end = min(end, clause_end.start()) if clause_end else end
+        citations.append(_citation(key, text[match.end() : end], match.group(0)))
+    return _merge_bare(citations)
 
 
-def _source_markers(text):
-    """Where each cited source starts.
-
-    A source named right after `Non-MTUS`, or a second name of a non-MTUS guideline in the
-    same clause (`Official Disability Guidelines (ODG)`), belongs to that citation's topic.
-    """
-    markers = []
-    for match in _SOURCE_RE.finditer(text):
-        previous = markers[-1] if markers else None
-        if previous is not None and _source_of(previous) == "non_mtus":
-            between = text[previous.end() : match.start()]
-            if not between.strip() and re.match(r"Non", previous.group(0), re.IGNORECASE):
-                continue
-            if (
-                _source_of(match) == "non_mtus"
-                and not re.match(r"Non", match.group(0), re.IGNORECASE)
-                and not re.search(r"[.;]", between)
-            ):
-                continue
-        markers.append(match)
-    return markers
-
-
-def _merge_bare_mtus(citations):
-    """A bare `MTUS` directly followed by a named MTUS part is the same citation, not two."""
+def _merge_bare(citations):
+    """A bare `MTUS` or `ACOEM` (or `Chapter 12`) directly followed by the part it names is one
+    citation, not two."""
     merged = []
     for citation in citations:
+        previous = merged[-1] if merged else None
         if (
-            merged
-            and merged[-1].source == "mtus_other"
-            and not merged[-1].topic
-            and not merged[-1].pages
-            and citation.source in {"chronic_pain", "acoem", "postsurgical"}
+            previous
+            and not (previous.topic or previous.pages or previous.sections)
+            and (
+                (previous.guideline == vocabulary.BARE_MTUS and citation.source != vocabulary.NON_MTUS)
+                or (
+                    previous.source == "acoem" == citation.source
+                    and previous.guideline in (vocabulary.BARE_ACOEM, citation.guideline)
+                )
+            )
         ):
             merged.pop()
+            citation.chapter = citation.chapter or previous.chapter
         merged.append(citation)
     return merged

@@ -3,6 +3,7 @@
 import codecs
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 
 from decisions.parsing.furniture import without_furniture
@@ -46,6 +47,9 @@ def pdf_text(data, limits=PdfLimits()):
 
 
 def _extract_pdf_text(data, max_pages):
+    # pdfminer warns of each letter's "should not allow text extraction" flag, which every DWC letter
+    # carries: a bulk import would log a line per PDF for nothing.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     from pdfminer.high_level import extract_text
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfpage import PDFPage

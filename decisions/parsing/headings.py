@@ -10,6 +10,14 @@ from decisions.parsing.records import OVERTURNED, UPHELD
 
 BREAK = text.PARAGRAPH_BREAK
 MAX_HEADING_LINES = 4
+MAX_PARTIAL_HEADING_LINES = 10
+# `... The remaining IMR eligible portion of the original request, Z is: Upheld` and `... The
+# original request, X is: Overturned`: the last sentence of a partial authorization's heading.
+PARTIAL_TAIL = re.compile(r"\boriginal\s+request\s*,\s*\S", re.IGNORECASE)
+# Its first sentence: `X was the original request.`
+ORIGINAL_REQUEST = re.compile(
+    r"^(?:[^.]|\.(?!\s))*?\s(?:was|were)\s+the\s+original\s+request\b", re.IGNORECASE
+)
 
 _OUTCOME_SAME_LINE = re.compile(r"^(?P<head>.+?)\s*:\s*(?P<outcome>upheld|overturned)\s*\.?$", re.IGNORECASE)
 _OUTCOME_ALONE = re.compile(r"^(?P<outcome>upheld|overturned)\s*\.?$", re.IGNORECASE)
@@ -94,6 +102,30 @@ def ends_outcome_heading(lines, index):
     return any(_OUTCOME_SAME_LINE.match(line) or _OUTCOME_ALONE.match(line) for line in window)
 
 
+def _ends_a_sentence(line):
+    """The line closes what came before: a sentence, or an introduction (`... set forth below:`).
+    A colon after a short capitalised label inside a request (`DOS:`, `QTY:`) closes nothing."""
+    if re.search(r"[.!?]\"?$", line):
+        return True
+    return line.endswith(":") and not re.search(r"\b(?:[A-Z]{2,5}|Qty|Quantity|Date\s+of\s+Service):$", line)
+
+
+def _heading_start(lines, last, floor, tail):
+    """The first line of the heading that ends at lines[last] with `tail` (its text before the
+    outcome). A heading is its own paragraph of a few lines; a partial authorization's runs to five
+    or more, over sentences of its own (`X was the original request. Y was authorized ...`)."""
+    start = last
+    while start - 1 >= floor and lines[start - 1] != BREAK:
+        heading = text.one_line(" ".join(lines[start:last] + [tail]))
+        partial = PARTIAL_TAIL.search(heading)
+        if last - start + 1 >= (MAX_PARTIAL_HEADING_LINES if partial else MAX_HEADING_LINES):
+            break
+        if (not partial or ORIGINAL_REQUEST.match(heading)) and _ends_a_sentence(lines[start - 1]):
+            break
+        start -= 1
+    return start
+
+
 def outcome_headings(lines):
     """Item headings of the form `<request>: Upheld`, possibly wrapped over several lines."""
     headings, floor = [], 0
@@ -103,25 +135,18 @@ def outcome_headings(lines):
             continue
         same = _OUTCOME_SAME_LINE.match(line)
         if same:
-            last, tail, outcome = index, [same.group("head")], same.group("outcome")
+            last, tail, outcome = index, same.group("head"), same.group("outcome")
         elif _OUTCOME_ALONE.match(line):
             last = index - 1
             while last >= floor and lines[last] == BREAK:
                 last -= 1
             if last < floor or not lines[last].endswith(":"):
                 continue
-            tail, outcome = [lines[last].rstrip(":").rstrip()], _OUTCOME_ALONE.match(line).group("outcome")
+            tail, outcome = lines[last].rstrip(":").rstrip(), _OUTCOME_ALONE.match(line).group("outcome")
         else:
             continue
-        start = last
-        while (
-            start - 1 >= floor
-            and last - start + 1 < MAX_HEADING_LINES
-            and lines[start - 1] != BREAK
-            and not re.search(r"[.:!?]\"?$", lines[start - 1])
-        ):
-            start -= 1
-        request = text.one_line(" ".join(lines[start:last] + tail))
+        start = _heading_start(lines, last, floor, tail)
+        request = text.one_line(" ".join(lines[start:last] + [tail]))
         if request:
             headings.append(Heading(start, index + 1, request, outcome.lower()))
             floor = index + 1

@@ -4,6 +4,7 @@ record built from them. Every layout finds its own item headings and hands the r
 import re
 
 from decisions.parsing import citations, necessity, text
+from decisions.parsing.authorization import partial_authorization
 from decisions.parsing.records import DecisionItem
 from decisions.vocabulary import normalize_request
 
@@ -117,15 +118,23 @@ def build_item(number, request, outcome, fields, warnings, expected=tuple(LABEL_
         verdict = "not medically necessary" if conclusion == "not_necessary" else "medically necessary"
         warnings.append(f"item {number}: outcome is {outcome} but the rationale concludes {verdict}")
     item_citations = citations.parse_citations(maximus)
-    if maximus and not item_citations:
+    no_evidence = citations.cites_no_evidence(maximus)
+    if maximus and not item_citations and not no_evidence:
         warnings.append(f"item {number}: no guideline source recognised in the MAXIMUS guideline")
+    authorization = partial_authorization(request)
+    claims = text.one_line(fields.get("claims", "")) or None
     return DecisionItem(
         request=request,
         outcome=outcome,
-        claims_administrator_guideline=text.one_line(fields.get("claims", "")) or None,
+        claims_administrator_guideline=claims,
         maximus_guideline=maximus,
         citations=item_citations,
         rationale=rationale,
         necessity=conclusion,
-        treatment=normalize_request(request),
+        treatment=normalize_request(
+            authorization.remaining if authorization and authorization.remaining else request
+        ),
+        authorization=authorization,
+        cites_no_evidence=no_evidence,
+        claims_citations=citations.parse_citations(claims),
     )

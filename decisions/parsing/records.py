@@ -29,6 +29,18 @@ class Citation:
     chapter: str | None
     topic: str | None
     pages: list[int] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)  # canonical names in the guideline's vocabulary
+    guideline: str | None = None  # its key in decisions/vocabulary/guidelines.json
+
+
+@dataclass
+class Authorization:
+    """A request the claims administrator authorized in part before IMR: what was asked, what was
+    authorized, and the remainder IMR decided (None where the heading does not say)."""
+
+    original: str
+    authorized: str | None
+    remaining: str | None
 
 
 @dataclass
@@ -41,6 +53,10 @@ class DecisionItem:
     rationale: str
     necessity: str
     treatment: Treatment
+    authorization: Authorization | None = None
+    cites_no_evidence: bool = False  # the reviewer says no medical evidence was cited
+    # What the claims administrator's utilization review relied on (its guideline line), as citations.
+    claims_citations: list[Citation] = field(default_factory=list)
 
 
 @dataclass
@@ -75,3 +91,4 @@ class ParsedLetter:
     diagnoses: list[str]
     items: list[DecisionItem]
     warnings: list[str] = field(default_factory=list)
+    priority: str | None = None  # Standard or Expedited, where the case header says

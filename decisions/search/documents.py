@@ -1,23 +1,24 @@
 """Search documents built from stored items: what every backend knows of each decision item.
 
-Read as plain values, six queries a batch: indexing reads every item of the archive, and model
+Read as plain values, seven queries a batch: indexing reads every item of the archive, and model
 instances with prefetched relations cost three times as long as the analysis that follows.
 """
 
 from decisions.models import (
     CitedPage,
+    CitedSection,
     DecisionItem,
     Determination,
     GuidelineCitation,
     ReviewerLicensure,
     ReviewerSpecialty,
 )
-from decisions.search.fields import UNDATED
+from decisions.search.fields import NOT_AUTHORIZED, PARTLY_AUTHORIZED, UNDATED
 
 ITEM_VALUES = ("id", "determination_id", "request", "treatment", "drug_class", "rationale", "outcome")
-ITEM_VALUES += ("treatment_category", "necessity")
+ITEM_VALUES += ("treatment_category", "necessity", "authorized", "disputed")
 LETTER_VALUES = ("id", "clinical_summary", "case_number", "decision_date", "date_of_injury")
-LETTER_VALUES += ("application_received", "diagnoses")
+LETTER_VALUES += ("application_received", "diagnoses", "case_outcome")
 
 
 def grouped(pairs):
@@ -28,9 +29,11 @@ def grouped(pairs):
     return by_key
 
 
-def item_document(item, letter, specialties, states, citations, pages):
+def item_document(item, letter, specialties, states, citations, pages, sections, ur_sections):
     """The item as every backend indexes it: ids, text fields, and filter fields by registry name
-    (keyword values as lists, dates as dates, cited pages as (source, page) pairs)."""
+    (keyword values as lists, dates as dates, cited pages as (source, page) pairs). citations are
+    (source, chapter, guideline) triples, sections (guideline, section key) pairs: the IMR reviewer's,
+    and ur_sections those of the claims administrator's utilization review."""
     decided = letter["decision_date"]
     return {
         "item_id": item["id"],
@@ -45,8 +48,13 @@ def item_document(item, letter, specialties, states, citations, pages):
         "treatment": [item["treatment"]] if item["treatment"] else [],
         "necessity": [item["necessity"]],
         "case_number": [letter["case_number"]] if letter["case_number"] else [],
-        "source": sorted({source for source, _ in citations}),
-        "acoem_chapter": sorted({chapter for _, chapter in citations if chapter}),
+        "source": sorted({source for source, _, _ in citations}),
+        "acoem_chapter": sorted({chapter for _, chapter, _ in citations if chapter}),
+        "guideline": sorted({guideline for _, _, guideline in citations if guideline}),
+        "section": sorted({f"{guideline}:{key}" for guideline, key in sections}),
+        "ur_section": sorted({f"{guideline}:{key}" for guideline, key in ur_sections}),
+        "authorized": [PARTLY_AUTHORIZED if item["authorized"] or item["disputed"] else NOT_AUTHORIZED],
+        "case_outcome": [letter["case_outcome"]] if letter["case_outcome"] else [],
         "specialty": specialties,
         "state": states,
         "cited": sorted(set(pages)),
@@ -75,15 +83,26 @@ def documents_for(determination_ids):
         .values_list("determination_id", "state__name")
     )
     in_letters = {"item__determination_id__in": ids}
+    reviewer = {**in_letters, "citation__party": GuidelineCitation.Party.REVIEWER}
     citations = grouped(
-        (item_id, (source, chapter))
-        for item_id, source, chapter in GuidelineCitation.objects.filter(**in_letters)
+        (item_id, (source, chapter, guideline))
+        for item_id, source, chapter, guideline in GuidelineCitation.objects.filter(
+            **in_letters, party=GuidelineCitation.Party.REVIEWER
+        )
         .order_by()
-        .values_list("item_id", "source", "chapter")
+        .values_list("item_id", "source", "chapter", "guideline")
     )
+    sections, ur_sections = {}, {}
+    for item_id, party, guideline, key in (
+        CitedSection.objects.filter(**in_letters)
+        .order_by()
+        .values_list("item_id", "citation__party", "section__guideline", "section__key")
+    ):
+        by_party = sections if party == GuidelineCitation.Party.REVIEWER else ur_sections
+        by_party.setdefault(item_id, []).append((guideline, key))
     pages = grouped(
         (item_id, (source, page))
-        for item_id, source, page in CitedPage.objects.filter(**in_letters)
+        for item_id, source, page in CitedPage.objects.filter(**reviewer)
         .order_by()
         .values_list("item_id", "source", "page")
     )
@@ -97,4 +116,6 @@ def documents_for(determination_ids):
             states.get(letter_id, []),
             citations.get(item["id"], []),
             pages.get(item["id"], []),
+            sections.get(item["id"], []),
+            ur_sections.get(item["id"], []),
         )

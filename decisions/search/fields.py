@@ -6,6 +6,8 @@ dates or cited pages. Backends, the query syntax, the FilterSet and the page all
 
 from dataclasses import dataclass
 
+from decisions.vocabulary import guidelines
+
 KEYWORD, DATE, CITED = "keyword", "date", "cited"
 UNDATED = "undated"
 
@@ -43,6 +45,12 @@ FILTER_FIELDS = {
         FilterField("drug_class", KEYWORD, "Drug class", facet_limit=12),
         FilterField("treatment", KEYWORD, "Treatment", facet_limit=15),
         FilterField("source", KEYWORD, "Guideline source", facet_limit=50),
+        FilterField("section", KEYWORD, "Cited section", facet_limit=12),
+        # the section the claims administrator's utilization review cited (its guideline line)
+        FilterField("ur_section", KEYWORD, "Section UR cited", facet_limit=12),
+        FilterField("guideline", KEYWORD, "Guideline"),
+        FilterField("authorized", KEYWORD, "Before IMR", facet_limit=50),
+        FilterField("case_outcome", KEYWORD, "Case outcome", facet_limit=50),
         FilterField("specialty", KEYWORD, "Reviewer specialty", facet_limit=12, case_sensitive=True),
         FilterField("state", KEYWORD, "Licensure state", facet_limit=12, case_sensitive=True),
         FilterField("necessity", KEYWORD, "Rationale concludes", facet_limit=50),
@@ -74,7 +82,27 @@ QUERY_FIELD_NAMES = {
     "source": "source",
     "necessity": "necessity",
     "diagnosis": "diagnosis",
+    "section": "section",
+    "ur_section": "ur_section",
+    "guideline": "guideline",
 }
+SECTION_FIELDS = ("section", "ur_section")
+# An item partly authorized by the claims administrator before IMR, or not at all.
+PARTLY_AUTHORIZED, NOT_AUTHORIZED = "partly", "none"
+
+
+def section_term(guideline, name):
+    """A cited section as documents store it: `chronic_pain:opioidscriteriaforuse`."""
+    return f"{guideline}:{guidelines.section_key(name)}"
+
+
+def section_terms(value):
+    """The stored terms a section filter means: `chronic_pain:Opioids, criteria for use` that
+    guideline's section, however spelled; a section named without a guideline, that section in each."""
+    guideline, _, name = str(value).partition(":")
+    if name and guideline in guidelines.guidelines():
+        return [section_term(guideline, name)]
+    return [section_term(key, str(value)) for key in guidelines.guidelines()]
 
 
 def normalize_keyword(name, value):
@@ -82,6 +110,8 @@ def normalize_keyword(name, value):
     value = " ".join(str(value).split())
     if name == "case_number":
         return value.upper()
+    if name in SECTION_FIELDS:
+        return section_terms(value)[0]
     return value if FILTER_FIELDS[name].case_sensitive else value.lower()
 
 

@@ -10,7 +10,7 @@ import re
 
 from decisions import vocabulary
 from decisions.search.contract import And, Match, Not, Or, Phrase, Prefix, QueryError, Term, Wildcard
-from decisions.search.fields import QUERY_FIELD_NAMES, TEXT_FIELDS, normalize_keyword
+from decisions.search.fields import QUERY_FIELD_NAMES, TEXT_FIELDS, normalize_keyword, section_terms
 
 MAX_QUERY_LENGTH = 500
 MAX_LEAVES = 40
@@ -195,6 +195,8 @@ def _scoped(node, field):
     if isinstance(node, (Prefix, Wildcard)):
         raise QueryError(f"“{_typed_name(field)}:” takes a whole value, not a wildcard")
     value = node.word if isinstance(node, Term) else " ".join(node.words)
+    if field == "section":  # a section named without its guideline is that section in any guideline
+        return _combine(Or, [Match(field, term) for term in section_terms(value)])
     return Match(field, normalize_keyword(field, value))
 
 
@@ -234,6 +236,10 @@ def _unscoped_words(node):
 
 
 def _count_leaves(node):
+    """Words and phrases typed: one section named in every guideline it may belong to is one."""
+    one_field = isinstance(node, Or) and len({getattr(child, "field", None) for child in node.children}) == 1
+    if one_field and all(isinstance(child, Match) for child in node.children):
+        return 1
     if isinstance(node, (And, Or)):
         return sum(_count_leaves(child) for child in node.children)
     if isinstance(node, Not):

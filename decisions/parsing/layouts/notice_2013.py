@@ -105,14 +105,12 @@ def parse(lines, known_words):
             build_item(number, _request(request or verdict.request), verdict.outcome, fields, warnings)
         )
 
-    case_number, dates, header_injury = header_fields(lines[:first], "\n".join(lines), warnings)
-    _prose_dates(text.one_line(" ".join(lines)), dates)
+    header = header_fields(lines[:first], "\n".join(lines), warnings)
+    _prose_dates(text.one_line(" ".join(lines)), header.dates)
     credentials = found["qualifications"].lines if "qualifications" in found else lines[:first]
     return assemble(
         FORMAT_NOTICE_2013,
-        case_number=case_number,
-        dates=dates,
-        header_injury=header_injury,
+        header=header,
         credentials=credentials,
         summary=_before_items(found["summary"].lines) if "summary" in found else [],
         items=items,

@@ -133,12 +133,10 @@ def parse(lines, known_words):
         )
 
     first = min(section.start for section in found.values())
-    case_number, dates, header_injury = header_fields(lines[:first], "\n".join(lines), warnings)
+    header = header_fields(lines[:first], "\n".join(lines), warnings)
     return assemble(
         FORMAT_PROFESSIONAL_REVIEW,
-        case_number=case_number,
-        dates=dates,
-        header_injury=header_injury,
+        header=header,
         credentials=section_lines("qualifications"),
         summary=section_lines("summary"),
         items=items,

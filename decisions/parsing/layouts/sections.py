@@ -91,19 +91,17 @@ def parse(lines, known_words):
             "(`<treatment>: Upheld` or `Overturned`)"
         )
 
-    case_number, dates, header_injury = header_fields(sections["header"], "\n".join(lines), warnings)
+    header = header_fields(sections["header"], "\n".join(lines), warnings)
     credentials = sections.get("how") or sections["header"]
     if legacy:
         letter_format = FORMAT_LEGACY_2013
-    elif case_number or any(vars(dates).values()):
+    elif header.case_number or any(vars(header.dates).values()):
         letter_format = FORMAT_WITH_HEADER
     else:
         letter_format = FORMAT_STANDARD
     return assemble(
         letter_format,
-        case_number=case_number,
-        dates=dates,
-        header_injury=header_injury,
+        header=header,
         credentials=credentials,
         summary=sections.get("summary", []),
         items=items,
