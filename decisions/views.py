@@ -1,26 +1,25 @@
 """Pages: the search page, a letter, decisions like an item, and browsing by cited guideline page."""
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from decisions import search, vocabulary
+from decisions import cited, search, vocabulary
 from decisions.insights import insights
 from decisions.models import (
     READER_PREFETCH,
-    CitedPage,
     Determination,
     GuidelineCitation,
     GuidelineSource,
-    Outcome,
 )
 from decisions.results import highlighter_for, letter_for_case_number, search_results, validate, without
 from decisions.search.fields import FACET_FIELDS
 from decisions.similar import item_for_similar, similar_items
-from decisions.stats import MIN_DECISIONS, Rate
+from decisions.stats import MIN_DECISIONS
+from decisions.vocabulary import guidelines
 
 SIMILAR_ON_PAGE = 10
 
@@ -132,37 +131,24 @@ def cited_page(request, source, page):
 
 
 def cited_pages(request):
-    """The guideline pages IMR reviewers cite, per source, with how often the items citing each were
-    overturned; by count (most cited first) or by rate (pages with too few decisions last)."""
-    source = request.GET.get("source") or GuidelineSource.CHRONIC_PAIN
-    if source not in GuidelineSource.values:
-        source = GuidelineSource.CHRONIC_PAIN
-    order = request.GET.get("sort") if request.GET.get("sort") in CITED_ORDERS else "count"
-    counted = (
-        CitedPage.objects.filter(source=source, citation__party=GuidelineCitation.Party.REVIEWER)
-        .values("page")
-        .annotate(
-            items=Count("item", distinct=True),
-            overturned=Count("item", filter=Q(item__outcome=Outcome.OVERTURNED), distinct=True),
-        )
-    )
-    rows = [{"page": row["page"], "rate": Rate(row["overturned"], row["items"])} for row in counted]
-    if order == "rate":
-        rows.sort(key=lambda row: (not row["rate"].enough, -(row["rate"].share or 0), -row["rate"].decisions))
-    else:
-        rows.sort(key=lambda row: (-row["rate"].decisions, row["page"]))
+    """The sections and pages of one guideline that IMR reviewers cite, with how often the items
+    citing each were overturned; by count (most cited first) or by rate (too few to rate last)."""
+    key = request.GET.get("guideline") or SOURCE_GUIDELINES.get(request.GET.get("source"), "chronic_pain")
+    if key not in guidelines.guidelines():
+        key = "chronic_pain"
+    order = request.GET.get("sort") if request.GET.get("sort") in cited.ORDERS else "count"
     return render(
         request,
         "decisions/cited_pages.html",
-        {
-            "rows": rows[:CITED_ROWS],
-            "source": source,
-            "sort": order,
-            "sources": GuidelineSource.choices,
-            "source_label": GuidelineSource(source).label,
-        },
+        {"cited": cited.cited(key, order), "sort": order, "orders": cited.ORDERS},
     )
 
 
-CITED_ORDERS = {"count": "Most cited", "rate": "Highest overturn rate"}
-CITED_ROWS = 150
+# Links of before guidelines had keys: /cited/?source=acoem.
+SOURCE_GUIDELINES = {
+    "chronic_pain": "chronic_pain",
+    "acoem": "acoem",
+    "postsurgical": "postsurgical",
+    "mtus_other": "mtus",
+    "non_mtus": "non_mtus",
+}

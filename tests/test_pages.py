@@ -168,11 +168,15 @@ def test_cited_page_link_lists_every_item_citing_it(client, seeded):
     assert 'role="alert"' in client.get(client.get("/cited/acoem/9999/")["Location"]).content.decode()
 
 
-def test_most_cited_pages(client, seeded):
+def test_most_cited_pages_and_sections_of_each_guideline(client, seeded):
     html = client.get("/cited/").content.decode()
-    assert 'href="/cited/chronic_pain/63/"' in html
-    assert "acoem" in client.get("/cited/", {"source": "acoem"}).content.decode()
-    assert client.get("/cited/", {"source": "nonsense"}).status_code == 200
+    assert 'href="/?page_source=chronic_pain&amp;cited_page=63">p. 63</a>' in html
+    assert '<a href="?guideline=acoem_15&amp;sort=count">ACOEM Stress-Related Conditions' in html
+    stress = client.get("/cited/", {"guideline": "acoem_15"}).content.decode()
+    assert "What IMR reviewers cite: ACOEM Stress-Related Conditions" in stress and "cited_page=402" in stress
+    assert "No item cites a section of ACOEM Stress-Related Conditions yet." in stress  # seeds cite pages
+    for params in ({"source": "nonsense"}, {"guideline": "nonsense"}, {"sort": "nonsense"}):
+        assert client.get("/cited/", params).status_code == 200
 
 
 def test_stylesheet_is_linked_and_served_by_whitenoise(client, db):

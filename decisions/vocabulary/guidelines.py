@@ -26,6 +26,7 @@ class Guideline:
     key: str
     source: str
     chapter: str | None
+    chapters: tuple  # the ACOEM chapter numbers it stands for
     name: str
     short: str
     names: tuple  # regular expressions, as letters write the guideline's name
@@ -50,6 +51,7 @@ def guidelines():
             key=key,
             source=entry["source"],
             chapter=entry.get("chapter"),
+            chapters=tuple(entry.get("chapters") or filter(None, [entry.get("chapter")])),
             name=entry["name"],
             short=entry["short"],
             names=tuple(entry["names"]),
@@ -65,7 +67,7 @@ def guideline(key):
 def acoem_chapter_guideline(chapter):
     """The guideline of an ACOEM chapter written as a number (`Chapter 12`)."""
     for found in guidelines().values():
-        if found.source == "acoem" and found.chapter == chapter:
+        if found.source == "acoem" and chapter in found.chapters:
             return found
     return guidelines()[BARE_ACOEM]
 
