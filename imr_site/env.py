@@ -3,6 +3,12 @@
 import os
 
 import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+    _check_secret_key,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -67,6 +73,14 @@ def search_backend(database):
     return value
 
 
+def served_at(host, port):
+    """The URL of a site bound to host:port (an address on every interface is reached locally)."""
+    host = (host or "").strip()
+    if host in {"", "0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    return f"http://{host}:{port or 8000}"
+
+
 def database(default_url):
     url = os.environ.get("DATABASE_URL") or default_url
     try:
@@ -81,18 +95,19 @@ def database(default_url):
     return config
 
 
-MIN_SECRET_KEY_LENGTH = 32
-
-
 def secret_key(debug, key_file):
     """SECRET_KEY from the environment, else the file scripts/serve writes, else (DEBUG only) a
-    development key. A short key is refused: it can be guessed and sessions forged."""
+    development key. Without DEBUG, a key Django's own deployment check would call weak (W009:
+    short, few distinct characters, or Django's insecure prefix) is refused: it can be guessed
+    and sessions forged."""
     key = os.environ.get("SECRET_KEY") or (key_file.read_text().strip() if key_file.is_file() else "")
     if key:
-        if len(key) < MIN_SECRET_KEY_LENGTH and not debug:
+        if not debug and not _check_secret_key(key):
             raise ImproperlyConfigured(
-                f"SECRET_KEY is {len(key)} characters long; use a random string of at least "
-                f"{MIN_SECRET_KEY_LENGTH}."
+                f"SECRET_KEY is weak ({len(key)} characters, {len(set(key))} different); use a random "
+                f"string of at least {SECRET_KEY_MIN_LENGTH} characters with at least "
+                f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, not starting "
+                f"{SECRET_KEY_INSECURE_PREFIX!r}."
             )
         return key
     if debug:

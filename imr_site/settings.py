@@ -54,7 +54,9 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Lock a user name at one address, not the address: five wrong passwords for "admin" must not
+# keep another user at the same office from logging in.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
 # django-csp: scripts and everything else only from this site; inline style attributes are
@@ -169,7 +171,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IMR Precedent Search <alerts@localhost>")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# By default the address the site serves on (scripts/serve's HOST and PORT), so links in emails work.
+SITE_URL = os.environ.get("SITE_URL") or env.served_at(
+    os.environ.get("HOST"), env.integer("PORT", 8000, minimum=1)
+)
 
 # Background jobs (imports, re-parses, index rebuilds) are rows in the database that
 # `manage.py run_worker` (started by scripts/serve) picks up; no broker to run.

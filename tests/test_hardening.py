@@ -225,6 +225,24 @@ def test_repeated_wrong_admin_passwords_lock_the_login(client, admin_user, setti
     assert locked.status_code == 429  # even the right password waits out the cool-off
 
 
+@pytest.mark.django_db
+def test_wrong_passwords_for_one_user_name_leave_the_others_at_that_address_alone(
+    client, admin_user, settings
+):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("colleague", password="her-own-password", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "wrong"})
+    colleague = client.post(
+        "/admin/login/?next=/admin/", {"username": "colleague", "password": "her-own-password"}
+    )
+    assert colleague.status_code == 302 and colleague["Location"] == "/admin/"  # same address, logged in
+    client.logout()
+    admin = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "password"})
+    assert admin.status_code == 429  # the name that was guessed at stays locked
+
+
 # 7. CSV cells cannot run as formulas
 
 

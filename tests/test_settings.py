@@ -56,6 +56,41 @@ def test_bad_environment_is_one_clear_line(environment, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "s3cr3t-" + "Q7x" * 11,  # 40 characters: Django's deployment check calls under 50 weak (W009)
+        "ab" * 40,  # long, but two different characters
+        "django-insecure-" + "k9Vq2mZ" * 8,  # Django's prefix for keys it made up itself
+    ],
+)
+def test_a_key_djangos_deployment_check_calls_weak_stops_start_up(key, tmp_path):
+    result = _manage("check", DEBUG="0", SECRET_KEY=key, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "SECRET_KEY is weak" in result.stderr and "at least 50 characters" in result.stderr
+
+
+def test_links_in_emails_follow_the_port_the_site_serves_on(tmp_path):
+    shown = "from django.conf import settings; print(settings.SITE_URL)"
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    served = _manage("shell", "-c", shown, DEBUG="1", PORT="8123", DATABASE_URL=database)
+    assert served.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123", served.stderr
+    named = _manage(
+        "shell",
+        "-c",
+        shown,
+        DEBUG="1",
+        PORT="8123",
+        SITE_URL="https://imr.example.org",
+        DATABASE_URL=database,
+    )
+    assert named.stdout.strip().splitlines()[-1] == "https://imr.example.org"
+    assert env.served_at("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert env.served_at("imr.internal", None) == "http://imr.internal:8000"
+    bad = _manage("check", DEBUG="1", PORT="eighty", DATABASE_URL=database)
+    assert bad.returncode == 2 and "PORT='eighty' is not a whole number" in bad.stderr
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
     result = _manage(
         "check",
