@@ -6,10 +6,12 @@ import os
 # Warm-up reads the most common words' postings (tens of seconds on a large index): give a
 # worker time to finish it before the arbiter counts it as hung.
 timeout = 120
-# Threads: a client that sends its request slowly holds one thread, not a whole worker, so two
-# slow clients no longer take the site down (a buffering proxy in front is better still).
-worker_class = "gthread"
-threads = 4
+# gevent: each connection is a greenlet, so clients that send their requests slowly (20 of them,
+# a byte every half second, filled the 8 threads of two gthread workers) cost almost nothing while
+# the workers answer everyone else. In production nginx in front reads requests in full anyway
+# (scripts/serve-production, deploy/nginx.conf).
+worker_class = "gevent"
+worker_connections = 1000
 # Recycle a worker after about 2,000 requests (jittered so they do not all restart at once), so
 # one that grew on an unusual request gives its memory back.
 max_requests = 2000

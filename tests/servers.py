@@ -27,7 +27,7 @@ def site_environment(**overrides):
         **os.environ,
         "DEBUG": "0",
         "HTTPS": "0",
-        "SECRET_KEY": "k" * 50,
+        "SECRET_KEY": "a-test-secret-" + "Kq7x" * 12,
         "ALLOWED_HOSTS": "127.0.0.1",
         **overrides,
     }

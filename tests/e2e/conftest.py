@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
     """Skip the browser tests (only those: this hook sees the whole session's items) without Chromium."""
     if not CHROMIUM.exists():
         skip = pytest.mark.skip(
-            reason="Chromium is not installed (apt-get install chromium; .ci/install-browser)"
+            reason="Chromium is not installed (apt-get install chromium; .ci/install-packages)"
         )
         for item in items:
             if Path(str(item.fspath)).parent == Path(__file__).parent:
