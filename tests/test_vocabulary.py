@@ -163,3 +163,53 @@ def test_precision_and_coverage_on_the_labelled_sample():
     result = measure(rows)
     assert result.coverage >= 0.98, result.misses
     assert result.precision >= 0.98, result.misses
+
+
+@pytest.mark.parametrize(
+    "request_text, name",
+    [
+        # what reviewers write for an epidural steroid injection: ESI undercounted by 14% without them
+        ("CESI C5-6", "epidural steroid injection"),
+        ("Right L5-S1 TFESI", "epidural steroid injection"),
+        ("Bilateral LESI at L4-5 and L5-S1", "epidural steroid injection"),
+        ("ILESI under fluoroscopy", "epidural steroid injection"),
+        ("Caudal epidural steroid injection", "epidural steroid injection"),
+        ("Lumbar MBB L3-L5", "facet injection"),
+        ("Bilateral L4-5 MBNB", "facet injection"),
+        ("RFTC of the L3, L4 and L5 medial branches", "radiofrequency ablation"),
+        ("Right SIJI", "sacroiliac joint injection"),
+        # what the real letters ask for that the vocabulary did not know
+        ("Electrical stimulation times 6", "electrical stimulation"),
+        ("Retrospective E-stim (DOS 12/29/16)", "electrical stimulation"),
+        ("Infrared heat to the low back two times a week times six weeks", "heat therapy"),
+        ("Ice/Heat pads therapy times 6", "cold therapy unit"),
+        ("Associated surgical service: Vascutherm unit, 14 days rental", "cold therapy unit"),
+        ("Chirophysio therapy two times a week for four weeks", "chiropractic manipulation"),
+        ("Four sessions of manual therapy two times a week times 2 weeks", "manual therapy"),
+        ("Pre-operative EKG", "electrocardiogram"),
+        ("Electroencephalogram", "electroencephalogram"),
+        ("Associated surgical service: UA", "urinalysis"),
+        ("Pre-operative BMP", "laboratory tests"),
+        ("MR Arthrogram of the right shoulder", "MRI"),
+        ("SSEP of the lumbar and lower extremities", "electrodiagnostic testing"),
+        ("Jamar grip test", "functional testing"),
+        ("Physical exam 2 times 8", "examination"),
+        ("Associated surgical service: Shoulder sling with abduction pillow", "sling"),
+        ("Cervical pillow", "pillow"),
+        ("Bilateral hearing aids", "hearing aids"),
+        ("Hygiene wipes", "medical supplies"),
+        ("Sit-stand workstation", "home medical equipment"),
+        ("Neuroplasty, lumbar spine", "epidural adhesiolysis"),
+        ("PA assist", "assistant surgeon"),
+        ("Daily RN for 4 weeks for wound care", "home health care"),
+        ("Partial Hospitalization day treatment", "inpatient rehabilitation"),
+        ("Deprizine 15mg/ml oral suspension, 250ml", "ranitidine"),
+        ("Synapryn (10mg/1ml oral suspension) 500ml", "tramadol"),
+        ("Tabradol 1mg/ml oral suspension, 250ml", "cyclobenzaprine"),
+        ("Dicopanol 5mg/ml oral suspension, 150ml", "diphenhydramine"),
+        ("Ketophene 20% cream, 167 grams", "ketoprofen cream"),
+        ("One month supply of Trezix capsule 320.5/30/16mg", "acetaminophen/caffeine/dihydrocodeine"),
+    ],
+)
+def test_abbreviations_and_variants_reviewers_write_are_recognised(request_text, name):
+    assert normalize_request(request_text).name == name
