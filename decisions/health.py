@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from decisions.models import DecisionItem, Determination, Job, LetterFormat
 from decisions.parsing import PARSER_VERSION
@@ -36,6 +36,7 @@ class ParseHealth:
     unrecognised_requests: list[tuple[str, int]] = field(default_factory=list)
     last_reparse: Job | None = None
     read_by_older_parser: int = 0  # letters a re-parse would read again with what the parser now knows
+    copies: int = 0  # letters stored again in another file (the same case and items as an earlier one)
 
     @property
     def unrecognised_share(self):
@@ -109,4 +110,12 @@ def parse_health():
         unrecognised_requests=[(row["request"], row["count"]) for row in unrecognised],
         last_reparse=Job.objects.filter(kind=Job.Kind.REPARSE).order_by("-created_at").first(),
         read_by_older_parser=Determination.objects.filter(parser_version__lt=PARSER_VERSION).count(),
+        copies=later_copies().count(),
     )
+
+
+def later_copies():
+    """Letters whose case and items an earlier stored letter already has (a PDF and its text, say):
+    the first one stored of each stays."""
+    first = Determination.objects.filter(letter_key=OuterRef("letter_key"), pk__lt=OuterRef("pk"))
+    return Determination.objects.exclude(letter_key="").filter(Exists(first))

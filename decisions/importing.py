@@ -6,8 +6,11 @@ change for the search index in the same transaction (decisions.indexing).
 """
 
 import functools
+import hashlib
 import io
+import json
 import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -401,6 +404,7 @@ def _parsed_fields(determination, letter):
     determination.priority = letter.priority or ""
     determination.case_outcome = CaseOutcome.of(item.outcome for item in letter.items)
     determination.parser_version = PARSER_VERSION
+    determination.letter_key = letter_key(letter)
     determination.clinical_summary = letter.clinical_summary
     determination.diagnoses = letter.diagnoses
     determination.warnings = letter.warnings
@@ -637,6 +641,21 @@ def _imported(prepared, determination):
     )
 
 
+def letter_key(letter):
+    """What makes a letter the same letter whichever file it came in (its PDF, pdfminer's text of
+    it, another extraction): its case number, decision date and items' requests and outcomes, the
+    requests folded to letters and digits. Blank without a case number: then only the file's own
+    bytes can tell a copy."""
+    if not letter.case_number:
+        return ""
+    items = [(_FOLDED.sub("", item.request.lower()), item.outcome) for item in letter.items]
+    decided = letter.dates.decision.isoformat() if letter.dates.decision else None
+    return hashlib.sha256(json.dumps([letter.case_number, decided, items]).encode()).hexdigest()
+
+
+_FOLDED = re.compile(r"[^0-9a-z]+")
+
+
 @dataclass
 class _Prepared:
     """What a candidate becomes before the database is involved."""
@@ -646,6 +665,10 @@ class _Prepared:
     text: str | None = None
     letter: object = None
     failure: str | None = None
+
+    @property
+    def key(self):
+        return letter_key(self.letter) if self.letter is not None else ""
 
 
 def pdf_limits():
@@ -667,13 +690,25 @@ def _prepare(candidate, limits):
 
 def _triage(prepared, seen):
     """The result for a letter that will not be stored (duplicate or failed), else None."""
-    name, digest = prepared.candidate.name, prepared.digest
+    name, digest, key = prepared.candidate.name, prepared.digest, prepared.key
     if digest in seen:
         return ImportResult(name, DUPLICATE, f"same content as {seen[digest]} earlier in this import")
     if prepared.failure:
         return ImportResult(name, FAILED, prepared.failure)
+    if key and key in seen:
+        return ImportResult(
+            name, DUPLICATE, f"{_same_letter(prepared)} as {seen[key]} earlier in this import"
+        )
     seen[digest] = name
+    if key:
+        seen[key] = name
     return None
+
+
+def _same_letter(prepared):
+    items = len(prepared.letter.items)
+    plural = "s" if items != 1 else ""
+    return f"the same letter (case {prepared.letter.case_number}, the same {items} item{plural})"
 
 
 def _prepared_stream(candidates, workers):
@@ -703,6 +738,12 @@ def _import_batch(batch, seen, names, job_id):
             "content_sha256", "source_name", "pk", "job_id"
         )
     }
+    keys = {p.key for p in batch} - {""}
+    same_letters = dict(
+        Determination.objects.filter(letter_key__in=keys)
+        .order_by("pk")
+        .values_list("letter_key", "source_name")
+    )
     results, to_store = [None] * len(batch), []
     for index, prepared in enumerate(batch):
         if prepared.digest in present:
@@ -712,6 +753,12 @@ def _import_batch(batch, seen, names, job_id):
                 if job_id is not None and job == job_id
                 else ImportResult(prepared.candidate.name, DUPLICATE, f"already present as {name}")
             )
+        elif prepared.key in same_letters:
+            results[index] = ImportResult(
+                prepared.candidate.name,
+                DUPLICATE,
+                f"{_same_letter(prepared)} already present as {same_letters[prepared.key]}",
+            )
         else:
             results[index] = _triage(prepared, seen)
             if results[index] is None:
@@ -720,8 +767,9 @@ def _import_batch(batch, seen, names, job_id):
         stored = _store_batch([batch[index] for index in to_store], names, job_id)
         for index, result in zip(to_store, stored, strict=True):
             results[index] = result
-            if result.status != IMPORTED:
-                seen.pop(batch[index].digest, None)  # a later copy may still be imported
+            if result.status != IMPORTED:  # a later copy may still be imported
+                seen.pop(batch[index].digest, None)
+                seen.pop(batch[index].key, None)
     return results
 
 

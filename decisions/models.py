@@ -83,6 +83,13 @@ class Determination(models.Model):
     source_name = models.CharField(max_length=255, help_text="File name as uploaded.")
     original_file = models.FileField(upload_to="letters/%Y/%m/", max_length=255)
     content_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    letter_key = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The case and what it decided, however the file was made (a PDF and its text alike).",
+    )
     text = models.TextField(help_text="The letter's text as extracted.")
     format = models.CharField(max_length=20, choices=LetterFormat.choices)
     case_number = models.CharField(max_length=20, blank=True, db_index=True)

@@ -53,3 +53,61 @@ def test_parse_health_gives_the_share_of_items_with_no_treatment(admin_client):
     importing.import_candidates(letters)
     page = admin_client.get("/admin/decisions/determination/health/").content.decode()
     assert "(25% of items)" in page and "Zorbulator therapy" in page
+
+
+CASE_HEADER = ["Case Number: CM18-0006118 Date Assigned: 01/05/2018", "Decision Date: 02/11/2018", ""]
+
+
+@pytest.mark.django_db
+def test_a_letter_imported_as_its_pdf_then_as_its_text_is_stored_once(client):
+    from tests.letters import pdf_bytes
+
+    text = standard_letter(
+        [item(["Norco 10/325mg #60: Upheld"], ESI_GUIDELINE, NOT_NECESSARY)], header=CASE_HEADER
+    )
+    pdf = importing.import_candidates([importing.Candidate("CM18-0006118.pdf", pdf_bytes(text))])
+    again = importing.import_candidates([importing.Candidate("CM18-0006118.txt", text.encode())])
+    (result,) = again.results
+    assert pdf.count(importing.IMPORTED) == 1 and result.status == importing.DUPLICATE
+    assert (
+        result.message
+        == "the same letter (case CM18-0006118, the same 1 item) already present as CM18-0006118.pdf"
+    )
+    assert _api(client, case="CM18-0006118")["count"] == 1
+    # both in one upload: the second is the copy, said so
+    both = importing.import_candidates(
+        [
+            importing.Candidate("b.txt", text.replace("Norco", "Percocet").encode()),
+            importing.Candidate(
+                "b.pdf", pdf_bytes(text.replace("Norco", "Percocet").replace("CM18-0006118", "CM18-0006119"))
+            ),
+        ]
+    )
+    assert [r.status for r in both.results] == [importing.IMPORTED, importing.IMPORTED]  # other cases
+
+
+@pytest.mark.django_db
+def test_copies_stored_before_are_found_after_a_reparse_and_removed_keeping_the_first(
+    admin_client, django_capture_on_commit_callbacks
+):
+    from decisions.models import Determination
+    from tests.letters import pdf_bytes
+
+    text = standard_letter(
+        [item(["Norco 10/325mg #60: Upheld"], ESI_GUIDELINE, NOT_NECESSARY)], header=CASE_HEADER
+    )
+    importing.import_candidates([importing.Candidate("first.pdf", pdf_bytes(text))])
+    Determination.objects.update(letter_key="")  # as the importer before this one stored it
+    importing.import_candidates([importing.Candidate("second.txt", text.encode())])
+    assert _api(admin_client, case="CM18-0006118")["count"] == 2
+    importing.reparse(Determination.objects.all())
+    page = admin_client.get("/admin/decisions/determination/health/").content.decode()
+    assert "1 letter</strong> is a copy of one stored earlier" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/decisions/determination/health/remove-copies/")
+    assert list(Determination.objects.values_list("source_name", flat=True)) == ["first.pdf"]
+    assert _api(admin_client, case="CM18-0006118")["count"] == 1
+    assert (
+        "No letter is stored twice."
+        in admin_client.get("/admin/decisions/determination/health/").content.decode()
+    )

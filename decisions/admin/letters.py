@@ -4,16 +4,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from decisions import importing, indexing, jobs, vocabulary
 from decisions.admin.jobs import may_run_jobs
-from decisions.health import parse_health
+from decisions.health import later_copies, parse_health
 from decisions.models import (
     CitedPage,
     DecisionItem,
@@ -206,6 +208,11 @@ class DeterminationAdmin(admin.ModelAdmin):
             path(
                 "health/", self.admin_site.admin_view(self.health_view), name="decisions_determination_health"
             ),
+            path(
+                "health/remove-copies/",
+                self.admin_site.admin_view(require_POST(self.remove_copies_view)),
+                name="decisions_determination_remove_copies",
+            ),
             *super().get_urls(),
         ]
 
@@ -250,6 +257,20 @@ class DeterminationAdmin(admin.ModelAdmin):
             "may_reparse": may_run_jobs(request.user),
         }
         return TemplateResponse(request, "admin/decisions/determination/health.html", context)
+
+    def remove_copies_view(self, request):
+        """Delete the letters stored again in another file, keeping the first of each (the index
+        follows each deletion, as for any other)."""
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        copies = list(later_copies().values_list("pk", "source_name"))
+        with transaction.atomic():
+            for letter in Determination.objects.filter(pk__in=[pk for pk, _ in copies]):
+                letter.delete()
+        self.message_user(
+            request, f"Removed {len(copies)} letter(s) stored twice; the first copy of each stays."
+        )
+        return redirect("admin:decisions_determination_health")
 
     @admin.action(description="Re-parse selected letters with the current parser", permissions=["change"])
     def reparse_selected(self, request, queryset):
