@@ -343,10 +343,17 @@ def _listed(parts):
 
 
 def meaning_hints(query_text):
-    """`ESI — also searching “epidural steroid injection” and items whose treatment is ...`."""
+    """`ESI — also searching “epidural steroid injection” and items whose treatment is ...`;
+    `rationale:UDS — also searching “urine drug screen” ... in the rationale`."""
     hints = []
-    for meaning in search.syntax.meanings(query_text):
+    for meaning, typed_in in search.syntax.meanings(query_text):
         parts = [f"“{phrase}”" for phrase in meaning.phrases]
+        if typed_in is not None:
+            if parts:
+                hints.append(
+                    Hint(f"{typed_in}:{meaning.word} — also searching {_listed(parts)} in the {typed_in}.")
+                )
+            continue
         if meaning.treatment:
             parts.append(f"items whose treatment is {meaning.treatment}")
         if meaning.drug_class:

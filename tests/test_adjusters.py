@@ -111,3 +111,24 @@ def test_copies_stored_before_are_found_after_a_reparse_and_removed_keeping_the_
         "No letter is stored twice."
         in admin_client.get("/admin/decisions/determination/health/").content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_a_field_prefix_keeps_what_an_abbreviation_or_brand_stands_for(client):
+    opioid = "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78."
+    screened = "A urine drug screen was inconsistent with the prescribed Norco. The request is not necessary."
+    spelled = "Hydrocodone/acetaminophen gave no functional gains. The request is not medically necessary."
+    letters = [
+        importing.Candidate(
+            "uds.txt", standard_letter([item(["Oxycodone 10mg #60: Upheld"], opioid, screened)]).encode()
+        ),
+        importing.Candidate(
+            "generic.txt",
+            standard_letter([item(["Hydrocodone 10/325 #90: Upheld"], opioid, spelled)]).encode(),
+        ),
+    ]
+    importing.import_candidates(letters)
+    assert _api(client, q="rationale:UDS")["count"] == _api(client, q="UDS")["count"] == 1
+    assert _api(client, q="rationale:Norco")["count"] == 2  # the brand, and its generic spelled out
+    page = client.get("/", {"q": "rationale:UDS"}).content.decode()
+    assert "rationale:UDS — also searching “urine drug screen”" in page and "in the rationale." in page

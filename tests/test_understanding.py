@@ -8,6 +8,7 @@ import pytest
 
 from decisions import importing, vocabulary
 from decisions.search import syntax
+from decisions.search.contract import And, Match, Or
 from tests.letters import item, standard_letter
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,22 @@ def test_no_did_you_mean_when_there_are_results_or_nothing_close(client, corpus)
     assert "Did you mean" not in _requests(client, q="zzqx")[1]
 
 
-def test_scoped_words_are_taken_as_typed():
-    assert syntax.meanings("rationale:ESI request:Neurontin") == []
-    assert [m.word for m in syntax.meanings("ESI Neurontin opioids esi")] == ["ESI", "Neurontin", "opioids"]
+def test_words_in_one_field_stand_for_the_same_there():
+    assert [
+        (m.word, field) for m, field in syntax.meanings("rationale:ESI request:Neurontin class:opioid")
+    ] == [
+        ("ESI", "rationale"),
+        ("Neurontin", "request"),
+    ]
+    assert [m.word for m, _ in syntax.meanings("ESI Neurontin opioids esi")] == [
+        "ESI",
+        "Neurontin",
+        "opioids",
+    ]
+    expanded = syntax.parse("rationale:UDS")
+    assert isinstance(expanded, Or) and {getattr(child, "field", None) for child in expanded.children} == {
+        "rationale"
+    }
+    assert not any(isinstance(child, Match) for child in expanded.children)  # the field's text, not items
+    summary = syntax.parse("summary:UDS")  # summaries take no phrases: the phrase's words instead
+    assert any(isinstance(child, And) and child.children[0].field == "summary" for child in summary.children)

@@ -6,6 +6,7 @@ An unscoped word that names a drug (brand or generic), a drug class or an outcom
 matches the items that carry it: `Neurontin` finds Gralise.
 """
 
+import dataclasses
 import re
 
 from decisions import vocabulary
@@ -208,23 +209,36 @@ def _words(phrase):
     return Phrase(words) if len(words) > 1 else Term(words[0])
 
 
+def _in_field(node, field):
+    """A word or phrase of an expansion, searched where the typed word was (a field without phrases
+    takes the phrase's words)."""
+    if field is not None and isinstance(node, Phrase) and not TEXT_FIELDS[field].phrases:
+        return And(tuple(Term(word, field=field) for word in node.words))
+    return dataclasses.replace(node, field=field)
+
+
 def _expand(node):
-    """Unscoped words that stand for more also match it: an abbreviation its spelled-out phrases and
-    treatment, a brand its generic (as a word and as the items' treatment), a class its items, an
-    outcome its items."""
+    """Words that stand for more also match it: an abbreviation its spelled-out phrases, a brand its
+    generic. Unscoped, also the items whose treatment or class it names, and an outcome its items;
+    in one text field (`rationale:UDS`), the phrases in that field."""
     if isinstance(node, (And, Or)):
         return type(node)(tuple(_expand(child) for child in node.children))
     if isinstance(node, Not):
         return Not(_expand(node.child))
-    if not isinstance(node, Term) or node.field is not None:
+    if not isinstance(node, Term) or (node.field is not None and node.field not in TEXT_FIELDS):
         return node
     extra = []
     meaning = vocabulary.meaning_of(node.word)
     if meaning:
-        extra += [_words(phrase) for phrase in meaning.phrases if phrase.lower() != node.word.lower()]
-        extra += [Match("treatment", meaning.treatment)] if meaning.treatment else []
-        extra += [Match("drug_class", meaning.drug_class)] if meaning.drug_class else []
-    if node.word.lower() in OUTCOME_WORDS:
+        extra += [
+            _in_field(_words(phrase), node.field)
+            for phrase in meaning.phrases
+            if phrase.lower() != node.word.lower()
+        ]
+        if node.field is None:
+            extra += [Match("treatment", meaning.treatment)] if meaning.treatment else []
+            extra += [Match("drug_class", meaning.drug_class)] if meaning.drug_class else []
+    if node.field is None and node.word.lower() in OUTCOME_WORDS:
         extra.append(Match("outcome", OUTCOME_WORDS[node.word.lower()]))
     return Or((node, *extra)) if extra else node
 
@@ -233,6 +247,15 @@ def _unscoped_words(node):
     if isinstance(node, (And, Or)):
         return [word for child in node.children for word in _unscoped_words(child)]
     return [node.word] if isinstance(node, Term) and node.field is None else []
+
+
+def _text_words(node):
+    """(word, its field or None) of every word typed outside NOT, in a text field or none."""
+    if isinstance(node, (And, Or)):
+        return [found for child in node.children for found in _text_words(child)]
+    if isinstance(node, Term) and (node.field is None or node.field in TEXT_FIELDS):
+        return [(node.word, node.field)]
+    return []
 
 
 def _count_leaves(node):
@@ -278,11 +301,15 @@ def unscoped_words(text):
 
 
 def meanings(text):
-    """What the typed words that also search for more stand for (what the page tells the reader),
-    in the order typed; [] for a query that cannot be parsed."""
+    """(Meaning, the field it was typed in or None) of the typed words that also search for more
+    (what the page tells the reader), in the order typed; [] for a query that cannot be parsed."""
+    try:
+        node = _tree(text)
+    except QueryError:
+        return []
     found = {}
-    for word in unscoped_words(text):
+    for word, field in _text_words(node) if node is not None else []:
         meaning = vocabulary.meaning_of(word)
-        if meaning and word.lower() not in found:
-            found[word.lower()] = meaning
+        if meaning and (word.lower(), field) not in found:
+            found[word.lower(), field] = (meaning, field)
     return list(found.values())
