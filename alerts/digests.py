@@ -2,7 +2,8 @@
 it, each item sent once, by email with links and an unsubscribe link.
 
 "New" means imported since the last digest, less a margin (a letter whose import committed late
-still counts); Delivery rows make sure nothing the margin brings back is sent twice. The saved
+still counts); Delivery rows make sure nothing the margin brings back is sent twice. A saved
+search starts from the moment it was saved: what matched then is what the person saw, not news. The saved
 search runs through the same validation and search backend as the search page, restricted to the
 new items, so it means exactly what it meant on the page.
 """
@@ -49,7 +50,7 @@ def is_due(saved, now):
 def new_matches(saved, now):
     """Ids of the new items the saved search matches (newest decision first), and the search's own
     error when it no longer runs."""
-    since = (saved.last_sent_at or saved.created_at) - MARGIN
+    since = max(saved.last_sent_at - MARGIN, saved.created_at) if saved.last_sent_at else saved.created_at
     candidates = list(
         DecisionItem.objects.filter(
             determination__imported_at__gte=since, determination__imported_at__lte=now

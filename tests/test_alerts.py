@@ -89,6 +89,19 @@ def test_a_letter_imported_after_a_digest_comes_in_the_next_one_exactly_once(adj
     assert digests.send_due(now + 3 * DAY) == [] and Delivery.objects.count() == 1
 
 
+def test_a_new_saved_search_starts_from_now_not_from_every_current_match(client, adjuster, db):
+    importing.import_candidates(importing.Candidate(n, t.encode()) for n, t in corpus.letters(8, seed=5))
+    client.post("/alerts/save/", {"name": "everything", "query": ""})  # a broad search, just imported
+    saved = SavedSearch.objects.get()
+    SavedSearch.objects.filter(pk=saved.pk).update(frequency="daily")
+    assert digests.send_due() == [] and not mail.outbox  # the first digest calls nothing new
+    letter = _baclofen_letter("after-saving.txt")
+    (digest,) = digests.send_due(timezone.now() + DAY)
+    assert digest.total == letter.items.count() and mail.outbox[0].subject.startswith(
+        f"{digest.total} new IMR"
+    )
+
+
 def test_only_due_searches_are_sent_and_a_second_run_sends_nothing(adjuster, seeded):
     now = timezone.now()
     weekly = SavedSearch.objects.create(owner=adjuster, name="weekly", query="q=baclofen", frequency="weekly")
@@ -133,7 +146,10 @@ def test_unsubscribe_asks_then_stops_without_logging_in(client, adjuster, seeded
 
 def test_send_alerts_command_and_the_workers_periodic_task(adjuster, seeded, capsys, run_worker, settings):
     saved = SavedSearch.objects.create(owner=adjuster, name="Baclofen", query="q=baclofen", frequency="daily")
-    SavedSearch.objects.filter(pk=saved.pk).update(last_sent_at=timezone.now() - 2 * DAY)
+    # saved before the letters came in, last sent two days ago: the letters are new to it
+    SavedSearch.objects.filter(pk=saved.pk).update(
+        created_at=timezone.now() - 3 * DAY, last_sent_at=timezone.now() - 2 * DAY
+    )
     call_command("send_alerts")
     assert "Sent 1 digest(s)." in capsys.readouterr().out and len(mail.outbox) == 1
     tasks.enqueue_periodic()
