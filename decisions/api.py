@@ -168,7 +168,7 @@ def _insights_or_error(request):
     if errors:
         return None, _error(400, " ".join(errors))
     try:
-        return insights(search.backend(), filterset.qs), None
+        return insights(search.backend(), filterset), None
     except search.QueryError as error:
         return None, _error(400, f"Search: {error}.")
 
@@ -183,6 +183,7 @@ def stats_json(request):
         {
             "overall": found.overall.as_dict(),
             "outcome_filter_set_aside": found.outcome_filter_set_aside,
+            "comparison": _comparison_json(found.comparison),
             "breakdowns": {
                 breakdown.name: {
                     "title": breakdown.title,
@@ -195,6 +196,24 @@ def stats_json(request):
             },
         }
     )
+
+
+def _comparison_json(comparison):
+    if comparison is None:
+        return None
+    return {
+        "field": comparison.field,
+        "difference": comparison.difference,
+        "compared": [
+            {
+                "value": each.value,
+                "label": each.label,
+                **each.rate.as_dict(),
+                "by_year": {year: rate.as_dict() for year, rate in each.by_year.items()},
+            }
+            for each in comparison.compared
+        ],
+    }
 
 
 @require_GET

@@ -8,9 +8,10 @@ Rates count both outcomes, so a chosen outcome filter is set aside here (and the
 import dataclasses
 from dataclasses import dataclass
 
-from decisions import sections
-from decisions.models import GuidelineSource
-from decisions.search.fields import SECTION_FIELDS, UNDATED
+from decisions import stats
+from decisions.labels import value_labels
+from decisions.search import AnyOf
+from decisions.search.fields import FILTER_FIELDS, SECTION_FIELDS, UNDATED, section_terms
 from decisions.stats import Rate
 
 # (chart name, facet field, title, rows shown; None: all)
@@ -24,7 +25,21 @@ BREAKDOWNS = [
     ("section", "section", "Overturn rate by section the IMR reviewer cited (most cited)", 20),
     ("ur_section", "ur_section", "Overturn rate by section the claims administrator cited (most cited)", 20),
 ]
-SOURCE_LABELS = dict(GuidelineSource.choices)
+# Filters whose chosen values are compared side by side, the first with several values chosen.
+COMPARABLE = {
+    name: FILTER_FIELDS[name].title
+    for name in (
+        "treatment",
+        "drug_class",
+        "category",
+        "section",
+        "ur_section",
+        "guideline",
+        "specialty",
+        "source",
+    )
+}
+MAX_COMPARED = 6
 
 
 @dataclass
@@ -49,55 +64,135 @@ class Breakdown:
 
 
 @dataclass
+class Compared:
+    """One of the values being compared (a treatment, say): its rate, and its rate each year."""
+
+    value: str
+    label: str
+    rate: Rate
+    by_year: dict  # year -> Rate
+
+
+@dataclass
+class Comparison:
+    """Several values of one filter side by side (ESI against physical therapy): each one's rate,
+    each year's, and how far apart the first two are."""
+
+    field: str
+    title: str
+    compared: list  # Compared
+    years: list
+
+    @property
+    def rows(self):
+        """(year, [Rate of each compared value that year]) for the table, every year present."""
+        return [(year, [each.by_year.get(year, Rate(0, 0)) for each in self.compared]) for year in self.years]
+
+    @property
+    def difference(self):
+        """A sentence on the first two values' rates: which is overturned more, and whether the
+        difference is clear at 95% (its interval leaves out no difference)."""
+        first, second = self.compared[:2]
+        if not (first.rate.enough and second.rate.enough):
+            return None
+        low, high = stats.difference(first.rate, second.rate)
+        points = (first.rate.share - second.rate.share) * 100
+        interval = f"95% CI {low * 100:+.1f} to {high * 100:+.1f}"
+        gap = f"{first.label} minus {second.label} is {points:+.1f} points ({interval})"
+        if low > 0 or high < 0:
+            more, less = (first, second) if low > 0 else (second, first)
+            return f"{more.label} is overturned more often than {less.label}: {gap}."
+        return f"No clear difference between {first.label} and {second.label}: {gap}, which includes none."
+
+
+@dataclass
 class Insights:
     overall: Rate
     breakdowns: list
     outcome_filter_set_aside: bool
+    comparison: Comparison | None = None
 
     def breakdown(self, name):
         return next(breakdown for breakdown in self.breakdowns if breakdown.name == name)
 
 
-def _label(field, value):
+def _label(field, value, labels):
     if field == "decided_year":
         return "Undated" if value == UNDATED else value
-    if field == "source":
-        return SOURCE_LABELS.get(value, value)
     if field == "cited":
         source, page = value.split(":", 1)
-        return f"{SOURCE_LABELS.get(source, source)} p. {page}"
-    return value
+        return f"{value_labels('source', [source])[source]} p. {page}"
+    return labels[value]
 
 
-def _rows(field, counts, limit):
+def _rows(field, counts, limit, chosen=()):
     if field == "cited":  # "any:63" repeats what a source's own page already counts
         counts = [count for count in counts if not count.value.startswith("any:")]
     if field == "decided_year":
         counts = sorted(counts, key=lambda count: (count.value == UNDATED, count.value))
+    if chosen:  # a breakdown by a filter in force shows its chosen values, not the archive's top
+        counts = [count for count in counts if count.value in chosen]
     counts = counts[:limit] if limit else counts
-    labels = sections.labels([count.value for count in counts]) if field in SECTION_FIELDS else {}
+    labels = value_labels(field, [count.value for count in counts])
     return [
-        Row(
-            count.value,
-            labels.get(count.value) or _label(field, count.value),
-            Rate(count.overturned, count.count),
-        )
+        Row(count.value, _label(field, count.value, labels), Rate(count.overturned, count.count))
         for count in counts
     ]
 
 
-def insights(backend, query):
-    """Insights for a SearchQuery (as the search FilterSet builds it)."""
+def _overall(counts):
+    outcomes = {count.value: count.count for count in counts}
+    return Rate(outcomes.get("overturned", 0), sum(outcomes.values()))
+
+
+def _terms(field, value):
+    """The stored values one chosen value of a filter stands for."""
+    return tuple(section_terms(value)) if field in SECTION_FIELDS else (value,)
+
+
+def _comparison(backend, query, filters, chosen):
+    """The first filter in force with several values chosen, each value's rates by year; else None."""
+    for field, title in COMPARABLE.items():
+        values = list(chosen.get(field) or [])[:MAX_COMPARED]
+        if len(values) < 2:
+            continue
+        labels = value_labels(field, values)
+        compared = []
+        for value in values:
+            one = AnyOf(_terms(field, value))
+            alone = tuple((name, one if name == field else other) for name, other in filters)
+            found = backend.search(
+                dataclasses.replace(query, filters=alone, facets=(("outcome", None), ("decided_year", None)))
+            )
+            by_year = {
+                count.value: Rate(count.overturned, count.count) for count in found.facets["decided_year"]
+            }
+            compared.append(
+                Compared(value, labels.get(value, value), _overall(found.facets["outcome"]), by_year)
+            )
+        years = sorted(
+            {year for each in compared for year in each.by_year}, key=lambda year: (year == UNDATED, year)
+        )
+        return Comparison(field, title, compared, years)
+    return None
+
+
+def insights(backend, filterset):
+    """Insights for the search a (valid) search FilterSet describes."""
+    query, cleaned = filterset.qs, filterset.form.cleaned_data
     filters = tuple((name, value) for name, value in query.filters if name != "outcome")
     facets = (("outcome", None), *((field, None) for _, field, _, _ in BREAKDOWNS))
     results = backend.search(dataclasses.replace(query, filters=filters, facets=facets))
-    outcomes = {count.value: count.count for count in results.facets["outcome"]}
-    overall = Rate(outcomes.get("overturned", 0), sum(outcomes.values()))
     breakdowns = [
-        Breakdown(name, title, _rows(field, results.facets[field], limit))
+        Breakdown(name, title, _rows(field, results.facets[field], limit, cleaned.get(field) or ()))
         for name, field, title, limit in BREAKDOWNS
     ]
-    return Insights(overall, breakdowns, len(filters) != len(query.filters))
+    return Insights(
+        _overall(results.facets["outcome"]),
+        breakdowns,
+        len(filters) != len(query.filters),
+        _comparison(backend, query, filters, cleaned),
+    )
 
 
 def chart_names():

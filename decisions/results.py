@@ -12,18 +12,15 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
 from decisions import search, sections, spelling, vocabulary
-from decisions.filters import AUTHORIZATION_CHOICES, CASE_NUMBER, ItemSearchFilterSet, guideline_choices
+from decisions.filters import CASE_NUMBER, ItemSearchFilterSet
+from decisions.labels import FACET_LABELS, value_labels
 from decisions.models import (
-    CaseOutcome,
     CitedPage,
     CitedSection,
     DecisionItem,
     Determination,
     GuidelineCitation,
     GuidelineSection,
-    GuidelineSource,
-    Necessity,
-    Outcome,
     ReviewerSpecialty,
 )
 from decisions.search.documents import grouped
@@ -32,14 +29,6 @@ from decisions.stats import Rate
 
 PER_PAGE = 20
 MAX_PAGE_NUMBER = 500
-FACET_LABELS = {
-    "outcome": dict(Outcome.choices),
-    "source": dict(GuidelineSource.choices),
-    "necessity": dict(Necessity.choices),
-    "authorized": dict(AUTHORIZATION_CHOICES),
-    "case_outcome": dict(CaseOutcome.choices),
-    "guideline": dict(guideline_choices()),
-}
 # A facet's "show all" lists this many values at most (diagnoses run to thousands at scale).
 ALL_FACET_VALUES = 500
 # Facets counted in full on every search: the section facet also fills the form's list of sections.
@@ -54,14 +43,6 @@ def facet_request(params):
         (name, (ALL_FACET_VALUES if name in opened else FILTER_FIELDS[name].facet_limit) + 1)
         for name in FACET_FIELDS
     )
-
-
-def value_labels(name, values):
-    """value -> what the page calls it."""
-    if name in SECTION_FIELDS:
-        return sections.labels(values)
-    fixed = FACET_LABELS.get(name, {})
-    return {value: fixed.get(value, value) for value in values}
 
 
 @dataclass

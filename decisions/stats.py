@@ -67,6 +67,16 @@ class Rate:
         }
 
 
+def difference(first, second):
+    """(low, high) of the 95% interval of first's rate minus second's (Newcombe's hybrid score
+    method, from each rate's Wilson interval): a difference is clear when it leaves out 0."""
+    p1, p2 = first.share, second.share
+    (l1, u1), (l2, u2) = first.interval, second.interval
+    low = (p1 - p2) - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = (p1 - p2) + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (low, high)
+
+
 def wilson(successes, trials, z=Z_95):
     if not trials:
         return (0.0, 1.0)

@@ -15,7 +15,14 @@ from decisions.models import (
     GuidelineCitation,
     GuidelineSource,
 )
-from decisions.results import highlighter_for, letter_for_case_number, search_results, validate, without
+from decisions.results import (
+    active_filters,
+    highlighter_for,
+    letter_for_case_number,
+    search_results,
+    validate,
+    without,
+)
 from decisions.search.fields import FACET_FIELDS
 from decisions.similar import item_for_similar, similar_items
 from decisions.stats import MIN_DECISIONS
@@ -52,11 +59,16 @@ def search_page(request):
 def insights_page(request):
     """Overturn rates for the search in the URL, by year, treatment, class, specialty, source and page."""
     filterset, errors = validate(request.GET)
-    context = {"errors": errors, "base_query": without(request.GET), "min_decisions": MIN_DECISIONS}
+    context = {
+        "errors": errors,
+        "base_query": without(request.GET),
+        "min_decisions": MIN_DECISIONS,
+        "described": [label for label, _ in active_filters(request.GET)],
+    }
     if not errors:
         context["query_text"] = filterset.form.cleaned_data.get("q") or ""
         try:
-            context["insights"] = insights(search.backend(), filterset.qs)
+            context["insights"] = insights(search.backend(), filterset)
         except search.QueryError as error:
             context["errors"] = [f"Search: {error}."]
     return render(request, "decisions/insights.html", context)

@@ -132,3 +132,60 @@ def test_a_field_prefix_keeps_what_an_abbreviation_or_brand_stands_for(client):
     assert _api(client, q="rationale:Norco")["count"] == 2  # the brand, and its generic spelled out
     page = client.get("/", {"q": "rationale:UDS"}).content.decode()
     assert "rationale:UDS — also searching “urine drug screen”" in page and "in the rationale." in page
+
+
+def _dated_letter(name, requests_outcomes, decided):
+    header = [f"Case Number: CM{decided[-2:]}-{abs(hash(name)) % 10**7:07d} Decision Date: {decided}", ""]
+    items = [
+        item(
+            [f"{request}: {outcome}"], ESI_GUIDELINE, NECESSARY if outcome == "Overturned" else NOT_NECESSARY
+        )
+        for request, outcome in requests_outcomes
+    ]
+    return importing.Candidate(name, standard_letter(items, header=header).encode())
+
+
+@pytest.mark.django_db
+def test_insights_compare_two_treatments_year_by_year_with_their_intervals(client):
+    letters = []
+    plan = {  # (treatment request, year): (items, overturned)
+        ("Lumbar ESI L4-5", "2015"): (12, 1),
+        ("Lumbar ESI L4-5", "2016"): (12, 3),
+        ("Physical therapy 12 sessions", "2015"): (12, 6),
+        ("Physical therapy 12 sessions", "2016"): (10, 5),
+        ("Norco 10/325 #60", "2016"): (30, 3),  # neither of the two compared
+    }
+    for (request, year), (count, overturned) in plan.items():
+        for n in range(count):
+            outcome = "Overturned" if n < overturned else "Upheld"
+            letters.append(
+                _dated_letter(
+                    f"{request[:6]}-{year}-{n}.txt", [(f"{request} #{n}", outcome)], f"06/01/{year}"
+                )
+            )
+    assert importing.import_candidates(letters).count(importing.IMPORTED) == len(letters)
+    params = {"treatment": ["epidural steroid injection", "physical therapy"]}
+    page = client.get("/insights/", params).content.decode()
+    assert "The search: Treatment: epidural steroid injection · Treatment: physical therapy." in page
+    body = client.get("/api/stats", params).json()
+    by_treatment = [row["label"] for row in body["breakdowns"]["treatment"]["rows"]]
+    assert sorted(by_treatment) == [
+        "epidural steroid injection",
+        "physical therapy",
+    ]  # not the archive's top 15
+    esi, pt = body["comparison"]["compared"]
+    assert (esi["label"], esi["decisions"], esi["overturned"]) == ("epidural steroid injection", 24, 4)
+    assert (pt["label"], pt["decisions"], pt["overturned"]) == ("physical therapy", 22, 11)
+    assert {year: (r["decisions"], r["overturned"]) for year, r in esi["by_year"].items()} == {
+        "2015": (12, 1),
+        "2016": (12, 3),
+    }
+    assert {year: (r["decisions"], r["overturned"]) for year, r in pt["by_year"].items()} == {
+        "2015": (12, 6),
+        "2016": (10, 5),
+    }
+    assert esi["ci_low"] < esi["rate"] < esi["ci_high"]
+    assert body["comparison"]["difference"].startswith(
+        "physical therapy is overturned more often than epidural"
+    )
+    assert "16.7% (95% CI" in page and "50.0% (95% CI" in page  # each one's rate, with its interval
