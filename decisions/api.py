@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from decisions import search
 from decisions.insights import chart_names, insights
-from decisions.models import READER_PREFETCH, Determination
+from decisions.models import READER_PREFETCH, Determination, Outcome
 from decisions.results import PER_PAGE, load_items, search_results, validate
 from decisions.serializers import CSV_COLUMNS, inert, item_csv_row, item_json, letter_json, stored_letter
 from decisions.similar import item_for_similar, similar_items
@@ -91,15 +91,18 @@ MAX_SIMILAR = 50
 
 @require_GET
 def similar_json(request, pk):
-    """The items most like one item, best first, with why each matches (`limit`, 1 to 50, default 10)."""
+    """The items most like one item, best first, with why each matches (`limit`, 1 to 50, default
+    10; `outcome`: only precedents decided that way)."""
     item = item_for_similar(pk)
     if item is None:
         return _error(404, f"no item with id {pk}")
-    limit = request.GET.get("limit", "10")
+    limit, outcome = request.GET.get("limit", "10"), request.GET.get("outcome") or None
     if not limit.isdecimal() or not 1 <= int(limit) <= MAX_SIMILAR:
         return _error(400, f"limit must be a whole number from 1 to {MAX_SIMILAR}")
+    if outcome is not None and outcome not in Outcome.values:
+        return _error(400, f"outcome must be one of: {', '.join(Outcome.values)}")
     try:
-        similar = similar_items(item, limit=int(limit))
+        similar = similar_items(item, limit=int(limit), outcome=outcome)
     except search.QueryError as error:
         return _error(400, f"Search: {error}.")
     return JsonResponse(

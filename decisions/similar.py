@@ -1,9 +1,11 @@
 """Decisions like a given one: items of the same treatment (then the same drug class) whose rationale
 and clinical summary share the most distinctive words with it, ranked by the backend's relevance
-(BM25 weighs rare words above common ones), each with the reasons it was chosen.
+(BM25 weighs rare words above common ones), the closest of each outcome, each with the reasons it
+is close: the treatment, a section or page both cite, a diagnosis, a body part, the facts both
+rationales state.
 
 Backend-neutral: the "more like this" query is an OR of the item's own words, built here and run
-through the search contract, so Whoosh and PostgreSQL give the same kind of answer.
+through the search contract, so every backend gives the same kind of answer.
 """
 
 import math
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from decisions import search
-from decisions.models import DecisionItem, Determination
+from decisions.models import DecisionItem, Determination, Outcome
 from decisions.results import load_items
 from decisions.search import AnyOf, SearchQuery
 from decisions.search.contract import Or, Term
@@ -30,6 +32,16 @@ SUMMARY_WORDS = 8
 SHOWN_WORDS = 5
 # Looked at per scope before leaving out the item's own letter.
 CANDIDATES = 40
+# A word most of the candidates' rationales use is this treatment's boilerplate, not a fact they
+# share ("line", "regarding"): a shared fact is in at most this share of them.
+BOILERPLATE_SHARE = 0.34
+MIN_POOL = 6
+BODY_PARTS = re.compile(
+    r"\b(cervical|thoracic|lumbar|lumbosacral|sacroiliac|shoulder|elbow|wrist|hand|finger|thumb|hip|knee|ankle|"
+    r"foot|feet|neck|spine|head|pelvis|groin|leg|arm)s?\b",
+    re.IGNORECASE,
+)
+OUTCOMES = (Outcome.OVERTURNED, Outcome.UPHELD)
 
 
 @dataclass
@@ -85,7 +97,37 @@ def cited_pages(item):
     return {(citation.source, page) for citation in item.reviewer_citations for page in citation.pages}
 
 
-def _reasons(item, other, words, diagnoses_of):
+def cited_sections(item):
+    """{section term: `guideline: section`} of every section the item's reviewer cites."""
+    return {
+        section.term: f"{citation.guideline_name}: {section.name}"
+        for citation in item.reviewer_citations
+        for section in citation.sections
+    }
+
+
+def body_parts(request):
+    return {match.lower().rstrip("s") for match in BODY_PARTS.findall(request or "")}
+
+
+def boilerplate_of(item, text):
+    """Words in more than BOILERPLATE_SHARE of the rationales of the items closest to this one, of
+    either outcome, in its nearest scope (none when they are too few to tell)."""
+    name, value = _scopes(item)[0]
+    hits = search.backend().search(SearchQuery(text, ((name, AnyOf((value,))),), search.RELEVANCE))[
+        :CANDIDATES
+    ]
+    rationales = DecisionItem.objects.filter(pk__in=[hit.item_id for hit in hits]).values_list(
+        "rationale", flat=True
+    )
+    pool = [set(_words(rationale)) for rationale in rationales]
+    if len(pool) < MIN_POOL:
+        return frozenset()
+    counts = Counter(word for words in pool for word in words)
+    return frozenset(word for word, held in counts.items() if held > BOILERPLATE_SHARE * len(pool))
+
+
+def _reasons(item, other, words, diagnoses_of, boilerplate):
     reasons = []
     if item.treatment and other.treatment == item.treatment:
         reasons.append(f"same treatment: {item.treatment}")
@@ -96,6 +138,9 @@ def _reasons(item, other, words, diagnoses_of):
         if other.outcome == item.outcome
         else f"{other.get_outcome_display().lower()} (this one: {item.get_outcome_display().lower()})"
     )
+    mine, theirs = cited_sections(item), cited_sections(other)
+    for term in [term for term in mine if term in theirs][:2]:
+        reasons.append(f"also cites {mine[term]}")
     pages = sorted(cited_pages(item) & cited_pages(other))
     if pages:
         reasons.append("also cites p. " + ", ".join(str(page) for _, page in pages[:4]))
@@ -104,26 +149,31 @@ def _reasons(item, other, words, diagnoses_of):
     }
     if diagnoses:
         reasons.append("same diagnosis: " + ", ".join(sorted(diagnoses)[:2]))
+    parts = body_parts(item.request) & body_parts(other.request)
+    if parts:
+        reasons.append("same body part: " + ", ".join(sorted(parts)))
     other_words = set(_words(other.rationale))
-    shared = [word for word in words if word in other_words][:SHOWN_WORDS]
+    shared = [word for word in words if word in other_words and word not in boilerplate][:SHOWN_WORDS]
     if shared:
-        reasons.append("shared words: " + ", ".join(shared))
+        reasons.append("both rationales state: " + ", ".join(shared))
     return reasons
 
 
-def similar_items(item, limit=5):
-    """Up to `limit` items of other letters most like this one, best first, each with its reasons."""
+def similar_items(item, limit=5, outcome=None, boilerplate=None):
+    """Up to `limit` items of other letters most like this one (of one outcome, when given), best
+    first, each with its reasons (`boilerplate`: boilerplate_of the item, when already known)."""
     rationale_words = distinctive_words(item.rationale, RATIONALE_WORDS)
     text = like_query(rationale_words, item.determination.clinical_summary)
     if text is None:
         return []
     backend = search.backend()
     ranked = {}
+    only = (("outcome", AnyOf((outcome,))),) if outcome else ()
     for name, value in _scopes(item):
         if len(ranked) >= limit:
             break
-        results = backend.search(SearchQuery(text, ((name, AnyOf((value,))),), search.RELEVANCE))
-        hits = [hit for hit in results[:CANDIDATES] if hit.item_id not in ranked]
+        results = backend.search(SearchQuery(text, ((name, AnyOf((value,))), *only), search.RELEVANCE))
+        hits = [hit for hit in results[: max(CANDIDATES, limit + 10)] if hit.item_id not in ranked]
         loaded = {other.pk: other for other in load_items([hit.item_id for hit in hits])}
         for hit in hits:
             other = loaded.get(hit.item_id)
@@ -136,7 +186,17 @@ def similar_items(item, limit=5):
             pk__in={other.determination_id for other, _ in ranked.values()}
         ).values_list("pk", "diagnoses")
     )
+    if boilerplate is None:
+        boilerplate = boilerplate_of(item, text)
     return [
-        SimilarItem(other, score, _reasons(item, other, words, diagnoses_of))
+        SimilarItem(other, score, _reasons(item, other, words, diagnoses_of, boilerplate))
         for other, score in ranked.values()
     ]
+
+
+def precedents(item, shown):
+    """outcome -> the items most like this one that were decided that way: `shown` maps each outcome
+    to how many to give."""
+    text = like_query(distinctive_words(item.rationale, RATIONALE_WORDS), item.determination.clinical_summary)
+    boilerplate = boilerplate_of(item, text) if text is not None else frozenset()
+    return {outcome: similar_items(item, shown[outcome], outcome, boilerplate) for outcome in OUTCOMES}

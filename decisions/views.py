@@ -14,6 +14,7 @@ from decisions.models import (
     Determination,
     GuidelineCitation,
     GuidelineSource,
+    Outcome,
 )
 from decisions.results import (
     active_filters,
@@ -24,11 +25,13 @@ from decisions.results import (
     without,
 )
 from decisions.search.fields import FACET_FIELDS
-from decisions.similar import item_for_similar, similar_items
+from decisions.similar import OUTCOMES, item_for_similar, precedents
 from decisions.stats import MIN_DECISIONS
 from decisions.vocabulary import guidelines
 
-SIMILAR_ON_PAGE = 10
+SIMILAR_ON_PAGE = 5
+SIMILAR_MORE = 10
+MAX_SIMILAR_SHOWN = 50
 
 
 def search_page(request):
@@ -107,17 +110,39 @@ def determination_page(request, pk):
 
 
 def similar_page(request, pk):
-    """The decisions most like one item: same treatment or class, closest rationale and summary."""
+    """The decisions most like one item, the closest of each outcome: same treatment or class,
+    closest rationale and summary; `?overturned=20` shows more of one."""
     item = item_for_similar(pk)
     if item is None:
         raise Http404("No such decision item.")
+    shown = {outcome: _shown(request.GET.get(outcome)) for outcome in OUTCOMES}
     try:
-        similar = similar_items(item, limit=SIMILAR_ON_PAGE)
+        found = precedents(item, shown)
     except search.QueryError as error:
-        similar, error_text = [], f"Search: {error}."
+        found, error_text = {}, f"Search: {error}."
     else:
         error_text = ""
-    return render(request, "decisions/similar.html", {"item": item, "similar": similar, "error": error_text})
+    lists = [
+        (Outcome(outcome).label, outcome, found.get(outcome, []), _more(request.GET, outcome, shown[outcome]))
+        for outcome in OUTCOMES
+    ]
+    return render(request, "decisions/similar.html", {"item": item, "lists": lists, "error": error_text})
+
+
+def _shown(value):
+    """How many precedents of an outcome to show: `value` when a whole number 1-50, else the few."""
+    if value and value.isdecimal() and int(value) > 0:
+        return min(int(value), MAX_SIMILAR_SHOWN)
+    return SIMILAR_ON_PAGE
+
+
+def _more(params, outcome, shown):
+    """The query string showing more of one outcome's precedents, or "" at the most shown."""
+    if shown >= MAX_SIMILAR_SHOWN:
+        return ""
+    more = params.copy()
+    more[outcome] = str(min(shown + SIMILAR_MORE, MAX_SIMILAR_SHOWN))
+    return more.urlencode()
 
 
 def original_file(request, pk):

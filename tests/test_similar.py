@@ -83,8 +83,10 @@ def test_similar_items_share_the_treatment_and_come_closest_first(client, letter
     assert "same treatment: epidural steroid injection" in closest["reasons"]
     assert "also upheld" in closest["reasons"] and "also cites p. 46" in closest["reasons"]
     assert "same diagnosis: cervical radiculopathy" in closest["reasons"]
+    assert "same body part: cervical" in closest["reasons"]
     assert any(
-        reason.startswith("shared words: ") and "radiculopathy" in reason for reason in closest["reasons"]
+        reason.startswith("both rationales state: ") and "radiculopathy" in reason
+        for reason in closest["reasons"]
     )
     overturned = next(found for found in body["results"] if found["outcome"] == "overturned")
     assert "overturned (this one: upheld)" in overturned["reasons"]
@@ -100,7 +102,13 @@ def test_similar_decisions_page_is_linked_from_each_item_of_a_letter(client, let
     page = client.get(f"/items/{source.pk}/similar/").content.decode()
     assert "Decisions like this one" in page and "Cervical epidural steroid injection C6-7" in page
     assert "same treatment: epidural steroid injection" in page
-    assert page.index("C6-7") < page.index("L5-S1")
+    # the closest of each outcome, overturned first
+    assert (
+        page.index("Overturned</span> precedents")
+        < page.index("L5-S1")
+        < page.index("Upheld</span> precedents")
+    )
+    assert page.index("Upheld</span> precedents") < page.index("C6-7")
 
 
 def test_a_drug_widens_to_its_class_when_its_treatment_has_too_few(client, db):
@@ -138,7 +146,39 @@ def test_an_item_with_nothing_distinctive_to_go_on_has_no_similar_items(client, 
     importing.import_candidates(importing.candidates_from_upload("bare.txt", text.encode()))
     bare = DecisionItem.objects.get()
     assert client.get(f"/api/items/{bare.pk}/similar").json()["results"] == []
-    assert (
-        "No other letter has an item like this one yet."
-        in client.get(f"/items/{bare.pk}/similar/").content.decode()
+    page = client.get(f"/items/{bare.pk}/similar/").content.decode()
+    assert "No upheld item of another letter is like this one yet." in page
+    assert "No overturned item of another letter is like this one yet." in page
+
+
+def test_the_closest_precedents_of_each_outcome_with_more_on_request_and_no_boilerplate(client, db):
+    """Found with an overturned Norco item whose ten similar decisions were all upheld, their shared
+    words boilerplate ("line, regarding")."""
+    opioid = "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78."
+    boilerplate = "Regarding the request on the first line, the guideline is clear. "
+    upheld = boilerplate + "No urine drug screen and no functional improvement. Not medically necessary."
+    overturned = boilerplate + "Pain scores fell and function improved on Norco. Medically necessary."
+    candidates = []
+    for number in range(12):
+        outcome, rationale = ("Overturned", overturned) if number < 3 else ("Upheld", upheld)
+        text = standard_letter([item([f"Norco 10/325mg #{60 + number}: {outcome}"], opioid, rationale)])
+        candidates += importing.candidates_from_upload(f"norco{number}.txt", text.encode())
+    importing.import_candidates(candidates)
+    source = DecisionItem.objects.get(request="Norco 10/325mg #60")  # overturned
+    body = client.get(f"/api/items/{source.pk}/similar", {"outcome": "overturned"}).json()
+    assert [found["outcome"] for found in body["results"]] == ["overturned", "overturned"]
+    assert all(
+        "regarding" not in reason and "line" not in reason for f in body["results"] for reason in f["reasons"]
     )
+    assert any(
+        "both rationales state: " in reason and "function" in reason
+        for reason in body["results"][0]["reasons"]
+    )
+    page = client.get(f"/items/{source.pk}/similar/").content.decode()
+    upheld_list = page[page.index("Upheld</span> precedents") :]
+    assert upheld_list.count('<article class="hit">') == 5 and "Show more upheld precedents" in upheld_list
+    more = client.get(f"/items/{source.pk}/similar/", {"upheld": "15"}).content.decode()
+    assert (
+        more[more.index("Upheld</span> precedents") :].count('<article class="hit">') == 9
+    )  # every one there is
+    assert client.get(f"/api/items/{source.pk}/similar", {"outcome": "maybe"}).status_code == 400
