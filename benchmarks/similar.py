@@ -72,7 +72,9 @@ def main():
     rng = random.Random(args.seed)
     ids = list(DecisionItem.objects.exclude(treatment="").values_list("pk", flat=True))
     sample = rng.sample(ids, min(args.sample, len(ids)))
-    items = DecisionItem.objects.select_related("determination").prefetch_related("citations__cited_pages")
+    items = DecisionItem.objects.select_related("determination").prefetch_related(
+        "citations__cited_pages", "citations__cited_sections__section"
+    )
     similar_scores, random_scores, seconds = [], [], []
     for pk in sample:
         item = items.get(pk=pk)
