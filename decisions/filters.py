@@ -15,7 +15,14 @@ from decisions import search, spelling, vocabulary
 from decisions.models import CaseOutcome, GuidelineSource, Necessity, Outcome
 from decisions.parsing.citations import MAX_PAGE
 from decisions.search import AnyOf, CitedPages, DateRange
-from decisions.search.fields import DATE_FIELDS, NOT_AUTHORIZED, PARTLY_AUTHORIZED, section_terms
+from decisions.search.fields import (
+    DATE_FIELDS,
+    GENERATED,
+    NOT_AUTHORIZED,
+    PARTLY_AUTHORIZED,
+    REAL,
+    section_terms,
+)
 from decisions.vocabulary import guidelines
 
 SORTS = [
@@ -133,6 +140,9 @@ AUTHORIZATION_CHOICES = [
 ]
 
 
+LETTERS_CHOICES = [(REAL, "Real DWC decisions"), (GENERATED, "Generated sample letters")]
+
+
 def guideline_choices():
     return [(key, found.short) for key, found in guidelines.guidelines().items()]
 
@@ -193,6 +203,9 @@ class ItemSearchFilterSet(django_filters.FilterSet):
         choices=CaseOutcome.choices,
         widget=forms.CheckboxSelectMultiple,
         method="filter_any_of",
+    )
+    letters = django_filters.MultipleChoiceFilter(
+        label="Letters", choices=LETTERS_CHOICES, widget=forms.CheckboxSelectMultiple, method="filter_any_of"
     )
     cited_page = django_filters.CharFilter(label="Cited page or range", method="filter_cited_pages")
     cited_page.field_class = PageRangeField

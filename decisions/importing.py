@@ -571,24 +571,34 @@ def write_parsed_letter(determination, letter, names):
     return determination
 
 
-def _new_determination(prepared, job_id):
+@dataclass(frozen=True)
+class _Destination:
+    """Where an import stores its letters: the job they belong to, and whether they are generated
+    sample letters (scripts/serve's first look), marked as such wherever they are shown."""
+
+    job_id: int | None = None
+    sample: bool = False
+
+
+def _new_determination(prepared, into):
     candidate = prepared.candidate
     determination = Determination(
         source_name=PurePosixPath(candidate.name).name[:255],
         content_sha256=prepared.digest,
         text=prepared.text,
-        job_id=job_id,
+        job_id=into.job_id,
+        sample=into.sample,
     )
     determination.original_file.save(determination.source_name, ContentFile(candidate.data), save=False)
     return _parsed_fields(determination, prepared.letter)
 
 
-def _store_together(batch, names, job_id):
+def _store_together(batch, names, into):
     """Store parsed letters in one transaction, or raise having left nothing behind."""
     determinations = []
     try:
         for prepared in batch:
-            determinations.append(_new_determination(prepared, job_id))
+            determinations.append(_new_determination(prepared, into))
         with transaction.atomic():
             Determination.objects.bulk_create(determinations)
             _write_rows([(d, p.letter) for d, p in zip(determinations, batch, strict=True)], names)
@@ -603,15 +613,15 @@ def _store_together(batch, names, job_id):
     ]
 
 
-def _store_batch(batch, names, job_id):
+def _store_batch(batch, names, into):
     """Results of storing a batch; when the batch fails, each letter is tried alone, so one bad
     letter fails by itself."""
     try:
-        return _store_together(batch, names, job_id)
+        return _store_together(batch, names, into)
     except Exception as error:
         names.forget()
         if len(batch) > 1:
-            return [result for prepared in batch for result in _store_batch([prepared], names, job_id)]
+            return [result for prepared in batch for result in _store_batch([prepared], names, into)]
         prepared = batch[0]
         if (
             isinstance(error, IntegrityError)
@@ -728,7 +738,7 @@ def _batches(prepared_stream, size):
         yield batch
 
 
-def _import_batch(batch, seen, names, job_id):
+def _import_batch(batch, seen, names, into):
     """Results, in input order, for one batch of prepared candidates. A letter this same job stored
     before it was interrupted counts as imported, not as already present."""
     digests = [p.digest for p in batch if p.digest]
@@ -750,7 +760,7 @@ def _import_batch(batch, seen, names, job_id):
             name, pk, job = present[prepared.digest]
             results[index] = (
                 ImportResult(prepared.candidate.name, IMPORTED, "stored before the job was resumed", pk)
-                if job_id is not None and job == job_id
+                if into.job_id is not None and job == into.job_id
                 else ImportResult(prepared.candidate.name, DUPLICATE, f"already present as {name}")
             )
         elif prepared.key in same_letters:
@@ -764,7 +774,7 @@ def _import_batch(batch, seen, names, job_id):
             if results[index] is None:
                 to_store.append(index)
     if to_store:
-        stored = _store_batch([batch[index] for index in to_store], names, job_id)
+        stored = _store_batch([batch[index] for index in to_store], names, into)
         for index, result in zip(to_store, stored, strict=True):
             results[index] = result
             if result.status != IMPORTED:  # a later copy may still be imported
@@ -773,17 +783,17 @@ def _import_batch(batch, seen, names, job_id):
     return results
 
 
-def import_batches(candidates, job_id=None, workers=1, batch_size=100, index_every=500):
+def import_batches(candidates, job_id=None, workers=1, batch_size=100, index_every=500, sample=False):
     """Import each candidate, yielding the results of each batch of `batch_size` in input order; one
     bad file never stops the rest. New letters reach the search index every `index_every` letters
     (what is not yet applied when this stops is applied by the worker). `workers` > 1 parses in that
     many processes while this one writes, and indexes in one more."""
-    seen, names, stored = {}, _NameCaches(), []
+    seen, names, stored, into = {}, _NameCaches(), [], _Destination(job_id, sample)
     # With worker processes, the index takes the last letters in a process of its own while this
     # one stores the next: storing and indexing each cost about as much as parsing.
     with processes.OneBehind(indexing.apply, forked=workers > 1) as index:
         for batch in _batches(_prepared_stream(candidates, workers), batch_size):
-            results = _import_batch(batch, seen, names, job_id)
+            results = _import_batch(batch, seen, names, into)
             stored.extend(result.determination_id for result in results if result.status == IMPORTED)
             if len(stored) >= index_every:
                 index(stored)

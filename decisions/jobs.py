@@ -67,7 +67,7 @@ def _enqueue(job):
     Job.objects.filter(pk=job.pk).update(task_id=job.task_id)
 
 
-def start(kind, description, user=None, sources=(), upload_dir="", files_total=0, queue=True):
+def start(kind, description, user=None, sources=(), upload_dir="", files_total=0, queue=True, sample=False):
     """Create a job (and its task, unless the caller runs it itself)."""
     with transaction.atomic():
         job = Job.objects.create(
@@ -77,13 +77,14 @@ def start(kind, description, user=None, sources=(), upload_dir="", files_total=0
             sources=[str(source) for source in sources],
             upload_dir=str(upload_dir),
             files_total=files_total,
+            sample=sample,
         )
         if queue:
             _enqueue(job)
     return job
 
 
-def start_import(paths, description, user=None, upload_dir="", queue=True):
+def start_import(paths, description, user=None, upload_dir="", queue=True, sample=False):
     return start(
         Job.Kind.IMPORT,
         description,
@@ -92,6 +93,7 @@ def start_import(paths, description, user=None, upload_dir="", queue=True):
         upload_dir=upload_dir,
         files_total=importing.count_files(paths),
         queue=queue,
+        sample=sample,
     )
 
 
@@ -250,7 +252,9 @@ def _run_import(step):
     for _ in range(job.files_done):  # what earlier runs of this job committed
         next(candidates, None)
     step.report()  # a cancel asked for while it waited in the queue
-    for results in importing.import_batches(candidates, job_id=job.pk, workers=settings.IMR_IMPORT_PROCESSES):
+    for results in importing.import_batches(
+        candidates, job_id=job.pk, workers=settings.IMR_IMPORT_PROCESSES, sample=job.sample
+    ):
         counts = {status: sum(r.status == status for r in results) for status in JobFile.Status.values}
         step.report(
             _file_rows(results),

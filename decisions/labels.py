@@ -1,7 +1,7 @@
 """What the pages call stored values: a facet's value, a filter in force, a row of insights."""
 
 from decisions import sections
-from decisions.filters import AUTHORIZATION_CHOICES, guideline_choices
+from decisions.filters import AUTHORIZATION_CHOICES, LETTERS_CHOICES, guideline_choices
 from decisions.models import CaseOutcome, GuidelineSource, Necessity, Outcome
 from decisions.search.fields import SECTION_FIELDS
 
@@ -12,6 +12,7 @@ FACET_LABELS = {
     "authorized": dict(AUTHORIZATION_CHOICES),
     "case_outcome": dict(CaseOutcome.choices),
     "guideline": dict(guideline_choices()),
+    "letters": dict(LETTERS_CHOICES),
 }
 
 

@@ -113,6 +113,11 @@ class Determination(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True, db_index=True)
     parsed_at = models.DateTimeField()
+    sample = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="A generated sample letter (scripts/serve's first look), not a real decision.",
+    )
     parser_version = models.PositiveSmallIntegerField(
         default=0, help_text="The parser that read the letter; older ones are re-parsed to fill new fields."
     )
@@ -418,6 +423,7 @@ class Job(models.Model):
     # Seconds spent working, over every run of the job (a resumed job keeps counting).
     seconds_working = models.FloatField(default=0)
     error = models.TextField(blank=True, help_text="Why the job stopped, when it failed.")
+    sample = models.BooleanField(default=False, help_text="An import of generated sample letters.")
     summary = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -199,6 +199,8 @@ def _facets(params, raw_facets, selected):
     opened = params.getlist("more")
     for name, counts in raw_facets.items():
         chosen = set(selected.get(name) or [])
+        if FILTER_FIELDS[name].hidden_alone and len(counts) <= 1 and not chosen:
+            continue
         shown = ALL_FACET_VALUES if name in opened else FILTER_FIELDS[name].facet_limit
         labels = value_labels(name, [facet.value for facet in counts[:shown]] + sorted(chosen))
         values = [

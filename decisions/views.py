@@ -55,6 +55,7 @@ def search_page(request):
             "treatment_names": _treatment_names,
             "vocabulary_version": vocabulary.size()["version"],
             "export_max_rows": settings.IMR_EXPORT_MAX_ROWS,
+            "sample_letters": Determination.objects.filter(sample=True).count(),
         },
     )
 

@@ -13,12 +13,12 @@ from decisions.models import (
     ReviewerLicensure,
     ReviewerSpecialty,
 )
-from decisions.search.fields import NOT_AUTHORIZED, PARTLY_AUTHORIZED, UNDATED
+from decisions.search.fields import GENERATED, NOT_AUTHORIZED, PARTLY_AUTHORIZED, REAL, UNDATED
 
 ITEM_VALUES = ("id", "determination_id", "request", "treatment", "drug_class", "rationale", "outcome")
 ITEM_VALUES += ("treatment_category", "necessity", "authorized", "disputed")
 LETTER_VALUES = ("id", "clinical_summary", "case_number", "decision_date", "date_of_injury")
-LETTER_VALUES += ("application_received", "diagnoses", "case_outcome")
+LETTER_VALUES += ("application_received", "diagnoses", "case_outcome", "sample")
 
 
 def grouped(pairs):
@@ -55,6 +55,7 @@ def item_document(item, letter, specialties, states, citations, pages, sections,
         "ur_section": sorted({f"{guideline}:{key}" for guideline, key in ur_sections}),
         "authorized": [PARTLY_AUTHORIZED if item["authorized"] or item["disputed"] else NOT_AUTHORIZED],
         "case_outcome": [letter["case_outcome"]] if letter["case_outcome"] else [],
+        "letters": [GENERATED if letter["sample"] else REAL],
         "specialty": specialties,
         "state": states,
         "cited": sorted(set(pages)),

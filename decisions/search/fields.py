@@ -26,6 +26,7 @@ class FilterField:
     title: str
     facet_limit: int | None = None  # facets show this many values; None: no facet
     case_sensitive: bool = False  # keyword values compared as stored (names), else lower-cased
+    hidden_alone: bool = False  # a facet that says nothing while every item has the same value
 
 
 # The clinical summary is shared by every item of a letter, so a plain query leaves it out.
@@ -51,6 +52,8 @@ FILTER_FIELDS = {
         FilterField("guideline", KEYWORD, "Guideline"),
         FilterField("authorized", KEYWORD, "Before IMR", facet_limit=50),
         FilterField("case_outcome", KEYWORD, "Case outcome", facet_limit=50),
+        # real DWC letters, or generated sample letters (the first look of scripts/serve)
+        FilterField("letters", KEYWORD, "Letters", facet_limit=50, hidden_alone=True),
         FilterField("specialty", KEYWORD, "Reviewer specialty", facet_limit=12, case_sensitive=True),
         FilterField("state", KEYWORD, "Licensure state", facet_limit=12, case_sensitive=True),
         FilterField("necessity", KEYWORD, "Rationale concludes", facet_limit=50),
@@ -87,6 +90,7 @@ QUERY_FIELD_NAMES = {
     "guideline": "guideline",
 }
 SECTION_FIELDS = ("section", "ur_section")
+REAL, GENERATED = "real", "generated"
 # An item partly authorized by the claims administrator before IMR, or not at all.
 PARTLY_AUTHORIZED, NOT_AUTHORIZED = "partly", "none"
 

@@ -23,11 +23,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet-failures", action="store_true", help="count failures without listing them"
         )
+        parser.add_argument(
+            "--sample",
+            action="store_true",
+            help="the letters are generated sample letters: mark them so wherever they are shown",
+        )
 
     def handle(self, *args, **options):
         paths = [Path(raw).resolve() for raw in options["paths"]]
         description = "Command line: " + " ".join(str(path) for path in paths)
-        job = jobs.start_import(paths, description, queue=not options["wait"])
+        job = jobs.start_import(paths, description, queue=not options["wait"], sample=options["sample"])
         if not options["wait"]:
             self.stdout.write(
                 f"Import job #{job.pk} queued ({job.files_total} files); the worker runs it. "

@@ -34,6 +34,7 @@ class ItemDocument(models.Model):
     guideline = ArrayField(models.TextField(), default=list)
     authorized = ArrayField(models.TextField(), default=list)
     case_outcome = ArrayField(models.TextField(), default=list)
+    letters = ArrayField(models.TextField(), default=list)
     specialty = ArrayField(models.TextField(), default=list)
     state = ArrayField(models.TextField(), default=list)
     necessity = ArrayField(models.TextField(), default=list)
