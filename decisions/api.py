@@ -12,9 +12,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from decisions import search
+from decisions.filters import PER_PAGE, PER_PAGE_CHOICES
 from decisions.insights import chart_names, insights
 from decisions.models import READER_PREFETCH, Determination, Outcome
-from decisions.results import PER_PAGE, load_items, search_results, validate
+from decisions.results import load_items, search_results, validate
 from decisions.serializers import CSV_COLUMNS, inert, item_csv_row, item_json, letter_json, stored_letter
 from decisions.similar import item_for_similar, similar_items
 
@@ -27,7 +28,7 @@ def _error(status, message):
 
 @require_GET
 def api_index(request):
-    return render(request, "decisions/api.html", {"per_page": PER_PAGE})
+    return render(request, "decisions/api.html", {"per_page": PER_PAGE, "per_page_choices": PER_PAGE_CHOICES})
 
 
 @require_GET
@@ -56,7 +57,7 @@ def items_json(request):
             "count": page.total,
             "page": page.page,
             "pages": page.pages,
-            "per_page": PER_PAGE,
+            "per_page": page.per_page,
             "query": page.query_text,
             "sort": page.sort,
             "results": [

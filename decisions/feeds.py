@@ -1,6 +1,7 @@
 """An Atom feed for any search: the same parameters as the search page, newest decisions first, so
 a feed reader follows a question ("overturned opioid requests citing Chronic Pain p. 80")."""
 
+import datetime
 import re
 
 from django.contrib.syndication.views import Feed
@@ -10,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 
 from decisions import search
-from decisions.results import search_results, without
+from decisions.results import active_filters, search_results, without
 
 # What XML 1.0 cannot hold, though a search box can (a vertical tab, a form feed, ...).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -36,11 +37,13 @@ class SearchFeed(Feed):
         result = search_results(params)
         if result.errors:
             raise BadSearch(" ".join(result.errors))
-        return {"result": result, "query": without(request.GET)}
+        named = [label for label, _ in active_filters(request.GET)]
+        return {"result": result, "query": without(request.GET), "named": named}
 
     def title(self, feed):
-        text = _NOT_XML.sub(" ", feed["result"].query_text).strip()
-        return f"IMR decisions: {text}" if text else "IMR decisions"
+        """What the search is: `IMR decisions: Words: baclofen · Treatment: baclofen · Outcome: Upheld`."""
+        named = _NOT_XML.sub(" ", " · ".join(feed["named"])).strip()
+        return f"IMR decisions: {named}" if named else "IMR decisions"
 
     def subtitle(self, feed):
         return f"{feed['result'].total:,} items match; the newest decisions first."
@@ -72,10 +75,14 @@ class SearchFeed(Feed):
     item_guid_is_permalink = False
 
     def item_pubdate(self, item):
-        return item.determination.imported_at
+        """When IMR decided it (the letter's decision date), else when the site received it."""
+        decided = item.determination.decision_date
+        if decided is None:
+            return item.determination.imported_at
+        return datetime.datetime.combine(decided, datetime.time(), tzinfo=datetime.UTC)
 
     def item_updateddate(self, item):
-        return item.determination.parsed_at
+        return self.item_pubdate(item)
 
     def item_categories(self, item):
         return [value for value in (item.treatment, item.treatment_category, item.outcome) if value]

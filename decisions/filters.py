@@ -31,6 +31,9 @@ SORTS = [
     (search.OLDEST, "Oldest decision first"),
 ]
 MAX_PAGE_RANGE = 400
+# Items a page of results shows: the DWC's own search shows 25.
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+PER_PAGE = 25
 _PAGE_RANGE = re.compile(r"^\s*(\d{1,5})\s*(?:(?:-|–|to)\s*(\d{1,5}))?\s*$", re.IGNORECASE)
 CASE_NUMBER = re.compile(r"CM\d{2}-\d{4,8}")
 
@@ -232,6 +235,12 @@ class ItemSearchFilterSet(django_filters.FilterSet):
     diagnosis = _keyword(label="Diagnosis")
     case = _keyword(label="IMR case number", field_name="case_number", clean_value=case_number)
     sort = django_filters.ChoiceFilter(label="Sort", choices=SORTS, empty_label=None, method="filter_sort")
+    per_page = django_filters.ChoiceFilter(
+        label="Items per page",
+        choices=[(str(count), str(count)) for count in PER_PAGE_CHOICES],
+        empty_label=None,
+        method="filter_nothing",
+    )
 
     class Meta:
         form = SearchForm
@@ -264,7 +273,8 @@ class ItemSearchFilterSet(django_filters.FilterSet):
         return search.SearchQuery(query.text, query.filters, value, query.facets)
 
     def filter_nothing(self, query, name, value):
-        """page_source only qualifies cited_page; undated only qualifies the date ranges."""
+        """page_source only qualifies cited_page; undated only qualifies the date ranges; per_page is
+        the page's, not the search's."""
         return query
 
     def error_sentences(self):

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 
 from decisions import search, sections, spelling, vocabulary
-from decisions.filters import CASE_NUMBER, ItemSearchFilterSet
+from decisions.filters import CASE_NUMBER, PER_PAGE, ItemSearchFilterSet
 from decisions.labels import FACET_LABELS, value_labels
 from decisions.models import (
     CitedPage,
@@ -27,8 +27,8 @@ from decisions.search.documents import grouped
 from decisions.search.fields import FACET_FIELDS, FILTER_FIELDS, SECTION_FIELDS
 from decisions.stats import Rate
 
-PER_PAGE = 20
-MAX_PAGE_NUMBER = 500
+# How deep paging reaches, whatever the page size (a deeper result is one a narrower search shows).
+MAX_DEPTH = 10_000
 # A facet's "show all" lists this many values at most (diagnoses run to thousands at scale).
 ALL_FACET_VALUES = 500
 # Facets counted in full on every search: the section facet also fills the form's list of sections.
@@ -116,6 +116,7 @@ class ResultsPage:
     query_text: str = ""
     sort: str = search.RELEVANCE
     searched: bool = False
+    per_page: int = PER_PAGE
 
     @property
     def shows_claims_citations(self):
@@ -124,11 +125,11 @@ class ResultsPage:
 
     @property
     def first_index(self):
-        return (self.page - 1) * PER_PAGE + 1 if self.total else 0
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
 
     @property
     def last_index(self):
-        return min(self.page * PER_PAGE, self.total)
+        return min(self.page * self.per_page, self.total)
 
 
 def _changed(params, changes):
@@ -166,6 +167,14 @@ ACTIVE_FILTERS = [
     ("undated", "Undated items included", ("undated",)),
     ("case", "Case number", ("case",)),
 ]
+
+
+def without_blanks(params):
+    """The query string without its empty parameters (a submitted form sends every field), or None
+    when it has none."""
+    pairs = [(name, value) for name, values in params.lists() for value in values]
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    return urlencode(kept) if len(kept) < len(pairs) else None
 
 
 def without(params, names=(), value=None):
@@ -307,12 +316,13 @@ def _page(paginator, params, result_page):
     except (TypeError, ValueError):
         result_page.notices.append(f"“{requested}” is not a page number; showing the first page.")
         return paginator.page(1)
-    if number > MAX_PAGE_NUMBER and paginator.num_pages > MAX_PAGE_NUMBER:
+    deepest = MAX_DEPTH // paginator.per_page
+    if number > deepest and paginator.num_pages > deepest:
         result_page.notices.append(
-            f"Only the first {MAX_PAGE_NUMBER} pages can be shown; narrow the search "
+            f"Only the first {MAX_DEPTH:,} results ({deepest} pages) can be shown; narrow the search "
             f"with words or filters to see the rest."
         )
-        return paginator.page(MAX_PAGE_NUMBER)
+        return paginator.page(deepest)
     if number > paginator.num_pages:
         pages = "1 page" if paginator.num_pages == 1 else f"{paginator.num_pages} pages"
         result_page.notices.append(
@@ -411,10 +421,11 @@ def search_results(params):
     result_page.query_text = filterset.form.cleaned_data.get("q") or ""
     result_page.sort = query.sort
     result_page.searched = True
+    result_page.per_page = int(filterset.form.cleaned_data.get("per_page") or PER_PAGE)
     backend = search.backend()
     try:
         results = backend.search(query)
-        page = _page(Paginator(results, PER_PAGE), params, result_page)
+        page = _page(Paginator(results, result_page.per_page), params, result_page)
     except search.QueryError as error:
         result_page.errors = [f"Search: {error}."]
         return result_page

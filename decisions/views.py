@@ -23,6 +23,7 @@ from decisions.results import (
     search_results,
     validate,
     without,
+    without_blanks,
 )
 from decisions.search.fields import FACET_FIELDS
 from decisions.similar import OUTCOMES, item_for_similar, precedents
@@ -38,6 +39,9 @@ def search_page(request):
     letter = letter_for_case_number(request.GET.get("q", ""))
     if letter is not None:
         return redirect(letter.get_absolute_url())
+    clean = without_blanks(request.GET)
+    if clean is not None:  # the form sends every field: the address keeps only what was filled in
+        return redirect(f"{reverse('decisions:search')}?{clean}" if clean else reverse("decisions:search"))
     result = search_results(request.GET)
     carried = [
         (name, value)

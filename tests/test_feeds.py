@@ -19,7 +19,8 @@ def _feed(client, query=""):
 
 def test_the_feed_of_a_search_lists_its_items_newest_decision_first(client, seeded):
     parsed = _feed(client, "q=baclofen&outcome=upheld")
-    assert parsed.version == "atom10" and parsed.feed.title == "IMR decisions: baclofen"
+    assert parsed.version == "atom10"
+    assert parsed.feed.title == "IMR decisions: Words: baclofen · Outcome: Upheld"  # the whole search
     expected = DecisionItem.objects.filter(outcome="upheld", request__icontains="baclofen")
     assert len(parsed.entries) == expected.count() > 0
     assert all(entry.title.endswith("— Upheld") for entry in parsed.entries)
@@ -32,7 +33,7 @@ def test_every_item_once_newest_decisions_first_and_usable_without_an_account(cl
     assert (
         len({entry.id for entry in parsed.entries})
         == len(parsed.entries)
-        == min(DecisionItem.objects.count(), 20)
+        == min(DecisionItem.objects.count(), 25)
     )
     dated = list(
         Determination.objects.exclude(decision_date=None)
@@ -73,4 +74,24 @@ def test_the_search_page_links_its_feed(client, seeded):
 def test_a_search_with_characters_xml_cannot_hold_still_has_a_feed(client, seeded, control):
     response = client.get("/feed/", {"q": f"baclofen upheld{control}opioid"})
     assert response.status_code == 200
-    assert feedparser.parse(response.content).feed.title == "IMR decisions: baclofen upheld opioid"
+    assert feedparser.parse(response.content).feed.title == "IMR decisions: Words: baclofen upheld opioid"
+
+
+def test_an_entry_is_dated_by_its_decision_not_by_its_import(client, seeded):
+    """Found in a feed reader: every entry carried the moment the archive was imported."""
+    import datetime
+
+    from decisions import importing
+
+    header = "Case Number: CM17-0001234 Date Assigned: 01/05/2017\nDecision Date: 02/11/2017\n\n"
+    importing.import_candidates(
+        [importing.Candidate("dated.txt", (header + SEED_FILES[0].read_text()).encode())]
+    )
+    parsed = _feed(client, "q=baclofen")
+    for entry in parsed.entries:
+        item = DecisionItem.objects.get(pk=int(entry.id.removeprefix("imr-item-")))
+        decided = item.determination.decision_date
+        published = datetime.date(*entry.published_parsed[:3])
+        assert published == (decided or item.determination.imported_at.date())
+        assert entry.updated_parsed == entry.published_parsed
+    assert any(DecisionItem.objects.get(pk=int(e.id[9:])).determination.decision_date for e in parsed.entries)

@@ -46,12 +46,12 @@ def test_typed_treatment_brand_name_filters_by_generic(client, seeded):
     assert _count(client.get("/", {"treatment": "Neurontin"})) == 3
 
 
-def test_paging_links(client, seeded, monkeypatch):
-    monkeypatch.setattr("decisions.results.PER_PAGE", 8)
-    first = client.get("/").content.decode()
-    assert "Page 1 of 3" in first and 'rel="next" href="?&amp;page=2"' in first
-    last = client.get("/", {"page": 3}).content.decode()
-    assert "Page 3 of 3" in last and "showing 17–20" in last
+def test_paging_links(client, seeded):
+    first = client.get("/", {"per_page": "10"}).content.decode()
+    assert "Page 1 of 2" in first and 'rel="next" href="?per_page=10&amp;page=2"' in first
+    last = client.get("/", {"page": 2, "per_page": "10"}).content.decode()
+    assert "Page 2 of 2" in last and "showing 11–20" in last
+    assert "showing 1–20" in client.get("/").content.decode()  # 25 a page unless asked
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_a_page_past_the_end_shows_the_last_page_and_says_so(client, seeded, pag
 )
 def test_no_parameter_combination_gives_a_server_error(client, seeded, params):
     for url in ("/", "/api/items", "/export.csv", "/insights/", "/feed/"):
-        response = client.get(url, params)
+        response = client.get(url, params, follow=True)  # the page drops empty parameters by a redirect
         assert response.status_code in (200, 400), (url, params)
 
 
