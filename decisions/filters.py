@@ -31,6 +31,20 @@ SORTS = [
     (search.OLDEST, "Oldest decision first"),
 ]
 MAX_PAGE_RANGE = 400
+
+
+class SubmittedOnChange(forms.Select):
+    """A list that searches again as soon as it is changed (static/js/search.js; a Go button
+    without it), showing its default when the address gives none."""
+
+    def __init__(self, default):
+        super().__init__(attrs={"data-submit-on-change": ""})
+        self.default = default
+
+    def format_value(self, value):
+        return super().format_value(value if value not in (None, "") else self.default)
+
+
 # Items a page of results shows: the DWC's own search shows 25.
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 PER_PAGE = 25
@@ -234,12 +248,19 @@ class ItemSearchFilterSet(django_filters.FilterSet):
     )
     diagnosis = _keyword(label="Diagnosis")
     case = _keyword(label="IMR case number", field_name="case_number", clean_value=case_number)
-    sort = django_filters.ChoiceFilter(label="Sort", choices=SORTS, empty_label=None, method="filter_sort")
+    sort = django_filters.ChoiceFilter(
+        label="Sort",
+        choices=SORTS,
+        empty_label=None,
+        method="filter_sort",
+        widget=SubmittedOnChange(search.RELEVANCE),
+    )
     per_page = django_filters.ChoiceFilter(
         label="Items per page",
         choices=[(str(count), str(count)) for count in PER_PAGE_CHOICES],
         empty_label=None,
         method="filter_nothing",
+        widget=SubmittedOnChange(str(PER_PAGE)),
     )
 
     class Meta:

@@ -30,6 +30,7 @@ from decisions.similar import OUTCOMES, item_for_similar, precedents
 from decisions.stats import MIN_DECISIONS
 from decisions.vocabulary import guidelines
 
+DATE_RANGES = [("decided", "Decided"), ("injured", "Injured"), ("received", "Received")]
 SIMILAR_ON_PAGE = 5
 SIMILAR_MORE = 10
 MAX_SIMILAR_SHOWN = 50
@@ -43,6 +44,8 @@ def search_page(request):
     if clean is not None:  # the form sends every field: the address keeps only what was filled in
         return redirect(f"{reverse('decisions:search')}?{clean}" if clean else reverse("decisions:search"))
     result = search_results(request.GET)
+    form = result.filterset.form
+    date_fields = [(name, label, form[name].value()) for name, label in DATE_RANGES]
     carried = [
         (name, value)
         for name in [*FACET_FIELDS, "undated"]
@@ -60,6 +63,7 @@ def search_page(request):
             "vocabulary_version": vocabulary.size()["version"],
             "export_max_rows": settings.IMR_EXPORT_MAX_ROWS,
             "sample_letters": Determination.objects.filter(sample=True).count(),
+            "date_fields": date_fields,
         },
     )
 

@@ -36,6 +36,13 @@ def test_upload_page_needs_staff(client):
     assert client.get(UPLOAD).status_code == 302
 
 
+def test_admin_home_leads_to_upload_jobs_health_and_the_index_check(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    for address in (UPLOAD, "/admin/decisions/job/", "/admin/decisions/determination/health/"):
+        assert f'href="{address}"' in html
+    assert "Check the search index" in html
+
+
 def _numbers(html):
     """The job page's table of counts, as {label: text}."""
     table = html[html.index('id="job-numbers"') : html.index("</table>", html.index('id="job-numbers"'))]

@@ -49,8 +49,8 @@ def test_on_a_laptop_the_filters_stay_beside_the_results(corpus_site, laptop):
     expect(page.locator(".filters-panel > summary")).to_be_hidden()
     expect(page.locator("#facet-outcome")).to_be_visible()
     hit = page.locator(".hit").first.bounding_box()
-    facet = page.locator("#facet-outcome").bounding_box()
-    assert facet["x"] + facet["width"] <= hit["x"] and abs(facet["y"] - hit["y"]) < 300
+    filters = page.locator(".filters").bounding_box()
+    assert filters["x"] + filters["width"] <= hit["x"] and abs(filters["y"] - hit["y"]) < 300
 
 
 def test_facts_are_links_and_an_item_leads_to_decisions_like_it(corpus_site, laptop):
