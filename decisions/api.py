@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from decisions import search
+from decisions import indexing, search
 from decisions.filters import PER_PAGE, PER_PAGE_CHOICES
 from decisions.insights import chart_names, insights
 from decisions.models import READER_PREFETCH, Determination, Outcome
@@ -24,6 +24,11 @@ EXPORT_CHUNK = 500
 
 def _error(status, message):
     return JsonResponse({"error": message}, status=status)
+
+
+def _search_error(error):
+    """A search that could not run: the asker's to change (400), or the index's to mend (503)."""
+    return _error(503 if isinstance(error, search.IndexUnavailable) else 400, f"Search: {error}.")
 
 
 @require_GET
@@ -51,10 +56,11 @@ def determination_json(request, pk):
 def items_json(request):
     page = search_results(request.GET)
     if page.errors:
-        return _error(400, " ".join(page.errors))
+        return _error(503 if page.unavailable else 400, " ".join(page.errors))
     return JsonResponse(
         {
             "count": page.total,
+            "notices": indexing.notices(),
             "page": page.page,
             "pages": page.pages,
             "per_page": page.per_page,
@@ -105,7 +111,7 @@ def similar_json(request, pk):
     try:
         similar = similar_items(item, limit=int(limit), outcome=outcome)
     except search.QueryError as error:
-        return _error(400, f"Search: {error}.")
+        return _search_error(error)
     return JsonResponse(
         {
             "item": item_json(item, request.build_absolute_uri),
@@ -154,7 +160,7 @@ def items_csv(request):
             )
         item_ids = iter([hit.item_id for hit in results[: results.total]])
     except search.QueryError as error:
-        return _error(400, f"Search: {error}.")
+        return _search_error(error)
     response = StreamingHttpResponse(_csv_rows(item_ids, request), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_file_name(request.GET)}"'
     return response
@@ -174,7 +180,7 @@ def _insights_or_error(request):
     try:
         return insights(search.backend(), filterset), None
     except search.QueryError as error:
-        return None, _error(400, f"Search: {error}.")
+        return None, _search_error(error)
 
 
 @require_GET

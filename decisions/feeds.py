@@ -5,7 +5,7 @@ import datetime
 import re
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
@@ -18,7 +18,12 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class BadSearch(ValueError):
-    """The feed's parameters are not a search the page could run; the message says why."""
+    """The feed's parameters are not a search the page could run (400), or the index cannot be read
+    now (503); the message says why."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
 
 
 class SearchFeed(Feed):
@@ -28,7 +33,7 @@ class SearchFeed(Feed):
         try:
             return super().__call__(request, *args, **kwargs)
         except BadSearch as error:
-            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+            return HttpResponse(str(error), status=error.status, content_type="text/plain; charset=utf-8")
 
     def get_object(self, request):
         params = request.GET.copy()
@@ -36,7 +41,7 @@ class SearchFeed(Feed):
         params.pop("page", None)
         result = search_results(params)
         if result.errors:
-            raise BadSearch(" ".join(result.errors))
+            raise BadSearch(" ".join(result.errors), 503 if result.unavailable else 400)
         named = [label for label, _ in active_filters(request.GET)]
         return {"result": result, "query": without(request.GET), "named": named}
 

@@ -3,12 +3,15 @@
 Every change to stored letters writes an IndexChange row in the same transaction (`record`);
 `apply_pending` rewrites those letters' search documents and marks the rows applied. A crash at
 any point leaves rows to apply, never an index that silently differs: the worker applies what is
-pending every few seconds, and `check` (with `repair`) compares the two by item ids.
+pending every few seconds, `behind` says how many letters wait (the pages show it), and `compare`
+(with `repair`) compares the two by item ids. A damaged index is mended (`mend`): the backend
+takes out what is damaged, and the letters it held are written again from the database, the
+source of truth.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +30,9 @@ CATCH_UP_AFTER = timedelta(seconds=30)
 
 def record(determination_ids):
     """Note that these letters changed; call inside the transaction that changes them."""
-    IndexChange.objects.bulk_create(IndexChange(determination_id=pk) for pk in set(determination_ids))
+    IndexChange.objects.bulk_create(
+        (IndexChange(determination_id=pk) for pk in set(determination_ids)), batch_size=APPLY_BATCH
+    )
 
 
 def record_and_apply(determination_ids):
@@ -97,6 +102,28 @@ def forget_applied(now=None):
     return deleted
 
 
+def behind():
+    """How many letters have changes the index has not taken in for longer than the worker takes to
+    catch up (a full disk, a damaged index): those an import is adding now are not missing yet."""
+    waiting = IndexChange.objects.filter(applied=False, created_at__lt=timezone.now() - CATCH_UP_AFTER)
+    return waiting.values("determination_id").distinct().count()
+
+
+def notices():
+    """Sentences for every page that answers from the index, while its answers are not whole."""
+    found = [notice] if (notice := search.backend().health().notice) else []
+    waiting = behind()
+    if waiting:
+        letters, are, them = (
+            (f"{waiting:,} letters", "are", "them") if waiting != 1 else ("1 letter", "is", "it")
+        )
+        found.append(
+            f"{letters} stored recently {are} not in search yet; the worker is adding {them}, "
+            f"and counts leave {them} out."
+        )
+    return found
+
+
 def last_change_id():
     return IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
@@ -136,9 +163,49 @@ def repair(comparison):
     returns the number of letters rewritten."""
     if comparison.extra:
         search.backend().remove_items(comparison.extra)
-    letters = set()
-    for start in range(0, len(comparison.missing), APPLY_BATCH):
-        chunk = comparison.missing[start : start + APPLY_BATCH]
-        letters.update(DecisionItem.objects.filter(pk__in=chunk).values_list("determination_id", flat=True))
+    letters = _letters_of(comparison.missing)
     apply(letters)
     return len(letters)
+
+
+def _letters_of(item_ids):
+    letters = set()
+    for start in range(0, len(item_ids), APPLY_BATCH):
+        chunk = item_ids[start : start + APPLY_BATCH]
+        letters.update(DecisionItem.objects.filter(pk__in=chunk).values_list("determination_id", flat=True))
+    return letters
+
+
+@dataclass
+class Mending:
+    actions: list  # what the backend did to the index
+    rebuild: str  # why only a rebuild will do ("" when mended in place)
+    letters: int = 0  # letters written again from the database
+
+
+def mend(thorough=False):
+    """Make a damaged index answer whole again: the backend mends what it can in place (a rebuild
+    is the caller's when it cannot), then every letter it left out, or changed after the copy it
+    fell back on, is recorded as a change and applied; only then do the pages stop saying so."""
+    backend = search.backend()
+    mended = backend.mend(thorough)
+    if mended.rebuild:
+        return Mending(mended.actions, mended.rebuild)
+    letters = set()
+    if mended.changed_since:
+        since = datetime.fromisoformat(mended.changed_since)
+        if since < timezone.now() - KEEP_APPLIED:
+            return Mending(
+                mended.actions, "the copy of the index it fell back on is older than the changes kept"
+            )
+        letters |= set(
+            IndexChange.objects.filter(created_at__gte=since).values_list("determination_id", flat=True)
+        )
+    comparison = compare()
+    if comparison.extra:
+        backend.remove_items(comparison.extra)
+    letters |= _letters_of(comparison.missing)
+    record(letters)
+    apply_pending()
+    backend.mended()
+    return Mending(mended.actions, "", len(letters))

@@ -6,6 +6,7 @@ worker that holds a job is named host:pid:token; `recover` hands the job to a ne
 process is gone (same host) or has not reported for IMR_JOB_STALE_SECONDS (any host).
 """
 
+import errno
 import logging
 import os
 import secrets
@@ -82,6 +83,41 @@ def start(kind, description, user=None, sources=(), upload_dir="", files_total=0
         if queue:
             _enqueue(job)
     return job
+
+
+INDEX_WORK = (Job.Kind.REBUILD, Job.Kind.REPAIR)
+
+
+def index_work_under_way():
+    """The rebuild or mend of the search index queued or running, if there is one."""
+    return (
+        Job.objects.filter(kind__in=INDEX_WORK, state__in=[Job.State.QUEUED, Job.State.RUNNING])
+        .order_by("created_at")
+        .first()
+    )
+
+
+def start_index_work(kind, description, user=None, **summary):
+    """(job, started): a new rebuild or mend of the index, or the one already under way (a second
+    would only wait for it and do the same again)."""
+    with transaction.atomic():
+        under_way = index_work_under_way()
+        if under_way is not None:
+            return under_way, False
+        job = start(kind, description, user)
+        if summary:
+            Job.objects.filter(pk=job.pk).update(summary={f"_{key}": value for key, value in summary.items()})
+        return job, True
+
+
+def heal_index():
+    """Start a mend when the index searches read is damaged and no rebuild or mend is under way
+    (the worker's upkeep); the job, or None."""
+    health = search.backend().health()
+    if health.sound:
+        return None
+    job, started = start_index_work(Job.Kind.REPAIR, f"Found by the worker: {health.problems[0]}"[:255])
+    return job if started else None
 
 
 def start_import(paths, description, user=None, upload_dir="", queue=True, sample=False):
@@ -226,11 +262,23 @@ def run(job_id, on_progress=None):
         return Job.State.QUEUED
     except Exception as failure:
         logger.exception("job %s failed", job_id)
-        state, error = Job.State.FAILED, f"{type(failure).__name__}: {failure}"
+        state, error = Job.State.FAILED, _reason(failure)
     finally:
         finished.set()
     step.held().update(state=state, error=error, finished_at=timezone.now(), worker="")
     return state
+
+
+def _reason(failure):
+    """Why a job failed, for the admin who reads it."""
+    if isinstance(failure, OSError) and failure.errno == errno.ENOSPC:
+        where = Path(failure.filename).parent if failure.filename else Path(settings.WHOOSH_INDEX_DIR)
+        return (
+            f"The disk is full ({where}). Nothing stored was lost: letters already imported wait to be "
+            f"added to search, and the pages say how many. Free some space, then run the job again: "
+            f"it goes on from where it stopped, and the worker adds the waiting letters by itself."
+        )
+    return f"{type(failure).__name__}: {failure}"
 
 
 def _file_rows(results):
@@ -330,7 +378,24 @@ def _run_rebuild(step):
     step.report(summary={"items indexed": count, "letters mended after comparing": repaired})
 
 
-RUNNERS = {Job.Kind.IMPORT: _run_import, Job.Kind.REPARSE: _run_reparse, Job.Kind.REBUILD: _run_rebuild}
+def _run_repair(step):
+    """Mend the index in place; rebuild it when that cannot be done."""
+    job = step.job
+    mending = indexing.mend(thorough=bool(job.summary.get("_thorough")))
+    summary = {"what was mended": "; ".join(mending.actions) or "nothing was damaged"}
+    if mending.rebuild:
+        step.report(summary=summary | {"rebuilt, because": mending.rebuild})
+        _run_rebuild(step)
+        return
+    step.report(summary=summary | {"letters written again": mending.letters})
+
+
+RUNNERS = {
+    Job.Kind.IMPORT: _run_import,
+    Job.Kind.REPARSE: _run_reparse,
+    Job.Kind.REBUILD: _run_rebuild,
+    Job.Kind.REPAIR: _run_repair,
+}
 
 
 # Recovery

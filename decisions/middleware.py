@@ -1,10 +1,14 @@
-"""Request guards and timing: upload bodies checked before they are read; Server-Timing on every response."""
+"""Request guards and timing: upload bodies checked before they are read; Server-Timing on every
+response; a sentence, not an error page, while the index cannot be read."""
 
 import time
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+
+from decisions.search import IndexUnavailable
 
 BODY_SLACK_BYTES = 1024 * 1024  # multipart headers and form fields around the files
 FORM_BYTES = 64 * 1024  # more than any form without files sends
@@ -48,3 +52,24 @@ class UploadGuardMiddleware:
         if sends_files and not (request.user.is_authenticated and request.user.is_staff):
             return HttpResponseForbidden("Only staff may upload files.", content_type="text/plain")
         return self.get_response(request)
+
+
+class IndexUnavailableMiddleware:
+    """A page that needs the index while no part of it can be read says so (503, to come back),
+    whichever view asked: the worker is mending or rebuilding it meanwhile."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IndexUnavailable):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": f"Search: {exception}."}, status=503)
+        else:
+            response = render(request, "decisions/unavailable.html", {"reason": str(exception)}, status=503)
+        response["Retry-After"] = "60"
+        return response

@@ -390,6 +390,7 @@ class Job(models.Model):
         IMPORT = "import", "Import"
         REPARSE = "reparse", "Re-parse letters"
         REBUILD = "rebuild", "Rebuild search index"
+        REPAIR = "repair", "Mend search index"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

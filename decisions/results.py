@@ -117,6 +117,7 @@ class ResultsPage:
     sort: str = search.RELEVANCE
     searched: bool = False
     per_page: int = PER_PAGE
+    unavailable: bool = False  # the index cannot be read at all (the API answers 503)
 
     @property
     def shows_claims_citations(self):
@@ -428,6 +429,7 @@ def search_results(params):
         page = _page(Paginator(results, result_page.per_page), params, result_page)
     except search.QueryError as error:
         result_page.errors = [f"Search: {error}."]
+        result_page.unavailable = isinstance(error, search.IndexUnavailable)
         return result_page
     result_page.total, result_page.page, result_page.pages = (
         results.total,

@@ -9,9 +9,10 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from decisions import indexing, jobs
+from decisions import indexing, jobs, search
+from decisions.models import Job
 
-__all__ = ["TaskResultStatus", "database_worker", "enqueue_periodic", "run_job", "upkeep"]
+__all__ = ["TaskResultStatus", "database_worker", "enqueue_periodic", "run_job", "upkeep", "verify_index"]
 
 
 @task()
@@ -19,10 +20,23 @@ def run_job(job_id):
     return jobs.run(job_id)
 
 
+@task()
+def verify_index():
+    """Read every byte of the index against its checksums: what a look at each file's size and
+    time cannot see (a bit flipped on the disk, a file written over and its time set back)."""
+    health = search.backend().inspect(thorough=True)
+    if not health.sound:
+        jobs.start_index_work(
+            Job.Kind.REPAIR, f"Found by the daily check: {health.problems[0]}"[:255], thorough=True
+        )
+    return health.problems
+
+
 def upkeep():
-    """What the worker does every few seconds beside its tasks: index changes nobody applied
-    (a process died between its commit and applying them), jobs whose worker died, leftovers,
-    and the periodic tasks (alert digests)."""
+    """What the worker does every few seconds beside its tasks: a damaged index mended, index
+    changes nobody applied (a process died between its commit and applying them), jobs whose
+    worker died, leftovers, and the periodic tasks (alert digests, the index's daily check)."""
+    jobs.heal_index()
     applied = indexing.apply_pending(older_than=indexing.CATCH_UP_AFTER)
     resumed = jobs.recover()
     indexing.forget_applied()

@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "decisions.middleware.UploadGuardMiddleware",
+    "decisions.middleware.IndexUnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "decisions.context_processors.search_url",
+                "decisions.context_processors.index_notices",
             ],
         },
     },
@@ -182,7 +184,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # A running job whose worker has not reported for this long is taken over by another worker.
 IMR_JOB_STALE_SECONDS = env.integer("IMR_JOB_STALE_SECONDS", 300, minimum=10)
 # Tasks the worker enqueues by itself, every so many seconds (alert digests are sent when due).
-IMR_PERIODIC_TASKS = {"alerts.tasks.send_alerts": env.integer("IMR_ALERT_CHECK_SECONDS", 300, minimum=10)}
+IMR_PERIODIC_TASKS = {
+    "alerts.tasks.send_alerts": env.integer("IMR_ALERT_CHECK_SECONDS", 300, minimum=10),
+    # Every byte of the search index read against its checksums (a damaged file is mended).
+    "decisions.tasks.verify_index": env.integer("IMR_INDEX_VERIFY_SECONDS", 86400, minimum=60),
+}
 # Uploaded files wait here for their import job, and stay until the job is deleted.
 IMR_UPLOAD_DIR = Path(os.environ.get("IMR_UPLOAD_DIR", VAR_DIR / "uploads"))
 # Processes an import job parses letters in, while the worker's own process stores them.

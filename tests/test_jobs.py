@@ -315,14 +315,20 @@ def test_the_job_page_reloads_itself_only_while_the_job_runs(admin_client, folde
     assert admin_client.get("/admin/decisions/job/x/change/").status_code == 404
 
 
-def test_the_index_panel_compares_and_mends(admin_client, seeded):
+def test_the_index_panel_compares_and_mends_in_a_job(admin_client, seeded, run_worker):
     assert (
         "exactly the items of the database"
         in admin_client.get("/admin/decisions/job/index/").content.decode()
     )
     search.backend().remove([Determination.objects.first().pk])
     assert "differs from the database" in admin_client.get("/admin/decisions/job/index/").content.decode()
-    admin_client.post("/admin/decisions/job/index/")
+    response = admin_client.post("/admin/decisions/job/index/")
+    job = Job.objects.get(kind=Job.Kind.REPAIR)
+    assert response.url == f"/admin/decisions/job/{job.pk}/change/"
+    assert "is under way" in admin_client.get("/admin/decisions/job/index/").content.decode()
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and job.summary["letters written again"] == 1
     assert _in_step()
 
 

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from decisions import indexing, jobs
+from decisions import indexing, jobs, search
 from decisions.models import Job, JobFile
 
 RESULTS_PER_PAGE = 100
@@ -125,20 +125,41 @@ class JobAdmin(admin.ModelAdmin):
         }
         if kind not in descriptions:
             raise PermissionDenied
+        if kind == Job.Kind.REBUILD:
+            return self._start_index_work(request, kind, descriptions[kind])
         job = jobs.start(kind, descriptions[kind], request.user)
         return redirect("admin:decisions_job_change", job.pk)
 
+    def _start_index_work(self, request, kind, description):
+        job, started = jobs.start_index_work(kind, description, request.user)
+        if not started:
+            self.message_user(
+                request,
+                f"{job} is already under way; a second would only do the same again.",
+                messages.WARNING,
+            )
+        return redirect("admin:decisions_job_change", job.pk)
+
     def index_view(self, request):
-        """Counts and ids on both sides; POST mends any difference."""
+        """The index's files and its item ids against the database; POST starts a job that mends
+        whatever differs."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        comparison = indexing.compare()
         if request.method == "POST":
             self._require_change(request)
-            rewritten = indexing.repair(comparison)
-            self.message_user(request, f"Rewrote {rewritten} letters' search documents.")
-            return redirect("admin:decisions_job_index")
+            return self._start_index_work(request, Job.Kind.REPAIR, "Mend the search index (admin)")
+        health = search.backend().health()
+        try:
+            comparison, unavailable = indexing.compare(), ""
+        except search.IndexUnavailable as error:
+            comparison, unavailable = None, str(error)
         context = self._context(
-            request, "Search index and database", comparison=comparison, may_run=may_run_jobs(request.user)
+            request,
+            "Search index and database",
+            health=health,
+            comparison=comparison,
+            unavailable=unavailable,
+            under_way=jobs.index_work_under_way(),
+            may_run=may_run_jobs(request.user),
         )
         return TemplateResponse(request, "admin/decisions/job/index.html", context)

@@ -22,6 +22,11 @@ class SearchTimeout(QueryError):
     """A search ran past its time budget and was stopped."""
 
 
+class IndexUnavailable(QueryError):
+    """No part of the index can be read (damaged, or built by an earlier version) until the worker
+    mends or rebuilds it from the database."""
+
+
 # The query tree. `field` None means the default text fields (request, treatment words, rationale).
 
 

@@ -23,9 +23,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         backend = search.backend()
         total = DecisionItem.objects.count()
-        if options["if_outdated"] and not backend.outdated() and len(backend.indexed_ids()) == total:
+        if options["if_outdated"] and not backend.outdated() and self._indexed(backend) == total:
             self.stdout.write("The search index is up to date.")
             return
+        under_way = jobs.index_work_under_way()
+        if under_way is not None:
+            self.stdout.write(f"{under_way} is under way; this rebuild starts when it has finished.")
         job = jobs.start(Job.Kind.REBUILD, "Command line: rebuild_index", queue=False)
         with tqdm(total=total, desc="Indexing", unit=" items", disable=None, file=sys.stderr) as bar:
             state = jobs.run(job.pk, on_progress=lambda running: bar.update(running.files_done - bar.n))
@@ -34,3 +37,11 @@ class Command(BaseCommand):
             self.stderr.write(f"The rebuild stopped ({job.get_state_display()}): {job.error}")
             sys.exit(1)
         self.stdout.write(f"Indexed {job.summary['items indexed']} items.")
+
+    @staticmethod
+    def _indexed(backend):
+        """Items the index holds, or None when it cannot be read (then it is rebuilt)."""
+        try:
+            return len(backend.indexed_ids())
+        except search.IndexUnavailable:
+            return None

@@ -1,7 +1,7 @@
 """The contract every search backend keeps; tests/search/contract.py checks it on each one."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from decisions.search.contract import SearchTimeout
 
@@ -17,6 +17,46 @@ class IndexCheck:
     @property
     def in_step(self):
         return not self.missing and not self.extra
+
+
+@dataclass
+class IndexHealth:
+    """What a backend found wrong with its index: `problems` for the people who run the site, and
+    what searches miss meanwhile, which every page that answers from the index says."""
+
+    problems: list = field(default_factory=list)
+    unsearchable: int = 0  # items of damaged parts, left out of every answer until mended
+    stale_since: str = ""  # answers come from a copy of the index written then (ISO time)
+
+    @property
+    def sound(self):
+        return not self.problems
+
+    @property
+    def notice(self):
+        """A sentence for the pages, or "" when answers are whole."""
+        if self.unsearchable:
+            items = f"{self.unsearchable:,} item{'s' if self.unsearchable != 1 else ''}"
+            return (
+                f"Part of the search index is damaged: {items} cannot be found until the worker has "
+                f"written {'them' if self.unsearchable != 1 else 'it'} again from the database, and "
+                f"counts leave {'them' if self.unsearchable != 1 else 'it'} out."
+            )
+        if self.stale_since:
+            return (
+                "The search index is answering from a copy of itself while the worker mends it: "
+                "letters added or changed in the last minutes may be missing or out of date."
+            )
+        return ""
+
+
+@dataclass
+class Mended:
+    """What `mend` did, and what the database must fill in after it."""
+
+    actions: list = field(default_factory=list)  # sentences
+    rebuild: str = ""  # why nothing short of a rebuild will do
+    changed_since: str = ""  # letters changed after this (ISO time) must be written again
 
 
 class SearchBackend:
@@ -75,6 +115,23 @@ class SearchBackend:
     def release_pages(self):
         """Let go of the index pages this process maps (they stay in the page cache, shared by every
         process); nothing for a backend that maps none."""
+
+    def health(self):
+        """IndexHealth of the index searches read now (cheap: the pages show its notice)."""
+        return IndexHealth()
+
+    def inspect(self, thorough=False):
+        """IndexHealth from looking at the index afresh; thorough reads every byte against its
+        checksum (check_index, the daily check)."""
+        return self.health()
+
+    def mend(self, thorough=False):
+        """Make the index readable again, leaving out what is damaged; a Mended saying what it did
+        and what must be written again (indexing.mend does that)."""
+        return Mended()
+
+    def mended(self):
+        """The letters left out by `mend` are written again (or pending, which the pages say)."""
 
     def check(self, database_ids):
         """Compare the index with the item ids the database holds."""

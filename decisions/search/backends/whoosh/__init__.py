@@ -9,6 +9,7 @@ Matching, facets and ordering run on bitsets and arrays (`view`, `evaluate`, `ra
 
 import functools
 import itertools
+import logging
 import shutil
 import threading
 
@@ -17,18 +18,20 @@ from django.conf import settings
 
 from decisions.processes import mapped
 from decisions.search import fields as registry
-from decisions.search.backends.base import Deadline, SearchBackend
-from decisions.search.backends.whoosh import rank, store
+from decisions.search.backends.base import Deadline, IndexHealth, SearchBackend
+from decisions.search.backends.whoosh import mending, rank, store, watching
 from decisions.search.backends.whoosh.building import SegmentBuilder
 from decisions.search.backends.whoosh.cache import BoundedCache
 from decisions.search.backends.whoosh.evaluate import Evaluator, text_fields, tokens_of
 from decisions.search.backends.whoosh.highlight import Highlighter
+from decisions.search.backends.whoosh.integrity import Damaged
 from decisions.search.backends.whoosh.view import IndexView, bits_to_flags, set_bits
 from decisions.search.contract import (
     OVERTURNED,
     RELEVANCE,
     FacetCount,
     Hit,
+    IndexUnavailable,
     Phrase,
     Prefix,
     SearchQuery,
@@ -38,6 +41,8 @@ from decisions.search.contract import (
     leaves,
 )
 from decisions.search.documents import documents_for
+
+logger = logging.getLogger(__name__)
 
 HIGHLIGHT_EXPANSIONS = 50
 # A rebuild builds a segment from this many letters at a time, in one process per core.
@@ -58,33 +63,63 @@ class WhooshBackend(SearchBackend):
     # Reading
 
     def _view(self):
-        """The view of the live index, replaced when the index was rebuilt or written to."""
+        """The view of the live index: replaced when the index was rebuilt or written to, or when a
+        file of a segment it maps changed (then that segment is left out, never read again)."""
         live = store.store()
         with self._lock:
-            checked_before = live.checked
-            name = live.live()
+            resolved = self._resolved(live)
             view = self._views.get(live.directory)
-            if view is not None and view.index_name == name and live.checked == checked_before:
+            damaged = self._damaged(view) if view is not None else []
+            if view is not None and _state(view.resolved) == _state(resolved) and not damaged:
                 return view
             for attempt in range(OPEN_ATTEMPTS):
-                try:
-                    return self._current_view(live, view, name)
-                except FileNotFoundError:  # two writes, or a rebuild, removed what the manifest named
-                    if attempt == OPEN_ATTEMPTS - 1:
-                        raise
-                    name = live.live(force=True)
+                fresh = self._fresh_view(resolved, view, damaged)
+                if not fresh.excluded or attempt == OPEN_ATTEMPTS - 1:
+                    return fresh
+                # A write may have removed what an older manifest named: look again before calling
+                # a missing segment damaged.
+                again = self._resolved(live, force=True)
+                if _state(again) == _state(resolved):
+                    return fresh
+                resolved, view, damaged = again, fresh, []
+            return fresh
 
-    def _current_view(self, live, view, name):
-        path = live.directory / name
-        manifest = store.read_manifest(path)
-        if view is not None and view.index_name == name and view.generation == manifest["generation"]:
-            return view
-        opened = (
-            {segment.name: segment for segment in view.segments} if view and view.index_name == name else {}
-        )
-        fresh = IndexView(name, path, manifest, self.cache, opened)
-        self._views[live.directory] = fresh
-        if view is not None:
+    @staticmethod
+    def _resolved(live, force=False):
+        try:
+            resolved = live.current(force)
+        except Damaged as damage:
+            raise IndexUnavailable(
+                f"the search index cannot be read ({damage}); the worker is rebuilding it from the database"
+            ) from None
+        if resolved.outdated:
+            raise IndexUnavailable(
+                "the search index was built by an earlier version of this site; it is being rebuilt"
+            )
+        return resolved
+
+    def _damaged(self, view):
+        """Names of the view's segments with a file changed since it was opened."""
+        changed = watching.watch().changed()
+        if not changed:
+            return []
+        return [
+            segment.name
+            for segment in view.segments
+            if (changed is watching.EVERYTHING or segment.path in changed) and segment.problem()
+        ]
+
+    def _fresh_view(self, resolved, view, damaged):
+        """A view of `resolved`, reusing the segments `view` opened but those `damaged`."""
+        opened = {}
+        if view is not None and view.index_name == resolved.name:
+            opened = {segment.name: segment for segment in view.segments if segment.name not in damaged}
+        fresh = IndexView(resolved, self.cache, opened)
+        for excluded in fresh.excluded:
+            logger.error("search index segment %s left out: %s", excluded.name, excluded.problem)
+        watching.watch().follow([segment.path for segment in fresh.segments])
+        self._views[store.store().directory] = fresh
+        if view is not None and view is not fresh:
             view.close()
         return fresh
 
@@ -115,8 +150,8 @@ class WhooshBackend(SearchBackend):
         return list(self._view().values(name))
 
     def highlighter(self, text_query):
-        view = self._view()
-        evaluator = Evaluator(view, Deadline(settings.SEARCH_TIME_BUDGET_SECONDS))
+        """Marks the query's words; a prefix or wildcard marks the words it stands for in the index
+        (none while no part of the index can be read: a letter is shown all the same)."""
         terms = set()
         for leaf in leaves(text_query):
             if isinstance(leaf, (Term, Phrase)) and (
@@ -124,24 +159,63 @@ class WhooshBackend(SearchBackend):
             ):
                 terms.update(tokens_of((leaf.word,)) if isinstance(leaf, Term) else tokens_of(leaf.words))
             elif isinstance(leaf, (Prefix, Wildcard)):
-                for field_name, _ in text_fields(leaf.field):
-                    terms.update(
-                        itertools.islice(evaluator.expansions(field_name, leaf), HIGHLIGHT_EXPANSIONS)
-                    )
+                terms.update(self._expansions(leaf))
         return Highlighter(terms)
+
+    def _expansions(self, leaf):
+        try:
+            evaluator = Evaluator(self._view(), Deadline(settings.SEARCH_TIME_BUDGET_SECONDS))
+        except IndexUnavailable:
+            return set()
+        found = set()
+        for field_name, _ in text_fields(leaf.field):
+            found.update(itertools.islice(evaluator.expansions(field_name, leaf), HIGHLIGHT_EXPANSIONS))
+        return found
 
     def indexed_ids(self):
         view = self._view()
         return view.column("item_id")[set_bits(view.live, view.size)].tolist()
 
     def outdated(self):
-        live = store.store()
-        return store.is_outdated(live.directory, live.live(force=True))
+        try:
+            return store.store().current(force=True).outdated
+        except Damaged:
+            return False  # not outdated but damaged: `health` says so, and the worker mends it
+
+    def health(self):
+        try:
+            view = self._view()
+        except IndexUnavailable as unavailable:
+            return IndexHealth(problems=[str(unavailable)])
+        return _health(view.resolved, view.excluded)
+
+    def inspect(self, thorough=False):
+        """Every file looked at afresh (not through this process's view); thorough: every byte."""
+        try:
+            resolved = store.resolve(store.root())
+        except Damaged as damage:
+            return IndexHealth(problems=[f"the search index cannot be read: {damage}"])
+        if resolved.outdated:
+            return IndexHealth(problems=["the search index was built by an earlier version of this site"])
+        return _health(resolved, mending.damaged_segments(resolved, thorough))
+
+    def mend(self, thorough=False):
+        mended = mending.mend(store.root(), thorough)
+        store.store().expire()
+        return mended
+
+    def mended(self):
+        mending.forget_note(store.root())
+        store.store().expire()
 
     def warm(self):
-        """Map the index and run the landing page's search, so the first visitor's pages are in memory."""
+        """Map the index and run the landing page's search, so the first visitor's pages are in memory.
+        A damaged or missing index must not stop a worker from starting: its pages say so."""
         facets = tuple((name, registry.FILTER_FIELDS[name].facet_limit) for name in registry.FACET_FIELDS)
-        self.search(SearchQuery(facets=facets))[:20]
+        try:
+            self.search(SearchQuery(facets=facets))[:20]
+        except IndexUnavailable as unavailable:
+            logger.error("search index not warmed: %s", unavailable)
 
     def release_pages(self):
         with self._lock:
@@ -184,11 +258,15 @@ class WhooshBackend(SearchBackend):
         meanwhile. Segments are built in IMR_IMPORT_PROCESSES processes and merged in this one
         straight into segments of LARGEST_MERGE documents: each document is written twice, and the
         index has as few segments as a merge's bound allows (each costs every search a little)."""
-        live = store.store()
         directory = store.root()
+        directory.mkdir(parents=True, exist_ok=True)
+        with store.rebuilding(directory):
+            return self._rebuild(directory, list(determination_ids), progress)
+
+    def _rebuild(self, directory, ids, progress):
+        live = store.store()
         name = store.new_index(directory)
         path = directory / name
-        ids = list(determination_ids)
         chunks = [
             ids[start : start + REBUILD_CHUNK_LETTERS] for start in range(0, len(ids), REBUILD_CHUNK_LETTERS)
         ]
@@ -214,6 +292,11 @@ class WhooshBackend(SearchBackend):
                 view.close()
         store.forget()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _state(resolved):
+    """What identifies the index a view reads: a change in it means another view."""
+    return resolved.name, resolved.manifest["generation"], resolved.stale, tuple(resolved.problems)
 
 
 def _built_segments(chunks, incoming, processes):
@@ -251,6 +334,19 @@ def _build_segment(letter_ids, incoming):
     built = incoming / store.unique_name()
     builder.write(built)
     return built, builder.count
+
+
+def _health(resolved, excluded):
+    """IndexHealth of an index as resolved, with the segments left out of it."""
+    note = resolved.manifest.get("notes", {}).get("mending") or {}
+    problems = list(resolved.problems) + [f"segment {part.name}: {part.problem}" for part in excluded]
+    if note:
+        problems.append("letters a mend left out are not all written again yet")
+    return IndexHealth(
+        problems=problems,
+        unsearchable=sum(part.items for part in excluded) + note.get("items", 0),
+        stale_since=resolved.manifest.get("written_at", "") if resolved.stale else note.get("since", ""),
+    )
 
 
 class _Facets:

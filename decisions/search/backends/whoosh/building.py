@@ -95,6 +95,7 @@ class SegmentBuilder:
                 self.terms[name].add(doc, dict.fromkeys(registry.stored_values(name, document), 1))
 
     def write(self, path):
+        """Save the segment at `path`; returns its meta.json's CRC-32 (writing.save)."""
         arrays = {name: numpy.asarray(self.columns[name], dtype=dtype) for name, dtype in COLUMNS.items()}
         arrays |= {
             f"{name}.len": numpy.frombuffer(lengths, numpy.uint16) for name, lengths in self.lengths.items()
@@ -102,4 +103,4 @@ class SegmentBuilder:
         for name, *_ in TERM_FIELDS:
             arrays |= self.terms[name].arrays(name)
         words_in = {name: int(sum(lengths)) for name, lengths in self.lengths.items()}
-        writing.save(path, arrays, {"docs": self.count, "words": words_in})
+        return writing.save(path, arrays, {"docs": self.count, "words": words_in})

@@ -5,12 +5,19 @@ import numpy
 
 from decisions.search import fields as registry
 from decisions.search.backends.whoosh import writing
+from decisions.search.backends.whoosh.integrity import Damaged
 from decisions.search.backends.whoosh.segments import COLUMNS, TERM_FIELDS
 
 
 def merge(segments, deleted, path):
     """One segment holding the live documents of `segments` in order; `deleted` maps a segment's name
-    to its deleted document numbers. Postings, positions and texts are moved by NumPy, not re-analysed."""
+    to its deleted document numbers. Postings, positions and texts are moved by NumPy, not re-analysed.
+    Returns the new segment's meta.json CRC-32. Every byte read is checked first: a merge must not
+    carry a damaged file's contents into a segment with checksums of its own."""
+    for segment in segments:
+        found = segment.problem(thorough=True)
+        if found:
+            raise Damaged(f"segment {segment.name}: {found}")
     remaps, offset = [], 0
     for segment in segments:
         alive = numpy.ones(segment.docs, dtype=bool)
@@ -29,7 +36,7 @@ def merge(segments, deleted, path):
         arrays |= _merged_field(
             name, segments, [remap for _, remap in remaps], keep_freqs, keep_positions, keep_text
         )
-    writing.save(path, arrays, {"docs": offset, "words": words_in})
+    return writing.save(path, arrays, {"docs": offset, "words": words_in})
 
 
 def _merged_field(name, segments, remaps, keep_freqs, keep_positions, keep_text):

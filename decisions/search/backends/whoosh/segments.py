@@ -9,20 +9,25 @@ process's own memory: the page cache holds it once for every gunicorn worker.
 
 This module is the format and its reader. Segments never change once written (building.py,
 merging.py, writing.py); a deletion is a separate sorted array of document numbers named by the
-manifest (store.py).
+manifest (store.py). A segment is opened only when every file is the one its meta.json records
+(integrity.py): a file cut short would kill the process that maps it at the first read past its end.
 """
 
 import functools
 import hashlib
+import io
 import json
 import mmap
 
 import numpy
 
 from decisions.search import fields as registry
+from decisions.search.backends.whoosh import integrity
 from decisions.search.backends.whoosh.analysis import phrases_field
+from decisions.search.backends.whoosh.integrity import Damaged
 
-FORMAT = 8
+FORMAT = 9
+META = "meta.json"
 CHAMPIONS = 1000  # a common term's documents where it weighs most, kept for ranking (rank.py)
 COUNTING_WORDS = 1 << 19  # 64-bit words of facet bitmaps counted per NumPy call (4 MB)
 DENSE_SHARE = 100  # a facet value held by at least 1 in this many of a segment's documents has a bitmap
@@ -111,33 +116,54 @@ class Selected:
         return numpy.flatnonzero(~self.flags)
 
 
-def read_meta(path):
-    return json.loads((path / "meta.json").read_text())
-
-
-def load_array(path, name):
-    return _load(path / f"{name}.npy")
+def read_meta(path, crc=None):
+    """A segment's meta.json (checked against the CRC its manifest entry holds, when given)."""
+    try:
+        data = integrity.checked_bytes(path / META, crc) if crc is not None else (path / META).read_bytes()
+        meta = json.loads(data)
+    except (OSError, ValueError) as error:
+        raise Damaged(f"{META} cannot be read ({error})") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
+        raise Damaged(f"{META} does not list the segment's files")
+    return meta
 
 
 def _load(path):
     """A read-only memory map of a saved array (an empty one cannot be mapped, so it is made).
     A plain array on the map (numpy.memmap's own slicing costs a Python call per slice), whose
-    base is the mmap, so its pages can be let go (`release_pages`)."""
-    with open(path, "rb") as handle:
-        version = numpy.lib.format.read_magic(handle)
-        read_header = (
-            numpy.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else numpy.lib.format.read_array_header_2_0
-        )
-        shape, fortran_order, dtype = read_header(handle)
-        count = int(numpy.prod(shape))
-        if not count:
-            return numpy.zeros(shape, dtype=dtype)
-        data_starts = handle.tell()
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    base is the mmap, so its pages can be let go (`release_pages`). Damaged unless the header's
+    shape ends where the file does."""
+    try:
+        with open(path, "rb") as handle:
+            version = numpy.lib.format.read_magic(handle)
+            read_header = (
+                numpy.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else numpy.lib.format.read_array_header_2_0
+            )
+            shape, fortran_order, dtype = read_header(handle)
+            count = int(numpy.prod(shape))
+            data_starts = handle.tell()
+            if data_starts + count * dtype.itemsize != path.stat().st_size:
+                raise Damaged(f"{path.name} does not hold the array its header describes")
+            if not count:
+                return numpy.zeros(shape, dtype=dtype)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as error:
+        raise Damaged(f"{path.name} cannot be read ({error})") from None
     flat = numpy.frombuffer(mapped, dtype=dtype, count=count, offset=data_starts)
     return flat.reshape(shape, order="F" if fortran_order else "C")
+
+
+def deleted_of(folder, entry):
+    """The deleted document numbers a manifest entry names, checked against their CRC-32."""
+    if not entry.get("deleted"):
+        return numpy.zeros(0, dtype=numpy.int64)
+    data = integrity.checked_bytes(folder / entry["deleted"], entry.get("deleted_crc"))
+    try:
+        return numpy.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as error:
+        raise Damaged(f"{entry['deleted']} cannot be read ({error})") from None
 
 
 def release_pages(array):
@@ -167,19 +193,40 @@ class _Texts:
 
 
 class Segment:
-    """A written segment, every file mapped when opened (a merge may delete it soon after)."""
+    """A written segment, every file checked and mapped when opened (a merge may delete it soon
+    after); Damaged, saying why, when a file is not the one written. `meta_crc` is what the
+    manifest entry records of meta.json."""
 
-    def __init__(self, path):
+    def __init__(self, path, meta_crc=None):
         self.path = path
         self.name = path.name
-        self.meta = read_meta(path)
+        self.meta = read_meta(path, meta_crc)
         self.docs = self.meta["docs"]
         self._values, self._holders = {}, {}
-        self.arrays = {
-            entry.name[:-4]: _load(entry)
-            for entry in path.glob("*.npy")
-            if not entry.name.startswith(DELETED)
-        }
+        for file_name, record in self.meta["files"].items():
+            found = integrity.problem(path / file_name, record)
+            if found:
+                raise Damaged(found)
+        self.signatures = {name: integrity.signature(path / name) for name in self.meta["files"]}
+        self.arrays = {name[:-4]: _load(path / name) for name in self.meta["files"]}
+
+    def problem(self, thorough=False):
+        """None while every file is the one opened (and, thorough, matches its checksum), else a
+        sentence saying which is not."""
+        for file_name, opened in self.signatures.items():
+            try:
+                now = integrity.signature(self.path / file_name)
+            except OSError:
+                now = None
+            if now != opened:
+                return integrity.problem(self.path / file_name, self.meta["files"][file_name]) or (
+                    f"{file_name} was replaced by another file"
+                )
+            if thorough:
+                found = integrity.problem(self.path / file_name, self.meta["files"][file_name], thorough)
+                if found:
+                    return found
+        return None
 
     def column(self, name):
         return self.arrays[name]

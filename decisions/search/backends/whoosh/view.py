@@ -11,10 +11,12 @@ bitsets warm.
 
 import bisect
 import itertools
+from dataclasses import dataclass
 
 import numpy
 
 from decisions.search.backends.whoosh import segments as segment_files
+from decisions.search.backends.whoosh.integrity import Damaged
 
 _view_numbers = itertools.count(1)
 WORD = 64
@@ -94,22 +96,40 @@ class Column:
         return flags
 
 
+@dataclass(frozen=True)
+class Excluded:
+    """A segment of the manifest the view leaves out: a file of it is not the one written."""
+
+    name: str
+    items: int  # its live documents, which no search finds until the index is mended
+    problem: str
+
+
 class IndexView:
-    def __init__(self, index_name, path, manifest, cache, opened=None):
-        """`opened`: segments an earlier view of this index opened, by name (segments never change)."""
-        self.index_name = index_name
-        self.generation = manifest["generation"]
+    def __init__(self, resolved, cache, opened=None):
+        """A view of the manifest `resolved` (store.Resolved) found; `opened`: segments an earlier view
+        of this index opened and still finds sound, by name (segments never change). A segment whose
+        files are damaged is left out (`excluded`), never read."""
+        self.index_name = resolved.name
+        self.resolved = resolved
+        self.generation = resolved.manifest["generation"]
         self.cache = cache
         self.key = f"view{next(_view_numbers)}"
-        self.segments, self.offsets, deleted, offset = [], [], [], 0
-        for entry in manifest["segments"]:
-            segment = (opened or {}).get(entry["name"]) or segment_files.Segment(
-                path / "segments" / entry["name"]
-            )
+        self.segments, self.offsets, self.excluded, deleted, offset = [], [], [], [], 0
+        for entry in resolved.manifest["segments"]:
+            folder = resolved.path / "segments" / entry["name"]
+            try:
+                segment = (opened or {}).get(entry["name"]) or segment_files.Segment(
+                    folder, entry.get("meta")
+                )
+                gone = segment_files.deleted_of(folder, entry)
+            except Damaged as damage:
+                self.excluded.append(Excluded(entry["name"], entry["docs"] - entry["dead"], str(damage)))
+                continue
             self.segments.append(segment)
             self.offsets.append(offset)
-            if entry.get("deleted"):
-                deleted.append(offset + numpy.load(segment.path / entry["deleted"]))
+            if len(gone):
+                deleted.append(offset + gone)
             offset += aligned(segment.docs)
         self.size = offset  # document numbers, those between segments included
         self.documents = sum(segment.docs for segment in self.segments)  # deleted ones included

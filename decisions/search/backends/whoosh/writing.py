@@ -6,12 +6,13 @@ whichever wrote the postings.
 """
 
 import json
-import os
+import shutil
+import zlib
 
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh import bm25, segments
+from decisions.search.backends.whoosh import bm25, integrity, segments
 from decisions.search.backends.whoosh.analysis import UNKNOWN_DAY, phrases_field
 from decisions.search.backends.whoosh.segments import TERM_FIELDS, fingerprint
 
@@ -146,7 +147,8 @@ def _ranges(arrays):
 
 def save(path, arrays, meta):
     """Write a segment to a new directory with what derives from its columns and fields; it appears
-    whole (renamed into place) or not at all."""
+    whole (renamed into place, every byte on disk) or not at all. Returns meta.json's CRC-32, for
+    the manifest entry that will name the segment."""
     arrays = dict(arrays)
     count = meta["docs"]
     for name, *_ in TERM_FIELDS:
@@ -154,9 +156,16 @@ def save(path, arrays, meta):
     arrays |= _date_orders(arrays)
     building = path.with_name(f".{path.name}.building")
     building.mkdir(parents=True)
-    for name, values in arrays.items():
-        numpy.save(building / f"{name}.npy", values, allow_pickle=False)
-    (building / "meta.json").write_text(
-        json.dumps(meta | {"ranges": _ranges(arrays), "format": fingerprint()})
-    )
-    os.replace(building, path)
+    try:
+        files = {
+            f"{name}.npy": integrity.write_array(building / f"{name}.npy", values)
+            for name, values in arrays.items()
+        }
+        described = json.dumps(meta | {"ranges": _ranges(arrays), "format": fingerprint(), "files": files})
+        integrity.write_bytes(building / segments.META, described.encode())
+        integrity.sync_folder(building)
+        integrity.replace(building, path)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return zlib.crc32(described.encode())
