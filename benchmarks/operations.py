@@ -53,7 +53,7 @@ def _archive(out, letters):
     environment = site_environment(
         IMR_VAR_DIR=str(out / "var"),
         DATABASE_URL=f"sqlite:///{out / 'db.sqlite3'}",
-        WHOOSH_INDEX_DIR=str(out / "index"),
+        SEARCH_INDEX_DIR=str(out / "index"),
         IMR_SAMPLE_LETTERS="0",
     )
     if not (out / "imported").exists():

@@ -52,7 +52,7 @@ def exhaustive_top(documents, queries, top=10):
     """{query: (scores of every matching item by item id, the top-th best score)} by BM25 over the
     default fields, from the documents alone."""
     from decisions.search import fields as registry
-    from decisions.search.backends.whoosh.analysis import words
+    from decisions.search.backends.embedded.analysis import words
 
     weights = {name: registry.TEXT_FIELDS[name].boost for name in registry.DEFAULT_TEXT_FIELDS}
     queries = {query: [words(word)[0] for word in query] for query in queries}

@@ -51,8 +51,8 @@ def _arguments():
     )
     parser.add_argument(
         "--backends",
-        default="whoosh",
-        help="comma-separated search backends to build and time in this run: whoosh,postgres",
+        default="embedded",
+        help="comma-separated search backends to build and time in this run: embedded,postgres",
     )
     return parser.parse_args()
 
@@ -66,7 +66,7 @@ def _configure(out, database_url):
             "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "IMR_VAR_DIR": str(out / "var"),
-            "WHOOSH_INDEX_DIR": str(out / "index"),
+            "SEARCH_INDEX_DIR": str(out / "index"),
             "DATABASE_URL": database_url or f"sqlite:///{out / 'bench.sqlite3'}",
         }
     )
@@ -171,7 +171,7 @@ def _exactness(texts, out):
 
     from decisions import search
     from decisions.models import DecisionItem, Determination
-    from decisions.search.backends.whoosh.reference import reference_index, reference_item_ids
+    from decisions.search.backends.embedded.reference import reference_index, reference_item_ids
     from decisions.search.contract import ItemIds
     from decisions.search.documents import documents_for
 
@@ -207,7 +207,7 @@ def _exactness(texts, out):
 def _index_size_mb(name, out):
     from django.db import connection
 
-    if name == "whoosh":  # the live index (CURRENT), not the one a rebuild replaced
+    if name == "embedded":  # the live index (CURRENT), not the one a rebuild replaced
         return _directory_mb(out / "index" / (out / "index" / "CURRENT").read_text().strip())
     with connection.cursor() as cursor:
         cursor.execute(

@@ -272,7 +272,7 @@ def run(job_id, on_progress=None):
 def _reason(failure):
     """Why a job failed, for the admin who reads it."""
     if isinstance(failure, OSError) and failure.errno == errno.ENOSPC:
-        where = Path(failure.filename).parent if failure.filename else Path(settings.WHOOSH_INDEX_DIR)
+        where = Path(failure.filename).parent if failure.filename else Path(settings.SEARCH_INDEX_DIR)
         return (
             f"The disk is full ({where}). Nothing stored was lost: letters already imported wait to be "
             f"added to search, and the pages say how many. Free some space, then run the job again: "

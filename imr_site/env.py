@@ -1,6 +1,8 @@
 """Read settings from the environment, failing with one clear sentence per bad value."""
 
 import os
+import warnings
+from pathlib import Path
 
 import dj_database_url
 from django.core.checks.security.base import (
@@ -57,12 +59,23 @@ def number(name, default, minimum=0.0):
     return _bounded(name, default, minimum, float, "a number")
 
 
-SEARCH_BACKENDS = ("whoosh", "postgres")
+SEARCH_BACKENDS = ("embedded", "postgres")
+# Names of earlier releases, still accepted (with a warning) until the next one.
+RENAMED_BACKENDS = {"whoosh": "embedded"}
+
+
+def renamed(old, new):
+    warnings.warn(
+        f"{old} is now {new}; the old name works until the next release.", FutureWarning, stacklevel=3
+    )
 
 
 def search_backend(database):
-    """SEARCH_BACKEND: whoosh (the embedded default) or postgres (needs a PostgreSQL DATABASE_URL)."""
-    value = (os.environ.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    """SEARCH_BACKEND: embedded (the default) or postgres (needs a PostgreSQL DATABASE_URL)."""
+    value = (os.environ.get("SEARCH_BACKEND") or "embedded").strip().lower()
+    if value in RENAMED_BACKENDS:
+        renamed(f"SEARCH_BACKEND={value}", f"SEARCH_BACKEND={RENAMED_BACKENDS[value]}")
+        value = RENAMED_BACKENDS[value]
     if value not in SEARCH_BACKENDS:
         raise ImproperlyConfigured(f"SEARCH_BACKEND={value!r} is not one of: {', '.join(SEARCH_BACKENDS)}.")
     if value == "postgres" and not database["ENGINE"].endswith("postgresql"):
@@ -71,6 +84,21 @@ def search_backend(database):
             "(postgres://user@host:5432/name); this one is SQLite."
         )
     return value
+
+
+def search_index_dir(var_dir):
+    """SEARCH_INDEX_DIR, else the old WHOOSH_INDEX_DIR; with neither, var/search_index, or the
+    var/whoosh_index an earlier release built, so that an upgrade does not rebuild a million letters."""
+    if value := os.environ.get("SEARCH_INDEX_DIR"):
+        return Path(value)
+    if value := os.environ.get("WHOOSH_INDEX_DIR"):
+        renamed("WHOOSH_INDEX_DIR", "SEARCH_INDEX_DIR")
+        return Path(value)
+    earlier, folder = var_dir / "whoosh_index", var_dir / "search_index"
+    if earlier.is_dir() and not folder.exists():
+        renamed(f"The search index folder {earlier}", f"{folder} (move it there, or set SEARCH_INDEX_DIR)")
+        return earlier
+    return folder
 
 
 def served_at(host, port):

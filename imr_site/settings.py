@@ -145,11 +145,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Search: the engine, where the embedded (Whoosh) index lives, how much memory each process may
+# Search: the engine, where the embedded index lives, how much memory each process may
 # use for its caches of postings and bitsets, and how long one search may run before it is stopped.
 SEARCH_BACKEND = env.search_backend(DATABASES["default"])
 DATABASE_ROUTERS = ["decisions.search.backends.postgres.router.PostgresOnlyRouter"]
-WHOOSH_INDEX_DIR = Path(os.environ.get("WHOOSH_INDEX_DIR", VAR_DIR / "whoosh_index"))
+SEARCH_INDEX_DIR = env.search_index_dir(VAR_DIR)
 # Per process: bitsets built from the (shared, memory-mapped) index for frequent words and filters.
 SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 128, minimum=16)
 # Per gunicorn worker: past this many MB resident after a request, the worker lets go of the index

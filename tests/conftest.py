@@ -12,7 +12,7 @@ from tests.letters import SEEDS
 
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
-    settings.WHOOSH_INDEX_DIR = tmp_path / "whoosh"
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMR_UPLOAD_DIR = tmp_path / "uploads"
     settings.IMR_IMPORT_PROCESSES = 1  # forking would close the test's database connection

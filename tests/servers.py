@@ -39,8 +39,8 @@ def own_site(folder, username, password):
     environment = site_environment(
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
         IMR_VAR_DIR=str(folder / "var"),
-        WHOOSH_INDEX_DIR=str(folder / "whoosh"),
-        SEARCH_BACKEND="whoosh",
+        SEARCH_INDEX_DIR=str(folder / "index"),
+        SEARCH_BACKEND="embedded",
         DJANGO_SUPERUSER_USERNAME=username,
         DJANGO_SUPERUSER_PASSWORD=password,
     )

@@ -33,7 +33,7 @@ def served(script, folder, start_seconds=180, **settings):
     environment = site_environment(
         IMR_VAR_DIR=str(folder / "var"),
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
-        WHOOSH_INDEX_DIR=str(folder / "index"),
+        SEARCH_INDEX_DIR=str(folder / "index"),
         PORT=str(port),
         **{"IMR_SAMPLE_LETTERS": "0", **settings},
     )

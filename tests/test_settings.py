@@ -128,3 +128,28 @@ def test_integer_bounds(monkeypatch):
     monkeypatch.setenv("LIMIT", "5")
     with pytest.raises(ImproperlyConfigured, match="at least 10"):
         env.integer("LIMIT", 100, minimum=10)
+
+
+def test_the_old_names_of_the_embedded_backend_still_work_for_a_release_with_a_warning(monkeypatch, tmp_path):
+    """The backend was named `whoosh` though its index is its own; a deployment set up with the
+    old names must keep its index and be told the new ones."""
+    monkeypatch.setenv("SEARCH_BACKEND", "whoosh")
+    with pytest.warns(FutureWarning, match="SEARCH_BACKEND=whoosh is now SEARCH_BACKEND=embedded"):
+        assert env.search_backend({"ENGINE": "django.db.backends.sqlite3"}) == "embedded"
+    monkeypatch.delenv("SEARCH_INDEX_DIR", raising=False)
+    monkeypatch.setenv("WHOOSH_INDEX_DIR", str(tmp_path / "old"))
+    with pytest.warns(FutureWarning, match="WHOOSH_INDEX_DIR is now SEARCH_INDEX_DIR"):
+        assert env.search_index_dir(tmp_path) == tmp_path / "old"
+    monkeypatch.setenv("SEARCH_INDEX_DIR", str(tmp_path / "new"))
+    assert env.search_index_dir(tmp_path) == tmp_path / "new"  # the new name wins, silently
+
+
+def test_an_index_built_where_earlier_releases_kept_it_is_used_where_it_is(monkeypatch, tmp_path):
+    monkeypatch.delenv("SEARCH_INDEX_DIR", raising=False)
+    monkeypatch.delenv("WHOOSH_INDEX_DIR", raising=False)
+    assert env.search_index_dir(tmp_path) == tmp_path / "search_index"
+    (tmp_path / "whoosh_index").mkdir()
+    with pytest.warns(FutureWarning, match="move it there"):
+        assert env.search_index_dir(tmp_path) == tmp_path / "whoosh_index"
+    (tmp_path / "search_index").mkdir()
+    assert env.search_index_dir(tmp_path) == tmp_path / "search_index"

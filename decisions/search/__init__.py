@@ -33,7 +33,7 @@ from decisions.search.syntax import parse
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 BACKENDS = {
-    "whoosh": "decisions.search.backends.whoosh.WhooshBackend",
+    "embedded": "decisions.search.backends.embedded.EmbeddedBackend",
     "postgres": "decisions.search.backends.postgres.backend.PostgresBackend",
 }
 

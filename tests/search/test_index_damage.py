@@ -18,7 +18,7 @@ from django.core.management import call_command
 
 from decisions import importing, indexing, jobs, search, tasks
 from decisions.models import DecisionItem, Determination, Job
-from decisions.search.backends.whoosh import integrity, store
+from decisions.search.backends.embedded import integrity, store
 from tests.letters import SEED_FILES
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def letters(settings):
     """The three sample letters, each imported on its own: each is one segment of the index."""
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     for path in SEED_FILES:
         report = importing.import_candidates(importing.candidates_from_paths([path]))
         assert report.count(importing.IMPORTED) == 1
@@ -167,7 +167,7 @@ def _reverse_ids(folder):
 
 
 def test_item_ids_reversed_in_place_never_answer_with_another_letters_items(settings, client):
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     importing.import_candidates(importing.candidates_from_paths(SEED_FILES[:2]))
     first, second = Determination.objects.order_by("pk")
     Determination.objects.filter(pk=first.pk).update(case_number="CM16-0000001")
@@ -286,7 +286,7 @@ def test_a_full_disk_fails_the_import_with_a_sentence_and_the_pages_say_the_inde
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(store.root() / "x.npy"))
@@ -311,7 +311,7 @@ def test_a_full_disk_fails_the_import_with_a_sentence_and_the_pages_say_the_inde
 
 @pytest.mark.django_db(transaction=True)
 def test_two_rebuilds_at_once_both_finish_and_leave_one_whole_index(settings):
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     importing.import_candidates(importing.candidates_from_paths(SEED_FILES))
     ids = list(Determination.objects.values_list("pk", flat=True))
     failures = []
@@ -346,7 +346,7 @@ def test_a_second_rebuild_asked_for_says_one_is_under_way(seeded, admin_client):
 def test_every_file_is_on_disk_before_anything_names_it(settings, monkeypatch):
     """Each segment file and its folder fsynced before the folder is renamed into place; the
     manifest fsynced before it replaces MANIFEST.json."""
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     synced, renamed = [], []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -422,7 +422,7 @@ def test_a_served_site_stays_up_on_a_cut_index_file_restarts_and_mends_with_its_
         with urllib.request.urlopen(base + address, timeout=30) as response:
             return response.status, response.read().decode()
 
-    index = tmp_path / "whoosh"
+    index = tmp_path / "index"
     live = index / (index / store.POINTER).read_text()
     victim = sorted((live / "segments").iterdir())[1]
     with servers.gunicorn(environment, workers=2) as (base, master):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from benchmarks.corpus import letters
 from decisions import importing, search
 from decisions.models import Determination
-from decisions.search.backends.whoosh.reference import reference_index, reference_item_ids
+from decisions.search.backends.embedded.reference import reference_index, reference_item_ids
 from decisions.search.contract import And, Match, Not, Or, Phrase, Prefix, Term, Wildcard
 from decisions.search.documents import documents_for
 from tests.search.corpus import ITEMS, import_corpus

@@ -1,7 +1,7 @@
 """One row per decision item: a tsvector per text field, keyword arrays and dates for filters.
 
 No foreign key to the item: the table exists only on PostgreSQL, and Django's delete collector
-must not look for it on SQLite. The backend's index/remove keep it in step, like Whoosh's.
+must not look for it on SQLite. The backend's index/remove keep it in step, like the embedded index's.
 """
 
 from django.contrib.postgres.fields import ArrayField

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 
-from decisions.search.backends.whoosh.segments import DELETED
+from decisions.search.backends.embedded.segments import DELETED
 
 logger = logging.getLogger(__name__)
 

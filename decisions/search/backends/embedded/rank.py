@@ -13,10 +13,10 @@ last; the document number settles the rest, so the order is total and paging is 
 
 import numpy
 
-from decisions.search.backends.whoosh import bm25, segments
-from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
-from decisions.search.backends.whoosh.evaluate import text_fields, tokens_of
-from decisions.search.backends.whoosh.view import bits_at
+from decisions.search.backends.embedded import bm25, segments
+from decisions.search.backends.embedded.analysis import LONGEST_SHINGLE, UNKNOWN_DAY, phrases_field, shingle
+from decisions.search.backends.embedded.evaluate import text_fields, tokens_of
+from decisions.search.backends.embedded.view import bits_at
 from decisions.search.contract import OLDEST, Match, Phrase, Prefix, Term, Wildcard, leaves
 
 LAST = numpy.iinfo(numpy.int64).max

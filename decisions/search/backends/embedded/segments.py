@@ -22,9 +22,9 @@ import mmap
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh import integrity
-from decisions.search.backends.whoosh.analysis import phrases_field
-from decisions.search.backends.whoosh.integrity import Damaged
+from decisions.search.backends.embedded import integrity
+from decisions.search.backends.embedded.analysis import phrases_field
+from decisions.search.backends.embedded.integrity import Damaged
 
 FORMAT = 9
 META = "meta.json"

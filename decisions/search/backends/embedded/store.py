@@ -1,6 +1,6 @@
 """Index directories behind an atomically switched pointer, each a manifest of segments.
 
-WHOOSH_INDEX_DIR holds one directory per built index (a name that never repeats) and a file
+SEARCH_INDEX_DIR holds one directory per built index (a name that never repeats) and a file
 CURRENT naming the live one: a rebuild fills a new directory, marks it PUBLISHED, then replaces
 CURRENT in one rename. Inside an index directory MANIFEST.json lists the segments (segments.py)
 and each one's deleted documents. Every write (add letters, delete them, merge) runs under the
@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy
 from django.conf import settings
 
-from decisions.search.backends.whoosh import integrity, merging, segments
-from decisions.search.backends.whoosh.integrity import Damaged
+from decisions.search.backends.embedded import integrity, merging, segments
+from decisions.search.backends.embedded.integrity import Damaged
 
 POINTER = "CURRENT"
 MANIFEST = "MANIFEST.json"
@@ -60,7 +60,7 @@ class LockError(RuntimeError):
 
 
 def root():
-    return Path(settings.WHOOSH_INDEX_DIR)
+    return Path(settings.SEARCH_INDEX_DIR)
 
 
 def unique_name():

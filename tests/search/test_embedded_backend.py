@@ -1,4 +1,4 @@
-"""The contract suite on the Whoosh backend, plus what only this backend has: its index
+"""The contract suite on the embedded backend, plus what only this backend has: its index
 directories, its caches and its time budget."""
 
 import pytest
@@ -10,10 +10,10 @@ from tests.search.contract import BackendContract
 pytestmark = pytest.mark.django_db
 
 
-class TestWhooshContract(BackendContract):
+class TestEmbeddedContract(BackendContract):
     @pytest.fixture
     def backend(self, settings):
-        settings.SEARCH_BACKEND = "whoosh"
+        settings.SEARCH_BACKEND = "embedded"
         return search.backend()
 
 
@@ -25,7 +25,7 @@ def _search_in_another_process(index_dir, text, ready, go):
 
     script = f"""
 import os, sys, time
-os.environ.update(DJANGO_SETTINGS_MODULE="imr_site.settings", DEBUG="1", WHOOSH_INDEX_DIR={str(index_dir)!r})
+os.environ.update(DJANGO_SETTINGS_MODULE="imr_site.settings", DEBUG="1", SEARCH_INDEX_DIR={str(index_dir)!r})
 import django; django.setup()
 from decisions import search
 backend = search.backend()
@@ -57,7 +57,7 @@ def test_a_rebuild_is_seen_by_another_process_within_a_second(seeded, settings, 
     from decisions.models import Determination
 
     ready, go = tmp_path / "ready", tmp_path / "go"
-    worker = _search_in_another_process(settings.WHOOSH_INDEX_DIR, "zanaflex", ready, go)
+    worker = _search_in_another_process(settings.SEARCH_INDEX_DIR, "zanaflex", ready, go)
     _wait_for(ready)
     keep = Determination.objects.exclude(source_name__startswith="001").values_list("pk", flat=True)
     search.backend().rebuild(keep)  # a fresh index without the Zanaflex letter, generation 1 again
@@ -93,10 +93,10 @@ def test_a_write_keeps_what_the_old_segments_cached(seeded):
 
 
 def test_the_caches_stay_within_their_byte_bound(seeded, settings):
-    from decisions.search.backends.whoosh import WhooshBackend
+    from decisions.search.backends.embedded import EmbeddedBackend
 
     settings.SEARCH_CACHE_MB = 16
-    backend = WhooshBackend()
+    backend = EmbeddedBackend()
     backend.cache.max_bytes = 64 * 1024  # small enough that the seeds' postings overflow it
     for text in ["therapy", "pain", "opio*", "medic*", '"not medically necessary"', "spasm OR weaning"]:
         backend.search(search.query(text, facets=[("treatment", None), ("specialty", None)]))
@@ -119,16 +119,16 @@ def _resident_kb_of_maps_under(directory, pid="self"):
 
 
 def test_a_worker_past_its_memory_limit_lets_go_of_the_index_pages_and_searches_the_same(seeded, settings):
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     backend = search.backend()
     queries = [search.query(text, facets=[("treatment", None)]) for text in ["pain", "baclofen", "opio*"]]
     before = [(r.total, r.facets, [hit.item_id for hit in r[:20]]) for r in map(backend.search, queries)]
-    assert _resident_kb_of_maps_under(settings.WHOOSH_INDEX_DIR) > 0
+    assert _resident_kb_of_maps_under(settings.SEARCH_INDEX_DIR) > 0
     assert not search.keep_within_memory(limit_mb=1 << 20)
-    assert _resident_kb_of_maps_under(settings.WHOOSH_INDEX_DIR) > 0
+    assert _resident_kb_of_maps_under(settings.SEARCH_INDEX_DIR) > 0
 
     assert search.keep_within_memory(limit_mb=1)
-    assert _resident_kb_of_maps_under(settings.WHOOSH_INDEX_DIR) == 0
+    assert _resident_kb_of_maps_under(settings.SEARCH_INDEX_DIR) == 0
     after = [(r.total, r.facets, [hit.item_id for hit in r[:20]]) for r in map(backend.search, queries)]
     assert after == before
 
@@ -149,7 +149,7 @@ def test_a_gunicorn_worker_holds_index_pages_only_within_its_memory_limit(
         for text in ["pain", "baclofen", "medically"]:
             urllib.request.urlopen(f"{base}/?q={text}", timeout=30).read()
         (pid,) = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
-        kept = _resident_kb_of_maps_under(site["WHOOSH_INDEX_DIR"], pid)
+        kept = _resident_kb_of_maps_under(site["SEARCH_INDEX_DIR"], pid)
     assert (kept > 0) == index_pages_kept
 
 
@@ -159,11 +159,11 @@ def test_a_search_over_its_time_budget_stops_with_a_sentence(client, seeded, set
     assert "took longer than 0 seconds and was stopped" in html
 
 
-def test_nothing_outside_the_whoosh_backend_imports_whoosh():
+def test_nothing_outside_the_embedded_backend_imports_whoosh():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    backend = root / "decisions" / "search" / "backends" / "whoosh"
+    backend = root / "decisions" / "search" / "backends" / "embedded"
     offenders = [
         str(path.relative_to(root))
         for path in (root / "decisions").rglob("*.py")
@@ -185,9 +185,9 @@ def test_many_writes_are_merged_into_few_segments_and_lose_nothing(settings, mon
     from benchmarks import corpus
     from decisions import importing, indexing
     from decisions.models import DecisionItem, Determination
-    from decisions.search.backends.whoosh import store
+    from decisions.search.backends.embedded import store
 
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     monkeypatch.setattr(store, "SMALLEST_TIER", 4)
     monkeypatch.setattr(store, "MERGE_FACTOR", 3)
     generated = list(corpus.letters(40, seed=5))
@@ -217,7 +217,7 @@ def test_many_writes_are_merged_into_few_segments_and_lose_nothing(settings, mon
 
 def test_a_write_that_fails_publishes_nothing_and_its_files_are_cleared_later(seeded, monkeypatch):
     from decisions.models import Determination
-    from decisions.search.backends.whoosh import merging, store
+    from decisions.search.backends.embedded import merging, store
 
     ids = list(Determination.objects.values_list("pk", flat=True))
     before = search.backend().search(search.query("")).total
@@ -243,12 +243,12 @@ def test_a_write_that_fails_publishes_nothing_and_its_files_are_cleared_later(se
 def test_a_rebuild_in_several_processes_indexes_every_item_once(settings, monkeypatch):
     from decisions import importing, indexing
     from decisions.models import DecisionItem, Determination
-    from decisions.search.backends import whoosh
+    from decisions.search.backends import embedded
     from tests.letters import SEEDS
 
     importing.import_candidates(importing.candidates_from_paths([SEEDS]))
     settings.IMR_IMPORT_PROCESSES = 2
-    monkeypatch.setattr(whoosh, "REBUILD_CHUNK_LETTERS", 1)
+    monkeypatch.setattr(embedded, "REBUILD_CHUNK_LETTERS", 1)
     count = search.backend().rebuild(Determination.objects.values_list("pk", flat=True))
     assert count == DecisionItem.objects.count()
     assert indexing.compare().in_step
@@ -263,15 +263,15 @@ def test_a_rebuild_merges_what_its_processes_build_into_segments_as_large_as_a_m
     from benchmarks import corpus
     from decisions import importing, indexing
     from decisions.models import DecisionItem, Determination
-    from decisions.search.backends import whoosh
-    from decisions.search.backends.whoosh import store
+    from decisions.search.backends import embedded
+    from decisions.search.backends.embedded import store
 
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     importing.import_candidates(
         importing.Candidate(name, text.encode()) for name, text in corpus.letters(40, seed=31)
     )
     items = DecisionItem.objects.count()
-    monkeypatch.setattr(whoosh, "REBUILD_CHUNK_LETTERS", 2)
+    monkeypatch.setattr(embedded, "REBUILD_CHUNK_LETTERS", 2)
     monkeypatch.setattr(store, "LARGEST_MERGE", 30)
     before = search.backend().search(search.query("pain", facets=[("treatment", None)]))
     search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
@@ -309,7 +309,7 @@ def test_facet_counts_by_bitmap_and_by_postings_are_the_database_counts(db, monk
     from benchmarks import corpus
     from decisions import importing
     from decisions.models import DecisionItem, ReviewerSpecialty
-    from decisions.search.backends.whoosh import segments
+    from decisions.search.backends.embedded import segments
 
     monkeypatch.setattr(segments, "DENSE_SHARE", dense_share)
     importing.import_candidates(
@@ -339,7 +339,7 @@ def test_facets_counted_from_the_matches_own_values_equal_the_bitmaps_counts(db,
     from benchmarks import corpus
     from decisions import importing
     from decisions.search import fields as registry
-    from decisions.search.backends.whoosh import segments
+    from decisions.search.backends.embedded import segments
 
     importing.import_candidates(
         importing.Candidate(name, text.encode()) for name, text in corpus.letters(80, seed=7)
@@ -371,7 +371,7 @@ def test_ranking_many_matches_by_their_champions_scores_them_exactly(db, monkeyp
     from benchmarks.relevance import QUERIES, compare, exhaustive_top
     from decisions import importing
     from decisions.models import Determination
-    from decisions.search.backends.whoosh import rank, segments
+    from decisions.search.backends.embedded import rank, segments
     from decisions.search.contract import And, SearchQuery, Term
     from decisions.search.documents import documents_for
 
@@ -392,7 +392,7 @@ def test_ranking_many_matches_by_their_champions_scores_them_exactly(db, monkeyp
 
 def test_the_merge_plan_keeps_segments_few_and_merges_bounded():
     """Segments that reach the largest merge no longer merge; those below merge as many as fit."""
-    from decisions.search.backends.whoosh import store
+    from decisions.search.backends.embedded import store
 
     def entries(*sizes):
         return [{"name": str(i), "docs": size, "dead": 0} for i, size in enumerate(sizes)]
@@ -428,8 +428,8 @@ def test_any_keyword_field_can_be_counted_not_only_the_page_facets(seeded):
 def test_passages_are_whooshs_and_of_equal_ones_the_earliest_every_time():
     from whoosh.highlight import ContextFragmenter, highlight
 
-    from decisions.search.backends.whoosh.analysis import TEXT_ANALYZER
-    from decisions.search.backends.whoosh.highlight import _FORMATTER, passage
+    from decisions.search.backends.embedded.analysis import TEXT_ANALYZER
+    from decisions.search.backends.embedded.highlight import _FORMATTER, passage
 
     filler = " ".join(["the reviewer read the records"] * 20)
     tied = f"Urine screens. {filler} Urine tests. {filler} Urine cups. {filler}"
@@ -456,9 +456,9 @@ def test_an_index_of_many_segments_answers_as_one_segment_does(settings, monkeyp
     from decisions import importing
     from decisions.models import Determination
     from decisions.search import fields as registry
-    from decisions.search.backends.whoosh import store
+    from decisions.search.backends.embedded import store
 
-    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND = "embedded"
     monkeypatch.setattr(store, "MERGE_FACTOR", 1000)  # keep every import's own segment
     generated = list(corpus.letters(70, seed=23))
     for start in range(0, len(generated), 7):
@@ -504,7 +504,7 @@ def test_facets_of_a_search_matching_almost_everything_count_the_rest_and_leave_
     from benchmarks import corpus
     from decisions import importing
     from decisions.models import DecisionItem, Determination
-    from decisions.search.backends.whoosh import segments
+    from decisions.search.backends.embedded import segments
 
     monkeypatch.setattr(segments, "FORWARD_COST", dict.fromkeys((True, False), forward_cost))
     importing.import_candidates(
@@ -527,7 +527,7 @@ def test_facets_of_a_search_matching_almost_everything_count_the_rest_and_leave_
 def test_the_first_flagged_documents_of_a_date_order_read_in_chunks_are_those_of_the_whole_order(share, stop):
     import numpy
 
-    from decisions.search.backends.whoosh.rank import _first_flagged
+    from decisions.search.backends.embedded.rank import _first_flagged
 
     generator = numpy.random.default_rng(int(share * 10_000) + (stop or 0))
     order = generator.permutation(20_000).astype(numpy.int32)
@@ -540,7 +540,7 @@ def test_the_first_flagged_documents_of_a_date_order_read_in_chunks_are_those_of
 def test_rows_found_among_postings_either_way_round(rows_count, docs_count):
     import numpy
 
-    from decisions.search.backends.whoosh.segments import common
+    from decisions.search.backends.embedded.segments import common
 
     generator = numpy.random.default_rng(rows_count * 7 + docs_count)
     rows = numpy.sort(generator.choice(10_000, rows_count, replace=False))

@@ -12,9 +12,9 @@ import zlib
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh import bm25, integrity, segments
-from decisions.search.backends.whoosh.analysis import UNKNOWN_DAY, phrases_field
-from decisions.search.backends.whoosh.segments import TERM_FIELDS, fingerprint
+from decisions.search.backends.embedded import bm25, integrity, segments
+from decisions.search.backends.embedded.analysis import UNKNOWN_DAY, phrases_field
+from decisions.search.backends.embedded.segments import TERM_FIELDS, fingerprint
 
 
 def field_arrays(name, keys, texts, term_of, docs, freqs, pool, pos_from):

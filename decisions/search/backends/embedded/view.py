@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy
 
-from decisions.search.backends.whoosh import segments as segment_files
-from decisions.search.backends.whoosh.integrity import Damaged
+from decisions.search.backends.embedded import segments as segment_files
+from decisions.search.backends.embedded.integrity import Damaged
 
 _view_numbers = itertools.count(1)
 WORD = 64

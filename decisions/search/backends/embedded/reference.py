@@ -9,7 +9,7 @@ from whoosh import fields, index
 from whoosh import query as wq
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh.analysis import TEXT_ANALYZER, words
+from decisions.search.backends.embedded.analysis import TEXT_ANALYZER, words
 from decisions.search.contract import And, Match, Not, Or, Phrase, Prefix, Term
 from decisions.search.fields import normalize_keyword
 

@@ -7,9 +7,9 @@ from collections import Counter
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh import writing
-from decisions.search.backends.whoosh.analysis import day, phrases_field, shingles, words
-from decisions.search.backends.whoosh.segments import COLUMNS, KEY, TERM_FIELDS, key_of
+from decisions.search.backends.embedded import writing
+from decisions.search.backends.embedded.analysis import day, phrases_field, shingles, words
+from decisions.search.backends.embedded.segments import COLUMNS, KEY, TERM_FIELDS, key_of
 
 
 class _TermNumbers(dict):

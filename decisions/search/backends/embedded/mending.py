@@ -9,9 +9,9 @@ manifest, or one built by an earlier version, needs a rebuild.
 """
 
 from decisions.search.backends.base import Mended
-from decisions.search.backends.whoosh import store
-from decisions.search.backends.whoosh.integrity import Damaged
-from decisions.search.backends.whoosh.view import Excluded
+from decisions.search.backends.embedded import store
+from decisions.search.backends.embedded.integrity import Damaged
+from decisions.search.backends.embedded.view import Excluded
 
 NOTE = "mending"
 

@@ -4,9 +4,9 @@ moved by NumPy (never analysed again), deleted documents and terms left with non
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh import writing
-from decisions.search.backends.whoosh.integrity import Damaged
-from decisions.search.backends.whoosh.segments import COLUMNS, TERM_FIELDS
+from decisions.search.backends.embedded import writing
+from decisions.search.backends.embedded.integrity import Damaged
+from decisions.search.backends.embedded.segments import COLUMNS, TERM_FIELDS
 
 
 def merge(segments, deleted, path):

@@ -14,8 +14,8 @@ import re
 import numpy
 
 from decisions.search import fields as registry
-from decisions.search.backends.whoosh.analysis import LONGEST_SHINGLE, day, phrases_field, shingle, words
-from decisions.search.backends.whoosh.view import bits_of, flags_to_bits, set_bits
+from decisions.search.backends.embedded.analysis import LONGEST_SHINGLE, day, phrases_field, shingle, words
+from decisions.search.backends.embedded.view import bits_of, flags_to_bits, set_bits
 from decisions.search.contract import (
     And,
     AnyOf,

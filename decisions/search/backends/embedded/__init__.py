@@ -19,13 +19,13 @@ from django.conf import settings
 from decisions.processes import mapped
 from decisions.search import fields as registry
 from decisions.search.backends.base import Deadline, IndexHealth, SearchBackend
-from decisions.search.backends.whoosh import mending, rank, store, watching
-from decisions.search.backends.whoosh.building import SegmentBuilder
-from decisions.search.backends.whoosh.cache import BoundedCache
-from decisions.search.backends.whoosh.evaluate import Evaluator, text_fields, tokens_of
-from decisions.search.backends.whoosh.highlight import Highlighter
-from decisions.search.backends.whoosh.integrity import Damaged
-from decisions.search.backends.whoosh.view import IndexView, bits_to_flags, set_bits
+from decisions.search.backends.embedded import mending, rank, store, watching
+from decisions.search.backends.embedded.building import SegmentBuilder
+from decisions.search.backends.embedded.cache import BoundedCache
+from decisions.search.backends.embedded.evaluate import Evaluator, text_fields, tokens_of
+from decisions.search.backends.embedded.highlight import Highlighter
+from decisions.search.backends.embedded.integrity import Damaged
+from decisions.search.backends.embedded.view import IndexView, bits_to_flags, set_bits
 from decisions.search.contract import (
     OVERTURNED,
     RELEVANCE,
@@ -51,8 +51,8 @@ DOCUMENT_BATCH = 500  # letters whose documents are read in one go
 OPEN_ATTEMPTS = 5
 
 
-class WhooshBackend(SearchBackend):
-    name = "whoosh"
+class EmbeddedBackend(SearchBackend):
+    name = "embedded"
     capabilities = frozenset({"phrases", "slop", "prefix", "wildcard", "relevance"})
 
     def __init__(self):

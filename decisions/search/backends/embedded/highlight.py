@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from whoosh.highlight import BasicFragmentScorer, ContextFragmenter, HtmlFormatter, WholeFragmenter
 
-from decisions.search.backends.whoosh.analysis import spans
+from decisions.search.backends.embedded.analysis import spans
 
 
 class _Formatter(HtmlFormatter):
