@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.http import urlencode
 
-from decisions import search, sections
+from decisions import explorer, search, sections
 from decisions.search import AnyOf, SearchQuery
 from decisions.stats import Rate
 from decisions.vocabulary import guidelines
@@ -21,6 +21,7 @@ class Row:
     label: str
     query: str  # the search page's query string for the items citing it
     rate: Rate
+    address: str  # its page in the explorer
 
 
 @dataclass
@@ -61,7 +62,12 @@ def cited(key, order="count"):
     own = [f for f in found.facets["section"] if f.value.startswith(f"{key}:")]
     labels = sections.labels([f.value for f in own])
     section_rows = [
-        Row(labels[f.value].partition(": ")[2], urlencode({"section": f.value}), Rate(f.overturned, f.count))
+        Row(
+            labels[f.value].partition(": ")[2],
+            urlencode({"section": f.value}),
+            Rate(f.overturned, f.count),
+            explorer.address_of("section", f.value),
+        )
         for f in own
     ]
     page_rows = [
@@ -69,6 +75,7 @@ def cited(key, order="count"):
             f"p. {page}",
             urlencode({"page_source": chosen.source, "cited_page": page}),
             Rate(f.overturned, f.count),
+            explorer.address_of("cited", f.value),
         )
         for f in found.facets["cited"]
         if (page := f.value.partition(":")[2]) and f.value.startswith(f"{chosen.source}:")

@@ -125,7 +125,7 @@ def _label(field, value, labels):
     return labels[value]
 
 
-def _rows(field, counts, limit, chosen=()):
+def rows(field, counts, limit, chosen=()):
     if field == "cited":  # "any:63" repeats what a source's own page already counts
         counts = [count for count in counts if not count.value.startswith("any:")]
     if field == "decided_year":
@@ -140,7 +140,7 @@ def _rows(field, counts, limit, chosen=()):
     ]
 
 
-def _overall(counts):
+def overall(counts):
     outcomes = {count.value: count.count for count in counts}
     return Rate(outcomes.get("overturned", 0), sum(outcomes.values()))
 
@@ -168,7 +168,7 @@ def _comparison(backend, query, filters, chosen):
                 count.value: Rate(count.overturned, count.count) for count in found.facets["decided_year"]
             }
             compared.append(
-                Compared(value, labels.get(value, value), _overall(found.facets["outcome"]), by_year)
+                Compared(value, labels.get(value, value), overall(found.facets["outcome"]), by_year)
             )
         years = sorted(
             {year for each in compared for year in each.by_year}, key=lambda year: (year == UNDATED, year)
@@ -184,11 +184,11 @@ def insights(backend, filterset):
     facets = (("outcome", None), *((field, None) for _, field, _, _ in BREAKDOWNS))
     results = backend.search(dataclasses.replace(query, filters=filters, facets=facets))
     breakdowns = [
-        Breakdown(name, title, _rows(field, results.facets[field], limit, cleaned.get(field) or ()))
+        Breakdown(name, title, rows(field, results.facets[field], limit, cleaned.get(field) or ()))
         for name, field, title, limit in BREAKDOWNS
     ]
     return Insights(
-        _overall(results.facets["outcome"]),
+        overall(results.facets["outcome"]),
         breakdowns,
         len(filters) != len(query.filters),
         _comparison(backend, query, filters, cleaned),

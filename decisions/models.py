@@ -346,6 +346,10 @@ class GuidelineSection(models.Model):
         """Its value in the search index's `section` filter."""
         return f"{self.guideline}:{self.key}"
 
+    def get_absolute_url(self):
+        """Its page in the explorer of what reviewers cite."""
+        return reverse("decisions:cited_section", args=[self.guideline, self.key])
+
 
 class CitedSection(models.Model):
     """One section of one citation, so "items citing Opioids, criteria for use" is one indexed lookup."""

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/stats", api.stats_json, name="api_stats"),
     path("cited/", views.cited_pages, name="cited_pages"),
     path("cited/<str:source>/<int:page>/", views.cited_page, name="cited_page"),
+    path("cited/<str:guideline>/section/<str:key>/", views.cited_section, name="cited_section"),
     path("api/", api.api_index, name="api"),
     path("api/determinations/<int:pk>", api.determination_json, name="api_determination"),
     path("api/items", api.items_json, name="api_items"),

@@ -5,15 +5,13 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 
-from decisions import cited, search, vocabulary
+from decisions import cited, explorer, search, vocabulary
 from decisions.insights import insights
 from decisions.models import (
     READER_PREFETCH,
     Determination,
     GuidelineCitation,
-    GuidelineSource,
     Outcome,
 )
 from decisions.results import (
@@ -170,10 +168,22 @@ def original_file(request, pk):
 
 
 def cited_page(request, source, page):
-    """One click from a citation: every item citing this page of this guideline."""
-    if source not in GuidelineSource.values:
-        raise Http404("Unknown guideline source")
-    return redirect(f"{reverse('decisions:search')}?{urlencode({'page_source': source, 'cited_page': page})}")
+    """One page of a guideline source, explored (every citation of a page links here)."""
+    return _explored(request, explorer.page(source, page))
+
+
+def cited_section(request, guideline, key):
+    """One section of a guideline, explored (every citation of a section links here)."""
+    return _explored(request, explorer.section(guideline, key))
+
+
+def _explored(request, cited):
+    """404 for what is not a guideline's section or page, and for a page no decision cites; a
+    section the vocabulary knows has its page even before a decision cites it."""
+    explored = explorer.explore(cited) if cited else None
+    if not explored or not (explored.rate.decisions or cited.known):
+        raise Http404("No decision in the archive cites this.")
+    return render(request, "decisions/explored.html", {"explored": explored, "min_decisions": MIN_DECISIONS})
 
 
 def cited_pages(request):

@@ -5,6 +5,7 @@ Jinja2 compiles templates to Python and renders the same blocks several times fa
 Django templates; they render these blocks with the `jinja` tag (decisions/templatetags/jinja.py).
 """
 
+from django.urls import reverse
 from django.utils import dateformat
 from jinja2 import Environment, StrictUndefined
 
@@ -19,8 +20,14 @@ def date(value, format_string):
     return dateformat.format(value, format_string) if value else ""
 
 
+def url(name, *args):
+    """The address of a named URL, as `{% url %}` gives it in Django templates."""
+    return reverse(name, args=args)
+
+
 def environment(**options):
     # A name the template misspells is an error the tests see, not a silently empty string.
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.filters.update(intcomma=intcomma, date=date)
+    env.globals.update(url=url)
     return env

@@ -122,7 +122,7 @@ def test_the_search_page_lists_sections_by_guideline_and_links_each_citation(cli
     page = client.get("/", {"section": "chronic_pain:musclerelaxantsforpain"}).content.decode()
     assert '<optgroup label="ACOEM Low Back">' in page and ">Special Studies (1)</option>" in page
     assert "Cited section: MTUS Chronic Pain: Muscle relaxants (for pain)" in page  # the chip
-    assert 'href="/?section=chronic_pain%3Amusclerelaxantsforpain"' in page  # each hit's citation
+    assert 'href="/cited/chronic_pain/section/musclerelaxantsforpain/"' in page  # each hit's citation
     assert "partly authorized" in page and "Baclofen 10mg #30" in page  # the remainder is the title
     claims = client.get("/", {"ur_section": "chronic_pain:opioidscriteriaforuse"}).content.decode()
     assert "The claims administrator relied on:" in claims and "Opioids, criteria for use" in claims

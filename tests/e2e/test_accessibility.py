@@ -22,6 +22,7 @@ PUBLIC = [
     "/?q=%22unclosed",
     "/insights/",
     "/cited/",
+    "/cited/chronic_pain/63/",
     "/api/",
     "/account/login/",
     "/account/password_reset/",

@@ -1,5 +1,6 @@
 """The section filter as an adjuster uses it, in Chromium, on the real letters of ../shared/real:
-pick a section from the list, see its decisions, their overturn rate and each letter's citation."""
+pick a section from the list, see its decisions, their overturn rate and each letter's citation,
+and from a citation the section's own page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -46,9 +47,15 @@ def test_pick_a_section_the_reviewer_cited_and_see_its_decisions(real_site, lapt
         expect(hits.nth(index).locator(".citations").first).to_contain_text("Physical medicine treatment")
     shot(page, "real-section-physical-medicine")
     page.locator(".hit h3 a").first.click()
-    expect(
-        page.locator("section.item .citations a", has_text="Physical medicine treatment").first
-    ).to_be_visible()
+    citation = page.locator("section.item .citations a", has_text="Physical medicine treatment").first
+    expect(citation).to_be_visible()
+    citation.click()  # the section explored: its decisions over time, treatments, what is cited beside it
+    expect(page.locator("h1")).to_have_text("MTUS Chronic Pain: Physical medicine treatment")
+    expect(page.locator(".overall")).to_contain_text(f"{count} decisions cite this section")
+    expect(page.locator("#heading-treatment")).to_be_visible()
+    shot(page, "real-section-explored")
+    page.get_by_role("link", name="Every decision citing it").click()
+    expect(page.locator(".results-head .count strong")).to_have_text(str(count))
 
 
 def test_pick_a_section_the_claims_administrator_cited(real_site, laptop):
