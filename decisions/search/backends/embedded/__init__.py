@@ -75,13 +75,15 @@ class EmbeddedBackend(SearchBackend):
             for attempt in range(OPEN_ATTEMPTS):
                 fresh = self._fresh_view(resolved, view, damaged)
                 if not fresh.excluded or attempt == OPEN_ATTEMPTS - 1:
-                    return fresh
+                    break
                 # A write may have removed what an older manifest named: look again before calling
                 # a missing segment damaged.
                 again = self._resolved(live, force=True)
                 if _state(again) == _state(resolved):
-                    return fresh
+                    break
                 resolved, view, damaged = again, fresh, []
+            for excluded in fresh.excluded:
+                logger.error("search index segment %s left out: %s", excluded.name, excluded.problem)
             return fresh
 
     @staticmethod
@@ -115,8 +117,6 @@ class EmbeddedBackend(SearchBackend):
         if view is not None and view.index_name == resolved.name:
             opened = {segment.name: segment for segment in view.segments if segment.name not in damaged}
         fresh = IndexView(resolved, self.cache, opened)
-        for excluded in fresh.excluded:
-            logger.error("search index segment %s left out: %s", excluded.name, excluded.problem)
         watching.watch().follow([segment.path for segment in fresh.segments])
         self._views[store.store().directory] = fresh
         if view is not None and view is not fresh:
