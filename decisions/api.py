@@ -8,10 +8,12 @@ import itertools
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from decisions import indexing, search
+from decisions.estimate import EstimateForm, estimate, wider
 from decisions.filters import PER_PAGE, PER_PAGE_CHOICES
 from decisions.insights import chart_names, insights
 from decisions.models import READER_PREFETCH, Determination, Outcome
@@ -122,6 +124,44 @@ def similar_json(request, pk):
                     reasons=found.reasons,
                 )
                 for found in similar
+            ],
+        }
+    )
+
+
+@require_GET
+def estimate_json(request):
+    """The estimate page's answer: `treatment` (required), `section`, `diagnosis`, `facts`, `k`."""
+    form = EstimateForm(request.GET)
+    if not form.is_valid():
+        return _error(
+            400, " ".join(f"{name}: {error}" for name, errors in form.errors.items() for error in errors)
+        )
+    described = form.request()
+    try:
+        found, wider_requests = estimate(described, form.cleaned_data["k"]), wider(described)
+    except search.QueryError as error:
+        return _search_error(error)
+    absolute = request.build_absolute_uri
+    return JsonResponse(
+        {
+            "request": dataclasses.asdict(described),
+            "k": found.k,
+            "precedents_found": len(found.precedents),
+            "too_thin": found.thin or None,
+            "estimate": None if found.thin else {**found.rate.as_dict(), "in_words": found.interval_words},
+            "precedents": [
+                dict(item_json(each.item, absolute), score=each.score, reasons=each.reasons)
+                for each in found.precedents
+            ],
+            "closer_or_wider": [{"closest": k, **rate.as_dict()} for k, rate in found.wider_k]
+            + [
+                {
+                    "label": each.label,
+                    **each.rate.as_dict(),
+                    "search": absolute(f"{reverse('decisions:search')}?{each.search}"),
+                }
+                for each in wider_requests
             ],
         }
     )

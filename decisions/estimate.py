@@ -28,7 +28,7 @@ from decisions.search.contract import OVERTURNED, Match, Or
 from decisions.search.fields import section_term, section_terms
 from decisions.sections import labels as section_labels
 from decisions.similar import Like, body_parts, closest, distinctive_words, like_query, scope
-from decisions.stats import Rate
+from decisions.stats import Rate, percent
 from decisions.vocabulary import guidelines
 
 K_CHOICES = (10, 25, 50)
@@ -87,6 +87,15 @@ class Estimate:
     @property
     def rate(self):
         return self.at(self.k)
+
+    @property
+    def interval_words(self):
+        """The rate's 95% interval as a sentence."""
+        low, high = self.rate.interval
+        return (
+            f"Judging by these {self.rate.decisions} precedents, between {percent(low)} and {percent(high)} "
+            "of requests like this one are overturned (95% confidence)."
+        )
 
     @property
     def scope_text(self):
@@ -198,6 +207,7 @@ class EstimateForm(forms.Form):
     treatment = forms.CharField(
         label="Treatment",
         max_length=100,
+        error_messages={"required": "Name the treatment requested: a drug or a service from the list."},
         help_text="A drug (generic or brand name) or a service, as the vocabulary names it.",
     )
     section = forms.ChoiceField(
@@ -236,11 +246,12 @@ class EstimateForm(forms.Form):
         return Request(data["treatment"], data["section"], " ".join(data["diagnosis"].split()), data["facts"])
 
 
-def params_for(item):
-    """The estimate form's query string describing a request like this item: its treatment, the
-    first vocabulary section its reviewer cites, its letter's first diagnosis; "" without a treatment."""
+def request_like(item, facts=""):
+    """A request described the way its asker would describe this item's: its treatment (None
+    without one), the first vocabulary section its reviewer cites, its letter's first diagnosis,
+    and `facts`."""
     if not item.treatment:
-        return ""
+        return None
     known = guidelines.guidelines()
     sections = [
         section.term
@@ -249,6 +260,4 @@ def params_for(item):
         if section.guideline in known and section.key in known[section.guideline].sections
     ]
     diagnoses = item.determination.diagnoses
-    return Request(
-        item.treatment, sections[0] if sections else "", diagnoses[0] if diagnoses else ""
-    ).params()
+    return Request(item.treatment, sections[0] if sections else "", diagnoses[0] if diagnoses else "", facts)

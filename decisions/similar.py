@@ -193,7 +193,8 @@ def _reasons(like, other, letters, boilerplate):
     if parts:
         reasons.append("same body part: " + ", ".join(sorted(parts)))
     other_words = set(_words(other.rationale)) | (set(_words(summary)) if like.shared_in_summary else set())
-    shared = [word for word in like.words if word in other_words and word not in boilerplate][:SHOWN_WORDS]
+    said = boilerplate | parts  # a body part is its own reason already
+    shared = [word for word in like.words if word in other_words and word not in said][:SHOWN_WORDS]
     if shared:
         reasons.append(f"{like.shared_label}: " + ", ".join(shared))
     return reasons

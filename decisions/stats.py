@@ -38,10 +38,15 @@ class Rate:
         return percent(self.share) if self.decisions else ""
 
     @property
+    def ci_text(self):
+        """“95% CI 11.7–18.8%”."""
+        low, high = self.interval
+        return f"95% CI {percent(low, sign=False)}–{percent(high)}"
+
+    @property
     def interval_text(self):
         """“14.9% (95% CI 11.7–18.8%)”."""
-        low, high = self.interval
-        return f"{percent(self.share)} (95% CI {percent(low, sign=False)}–{percent(high)})"
+        return f"{percent(self.share)} ({self.ci_text})"
 
     def sentence(self):
         """“58 of 389 overturned — 14.9% (95% CI 11.7–18.8%)”, or why there is no rate."""
@@ -89,3 +94,4 @@ def wilson(successes, trials, z=Z_95):
 
 def percent(fraction, sign=True):
     return f"{fraction * 100:.1f}" + ("%" if sign else "")
+

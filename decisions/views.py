@@ -1,4 +1,5 @@
-"""Pages: the search page, a letter, decisions like an item, and browsing by cited guideline page."""
+"""Pages: the search page, a letter, decisions like an item, an estimate from precedent, and browsing
+by cited guideline page."""
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from decisions import cited, explorer, search, vocabulary
+from decisions.estimate import EstimateForm, estimate, request_like, wider
 from decisions.insights import insights
 from decisions.models import (
     READER_PREFETCH,
@@ -133,7 +135,35 @@ def similar_page(request, pk):
         (Outcome(outcome).label, outcome, found.get(outcome, []), _more(request.GET, outcome, shown[outcome]))
         for outcome in OUTCOMES
     ]
-    return render(request, "decisions/similar.html", {"item": item, "lists": lists, "error": error_text})
+    like_this = request_like(item)
+    return render(
+        request,
+        "decisions/similar.html",
+        {
+            "item": item,
+            "lists": lists,
+            "error": error_text,
+            "estimate_query": like_this.params() if like_this else "",
+        },
+    )
+
+
+def estimate_page(request):
+    """A described request's likely outcome: the overturn rate among its closest precedents, the
+    precedents, and what widening would give (a GET form, no JavaScript needed)."""
+    form = EstimateForm(request.GET or None)
+    context = {
+        "form": form,
+        "treatment_names": _treatment_names,
+        "vocabulary_version": vocabulary.size()["version"],
+    }
+    if form.is_bound and form.is_valid():
+        described = form.request()
+        try:
+            context.update(estimate=estimate(described, form.cleaned_data["k"]), wider=wider(described))
+        except search.QueryError as error:
+            context["error"] = f"Search: {error}."
+    return render(request, "decisions/estimate.html", context)
 
 
 def _shown(value):

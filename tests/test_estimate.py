@@ -1,4 +1,5 @@
-"""An estimate from precedent: a described request's overturn rate among its closest precedents."""
+"""An estimate from precedent: a described request's overturn rate among its closest precedents; the
+page and its API twin, and a clear message for anything that cannot be estimated."""
 
 import pytest
 
@@ -139,3 +140,94 @@ def test_wider_requests_give_their_rates_nearest_first(archive):
     assert rows[0].estimate == f"treatment={ESI.replace(' ', '+')}" and rows[0].search.startswith(
         "treatment="
     )
+
+
+SECTION = section_term("chronic_pain", ESI_SECTION)
+
+
+def test_the_page_shows_the_rate_its_interval_and_the_precedents(client, archive):
+    page = client.get(
+        "/estimate/", {"treatment": "Epidural steroid injection", "section": SECTION}
+    ).content.decode()
+    assert "33.3% overturned</strong> among the 12 closest precedents: 4 overturned, 8 upheld" in page
+    assert "Judging by these 12 precedents, between 13.8% and 60.9% of requests like this one" in page
+    assert page.count('<article class="hit">') == 12
+    assert "also cites MTUS Chronic Pain: Epidural steroid injections (ESIs)" in page
+    for precedent in DecisionItem.objects.filter(determination__source_name__startswith="esi"):
+        assert f'<a href="{precedent.get_absolute_url()}">{precedent.title}</a>' in page
+    # what widening gives: the treatment without the section, with a link to estimate that
+    assert f"Every decision on {ESI}: 7 of 15 overturned" in page
+    assert "Estimate without the section" in page
+    assert '<option value="chronic_pain:epiduralsteroidinjectionsesis" selected>' in page
+
+
+def test_the_page_is_linked_from_every_page_and_works_as_a_plain_form(client, archive):
+    page = client.get("/").content.decode()
+    assert '<a href="/estimate/">Estimate</a>' in page
+    empty = client.get("/estimate/").content.decode()
+    for label in ("Treatment", "Guideline section the review would cite", "Diagnosis", "Facts of the case"):
+        assert f">{label}</label>" in empty
+    assert '<form method="get" action="/estimate/"' in empty and 'list="treatment-names"' in empty
+    assert "Likely outcome" not in empty and "Please check" not in empty
+
+
+def test_too_thin_is_said_plainly(client, archive):
+    page = client.get(
+        "/estimate/",
+        {"treatment": ESI, "section": section_term("chronic_pain", "CRPS, sympathetic and epidural blocks")},
+    ).content.decode()
+    assert "<strong>Too thin to estimate.</strong> Only 3 decisions on" in page
+    assert "overturned</strong> among" not in page
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"treatment": "moonbeams"}, "is not a treatment the vocabulary knows"),
+        ({"treatment": ""}, "Name the treatment requested"),
+        ({"treatment": ESI, "facts": "x" * 2001}, "at most 2000 characters"),
+        ({"treatment": ESI, "diagnosis": "d" * 201}, "at most 200 characters"),
+        ({"treatment": ESI, "section": "chronic_pain:nosuchsection"}, "Select a valid choice"),
+        ({"treatment": ESI, "k": "7"}, "Select a valid choice"),
+        ({"treatment": "\x00\x01"}, "Null characters are not allowed"),
+    ],
+)
+def test_bad_input_gets_a_message_never_a_500(client, archive, params, message):
+    response = client.get("/estimate/", params)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Please check the request:" in page and message in page
+    api = client.get("/api/estimate", params)
+    assert api.status_code == 400 and message in api.json()["error"]
+
+
+def test_bytes_that_are_not_text_get_a_message(client, archive):
+    response = client.get("/estimate/?treatment=%FF%FE&facts=%00%C3")
+    assert response.status_code == 200 and "Please check the request:" in response.content.decode()
+    assert client.get("/api/estimate?treatment=%FF%FE").status_code == 400
+
+
+def test_the_api_twin(client, archive):
+    body = client.get("/api/estimate", {"treatment": ESI, "section": SECTION, "k": "10"}).json()
+    assert body["request"]["treatment"] == ESI and body["k"] == 10
+    assert body["estimate"]["decisions"] == 10 and body["too_thin"] is None
+    assert "Judging by these 10 precedents" in body["estimate"]["in_words"]
+    assert len(body["precedents"]) == 10 and all(each["reasons"] for each in body["precedents"])
+    assert [each.get("closest") for each in body["closer_or_wider"][:2]] == [25, 50]
+    assert body["closer_or_wider"][2]["label"] == f"every decision on {ESI}"
+    thin = client.get("/api/estimate", {"treatment": "gabapentin"}).json()
+    assert thin["estimate"] is None and thin["too_thin"].startswith("No decision of another letter")
+
+
+def test_an_items_similar_page_offers_an_estimate_of_a_request_like_it(client, archive):
+    source = DecisionItem.objects.get(determination__source_name="esi0.txt")
+    page = client.get(f"/items/{source.pk}/similar/").content.decode()
+    link = (
+        '<a class="estimate-link" href="/estimate/?treatment=epidural+steroid+injection'
+        '&amp;section=chronic_pain%3Aepiduralsteroidinjectionsesis&amp;diagnosis=lumbar+radiculopathy">'
+    )
+    assert link in page, page[page.find("estimate-link") - 200 : page.find("estimate-link") + 300]
+    followed = client.get(
+        "/estimate/", {"treatment": ESI, "section": SECTION, "diagnosis": "lumbar radiculopathy"}
+    ).content.decode()
+    assert "among the 12 closest precedents" in followed
