@@ -2,8 +2,11 @@
 
 The Wilson score interval stays inside 0-100% and behaves at small counts, where the plain
 p ± 1.96·√(p(1-p)/n) does not. Below MIN_DECISIONS a rate would mislead, so none is given.
+`brier` and `reliability` say how well predicted rates match what was decided (the estimate's
+calibration, benchmarks/estimate.py).
 """
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -95,3 +98,36 @@ def wilson(successes, trials, z=Z_95):
 def percent(fraction, sign=True):
     return f"{fraction * 100:.1f}" + ("%" if sign else "")
 
+
+# Calibration: how far predicted overturn probabilities are from what was decided.
+
+
+def brier(pairs):
+    """The Brier score of (predicted probability, outcome) pairs, the outcome 1 when overturned and
+    0 when upheld: the mean squared miss; 0 is perfect, always predicting 50% scores 0.25."""
+    return sum((predicted - happened) ** 2 for predicted, happened in pairs) / len(pairs)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Predictions from `low` to below `high` (the last bucket up to and with `high`): how many,
+    their mean, and the rate at which those decisions were in fact overturned."""
+
+    low: float
+    high: float
+    count: int
+    predicted: float | None
+    observed: Rate
+
+
+def reliability(pairs, edges):
+    """The reliability table of (predicted probability, outcome) pairs over buckets bounded by
+    `edges` (ascending, the first 0 and the last 1): a calibrated prediction's mean matches its
+    bucket's observed rate."""
+    buckets = []
+    for index, (low, high) in enumerate(itertools.pairwise(edges)):
+        last = index == len(edges) - 2
+        inside = [(p, o) for p, o in pairs if low <= p < high or (last and p == high)]
+        mean = sum(p for p, _ in inside) / len(inside) if inside else None
+        buckets.append(Bucket(low, high, len(inside), mean, Rate(sum(o for _, o in inside), len(inside))))
+    return buckets

@@ -231,3 +231,20 @@ def test_an_items_similar_page_offers_an_estimate_of_a_request_like_it(client, a
         "/estimate/", {"treatment": ESI, "section": SECTION, "diagnosis": "lumbar radiculopathy"}
     ).content.decode()
     assert "among the 12 closest precedents" in followed
+
+
+def test_brier_score_and_reliability_table_on_known_numbers():
+    from decisions.stats import brier, reliability
+
+    pairs = [(0.1, 0), (0.1, 1), (0.8, 1), (0.5, 0), (1.0, 1)]
+    assert brier(pairs) == pytest.approx((0.01 + 0.81 + 0.04 + 0.25 + 0) / 5)
+    # always predicting the base rate p scores p(1 - p)
+    assert brier([(0.25, 1)] + [(0.25, 0)] * 3) == pytest.approx(0.25 * 0.75)
+    low, middle, top = reliability(pairs, (0.0, 0.5, 0.9, 1.0))
+    assert (low.count, low.predicted, low.observed.overturned, low.observed.decisions) == (2, 0.1, 1, 2)
+    assert (middle.count, middle.predicted, middle.observed.share) == (
+        2,
+        pytest.approx(0.65),
+        0.5,
+    )  # 0.5 starts it
+    assert (top.count, top.predicted, top.observed.decisions) == (1, 1.0, 1)  # the last takes 1.0
