@@ -32,7 +32,9 @@ from decisions.stats import Rate, percent
 from decisions.vocabulary import guidelines
 
 K_CHOICES = (10, 25, 50)
-K = 25
+K = 25  # the best-scoring of K_CHOICES on the held-out real letters
+# With fewer, held-out real letters' estimates scored up to 65% worse than the base rate; from 10
+# on, about what sampling noise predicts (1/n), with the Wilson interval shown beside the rate.
 MIN_PRECEDENTS = 10
 FACT_WORDS = 12
 MAX_DIAGNOSIS, MAX_FACTS = 200, 2000
