@@ -21,7 +21,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.http import urlencode
 
-from decisions import search, vocabulary
+from decisions import search, spelling, vocabulary
 from decisions.insights import overall
 from decisions.search import AnyOf, SearchQuery
 from decisions.search.contract import OVERTURNED, Match, Or
@@ -236,9 +236,11 @@ class EstimateForm(forms.Form):
         typed = self.cleaned_data["treatment"]
         named = vocabulary.treatment_named(typed)
         if named is None:
+            close = spelling.close_names(typed, limit=1)
             raise ValidationError(
-                f"“{typed}” is not a treatment the vocabulary knows: pick one from the list "
-                "(a drug's generic or brand name, or a service)."
+                f"“{typed}” is not a treatment the vocabulary knows"
+                + (f" (did you mean {close[0]}?)" if close else "")
+                + ": pick one from the list (a drug's generic or brand name, or a service)."
             )
         return named
 

@@ -184,6 +184,10 @@ def test_too_thin_is_said_plainly(client, archive):
     "params, message",
     [
         ({"treatment": "moonbeams"}, "is not a treatment the vocabulary knows"),
+        (
+            {"treatment": "gabapentine"},
+            "“gabapentine” is not a treatment the vocabulary knows (did you mean gabapentin?)",
+        ),
         ({"treatment": ""}, "Name the treatment requested"),
         ({"treatment": ESI, "facts": "x" * 2001}, "at most 2000 characters"),
         ({"treatment": ESI, "diagnosis": "d" * 201}, "at most 200 characters"),
