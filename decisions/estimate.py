@@ -62,7 +62,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Wider:
-    """A wider request than the one described, and its overturn rate over every decision."""
+    """A wider request than the one described, and its overturn rate over every decision it covers."""
 
     label: str
     rate: Rate
@@ -112,7 +112,7 @@ class Estimate:
         if count >= MIN_PRECEDENTS:
             return ""
         if not count:
-            return f"No decision of another letter on {self.scope_text} yet: nothing to estimate from."
+            return f"No decision on {self.scope_text} in the archive yet: nothing to estimate from."
         decisions = "decision" if count == 1 else "decisions"
         return (
             f"Only {count} {decisions} on {self.scope_text}: too few to estimate from "
@@ -121,8 +121,13 @@ class Estimate:
 
     @property
     def wider_k(self):
-        """(k, Rate) among more of the closest, where there are more to count."""
-        return [(k, self.at(k)) for k in K_CHOICES if k > self.k and len(self.found) > self.k]
+        """(k, Rate) among more of the closest, each counting more precedents than the one before."""
+        counted, rows = len(self.precedents), []
+        for k in K_CHOICES:
+            if k > self.k and len(self.found[:k]) > counted:
+                rows.append((k, self.at(k)))
+                counted = len(self.found[:k])
+        return rows
 
 
 def like_request(request, letter=None):
