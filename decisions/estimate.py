@@ -237,6 +237,12 @@ class EstimateForm(forms.Form):
         initial=K,
     )
 
+    def __init__(self, data=None):
+        if data is not None and not data.get("k"):  # a link that names no K means the default one
+            data = data.copy()
+            data["k"] = str(K)
+        super().__init__(data)
+
     def clean_treatment(self):
         typed = self.cleaned_data["treatment"]
         named = vocabulary.treatment_named(typed)

@@ -193,7 +193,11 @@ def _reasons(like, other, letters, boilerplate):
     if parts:
         reasons.append("same body part: " + ", ".join(sorted(parts)))
     other_words = set(_words(other.rationale)) | (set(_words(summary)) if like.shared_in_summary else set())
-    said = boilerplate | parts  # a body part is its own reason already
+    # a body part is its own reason already, and so is a diagnosis in common when summaries (which
+    # name the diagnoses) are where shared words are looked for
+    said = boilerplate | parts
+    if like.shared_in_summary:
+        said |= {word for diagnosis in shared_diagnoses for word in _words(diagnosis)}
     shared = [word for word in like.words if word in other_words and word not in said][:SHOWN_WORDS]
     if shared:
         reasons.append(f"{like.shared_label}: " + ", ".join(shared))

@@ -159,6 +159,7 @@ def test_the_page_shows_the_rate_its_interval_and_the_precedents(client, archive
     assert f"Every decision on {ESI}: 7 of 15 overturned" in page
     assert "Estimate without the section" in page
     assert '<option value="chronic_pain:epiduralsteroidinjectionsesis" selected>' in page
+    assert '<option value="25" selected>the 25 closest precedents</option>' in page  # the K it used
 
 
 def test_the_page_is_linked_from_every_page_and_works_as_a_plain_form(client, archive):

@@ -77,6 +77,24 @@ def test_facts_are_links_and_an_item_leads_to_decisions_like_it(corpus_site, lap
     shot(page, "diagnosis-link")
 
 
+def test_an_item_leads_to_an_estimate_of_a_request_like_it(corpus_site, laptop, phone):
+    page = laptop
+    page.goto(f"{corpus_site}/?q=epidural&treatment=epidural+steroid+injection")
+    page.locator(".hit h3 a").first.click()
+    anchor = re.search(r"#(item-\d+)$", page.url).group(1)
+    page.locator(f"#{anchor} .similar-link").click()
+    page.locator(".estimate-link").click()
+    expect(page.locator("h1")).to_have_text("Estimate from precedent")
+    expect(page.locator("#id_treatment")).to_have_value("epidural steroid injection")
+    expect(page.locator(".estimate-result h2")).to_contain_text("Likely outcome: epidural steroid injection")
+    expect(page.locator(".estimate-rate, .too-thin")).to_be_visible()
+    shot(page, "estimate")
+    phone.goto(page.url)
+    expect(phone.locator(".estimate-result")).to_be_visible()
+    assert no_horizontal_overflow(phone)
+    shot(phone, "estimate-phone")
+
+
 def test_the_search_box_says_what_it_understood_and_corrects_spelling(corpus_site, laptop):
     page = laptop
     page.goto(corpus_site)
