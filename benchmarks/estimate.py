@@ -24,14 +24,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.run import _configure  # noqa: E402
+from decisions.stats import Rate, brier, reliability  # noqa: E402 (plain arithmetic, no Django)
 
 FACT_WORDS = 6
+# The comparison "shrunk" adds this many decisions at the base rate to the precedents: what an
+# estimate that leans on the base rate where precedent is scarce would score.
+SHRINK = 10
 EDGES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
 BANDS = ((0, 0), (1, 4), (5, 9), (10, 14), (15, 24), (25, 50))
 
@@ -90,6 +95,30 @@ def _held_out(item, rest, by_treatment):
     return base, (treatment_overturned / treatment_decisions if treatment_decisions else base)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One held-out item: its precedents, the predictions compared, and what IMR decided."""
+
+    precedents: int
+    estimate: float | None
+    base: float
+    treatment: float
+    shrunk: float
+    happened: int
+
+
+PREDICTIONS = (("estimate", "estimate"), ("base rate", "base"), ("treatment's rate", "treatment"))
+PREDICTIONS += (("shrunk", "shrunk"),)
+
+
+def _scores(scored, predictions=PREDICTIONS, skip=()):
+    """The Brier score of each prediction over `scored` ("–" for those in `skip`)."""
+    return " | ".join(
+        "–" if name in skip else f"{brier([(getattr(row, name), row.happened) for row in scored]):.4f}"
+        for _, name in predictions
+    )
+
+
 def _band(count):
     return next(f"{low}-{high}" if low != high else str(low) for low, high in BANDS if low <= count <= high)
 
@@ -108,7 +137,6 @@ def main():
     django.setup()
     from decisions.estimate import K_CHOICES, MIN_PRECEDENTS, K, Request, estimate, request_like
     from decisions.models import DecisionItem
-    from decisions.stats import Rate, brier, reliability
 
     _import(args, out)
     items = list(
@@ -143,45 +171,41 @@ def main():
             seconds.append(time.perf_counter() - started)
             for k in K_CHOICES:
                 rate = found.at(k)
+                shrunk = (rate.overturned + SHRINK * base) / (rate.decisions + SHRINK)
                 rows.setdefault((variant, k), []).append(
-                    (rate.decisions, rate.share, base, treatment_rate, happened)
+                    Scored(rate.decisions, rate.share, base, treatment_rate, shrunk, happened)
                 )
     lines = [
         f"# The estimate calibrated on {name} letters "
         f"({len(items):,} held-out items of {len(everything):,}; {rest[0]:,} overturned)",
         "",
         f"Too thin: fewer than {MIN_PRECEDENTS} precedents. Brier scores over the items estimated"
-        " (not too thin); the base rate and the treatment's rate leave out the held-out letter too.",
+        " (not too thin); the base rate and the treatment's rate leave out the held-out letter too;"
+        f" shrunk: (overturned + {SHRINK} × base rate) / (precedents + {SHRINK}).",
         "",
-        "| described | K | too thin | estimated | Brier: estimate | base rate | treatment's rate |",
-        "|---|---|---|---|---|---|---|",
+        "| described | K | too thin | estimated | Brier: estimate | base rate | treatment's rate | shrunk |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (variant, k), measured in rows.items():
-        estimated = [row for row in measured if row[0] >= MIN_PRECEDENTS]
-        scores = [
-            f"{brier([(row[column], row[4]) for row in estimated]):.4f}" if estimated else "–"
-            for column in (1, 2, 3)
-        ]
+        estimated = [row for row in measured if row.precedents >= MIN_PRECEDENTS]
+        scores = _scores(estimated) if estimated else " | ".join("–" for _ in PREDICTIONS)
         thin = 1 - len(estimated) / len(measured)
-        lines.append(f"| {variant} | {k} | {thin:.1%} | {len(estimated):,} | {' | '.join(scores)} |")
+        lines.append(f"| {variant} | {k} | {thin:.1%} | {len(estimated):,} | {scores} |")
     lines += [
         "",
         f"By how many precedents there were (as described, K = {K}; from 1 precedent it is 0% or 100%):",
         "",
-        "| precedents | items | Brier: estimate | base rate | treatment's rate | observed overturned |",
-        "|---|---|---|---|---|---|",
+        "| precedents | items | Brier: estimate | base rate | treatment's rate | shrunk | observed |",
+        "|---|---|---|---|---|---|---|",
     ]
     measured = rows[("as described", K)]
     for low, high in BANDS:
-        band = [row for row in measured if low <= row[0] <= high]
+        band = [row for row in measured if low <= row.precedents <= high]
         if not band:
             continue
-        scores = [
-            f"{brier([(row[column], row[4]) for row in band]):.4f}" if low or column > 1 else "–"
-            for column in (1, 2, 3)
-        ]
-        observed = Rate(sum(row[4] for row in band), len(band))
-        lines.append(f"| {_band(low)} | {len(band):,} | {' | '.join(scores)} | {observed.short()} |")
+        observed = Rate(sum(row.happened for row in band), len(band))
+        scores = _scores(band, skip=() if low else ("estimate",))
+        lines.append(f"| {_band(low)} | {len(band):,} | {scores} | {observed.short()} |")
     lines += [
         "",
         f"Reliability (as described, K = {K}, the items estimated):",
@@ -189,7 +213,7 @@ def main():
         "| predicted | items | mean predicted | observed overturned (95% CI) |",
         "|---|---|---|---|",
     ]
-    estimated = [(row[1], row[4]) for row in measured if row[0] >= MIN_PRECEDENTS]
+    estimated = [(row.estimate, row.happened) for row in measured if row.precedents >= MIN_PRECEDENTS]
     for bucket in reliability(estimated, EDGES):
         if not bucket.count:
             continue
