@@ -2,6 +2,8 @@
 page and its API twin, and a clear message for anything that cannot be estimated."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from decisions import importing
 from decisions.estimate import MIN_PRECEDENTS, Request, estimate, wider
@@ -204,6 +206,22 @@ def test_bad_input_gets_a_message_never_a_500(client, archive, params, message):
     assert "Please check the request:" in page and message in page
     api = client.get("/api/estimate", params)
     assert api.status_code == 400 and message in api.json()["error"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dictionaries(
+        st.sampled_from(["treatment", "section", "diagnosis", "facts", "k"]),
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from([ESI, "Norco", "gabapentin", SECTION, "chronic_pain:", "10", "50", "0", "-1"]),
+        ),
+        max_size=5,
+    )
+)
+def test_no_request_gives_a_server_error(client, seeded, params):
+    for url in ("/estimate/", "/api/estimate"):
+        assert client.get(url, params).status_code in (200, 400), (url, params)
 
 
 def test_bytes_that_are_not_text_get_a_message(client, archive):
