@@ -2,6 +2,7 @@
 
 import re
 
+from decisions.parsing import text
 from decisions.parsing.records import NECESSARY, NOT_NECESSARY, OVERTURNED, UNSTATED, UPHELD
 
 _NEGATED = re.compile(
@@ -21,10 +22,6 @@ _CONCLUSION_WORDS = re.compile(
 )
 
 
-def _sentences(text):
-    return [part for part in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(])", text) if part.strip()]
-
-
 def _verdict(sentence):
     if _NEGATED.search(sentence):
         return NOT_NECESSARY
@@ -35,7 +32,7 @@ def _verdict(sentence):
 
 def conclusion(rationale):
     """necessary | not_necessary | unstated: the last sentence that rules on necessity decides."""
-    sentences = _sentences(rationale or "")
+    sentences = text.sentences(rationale)
     for sentence in reversed(sentences):
         if _CONCLUSION_WORDS.search(sentence):
             verdict = _verdict(sentence)

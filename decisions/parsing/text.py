@@ -150,3 +150,48 @@ class WordSet:
                 text = line[:-1] if line.endswith("-") else line
                 self._words.update(word.lower() for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text))
         return word in self._words
+
+
+# A full stop after these is not a sentence's end: `Dr. Lee`, `e.g. Norco`, `No. 3`, `vs. placebo`.
+_ABBREVIATIONS = frozenset(
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "vs",
+        "e.g",
+        "i.e",
+        "etc",
+        "no",
+        "nos",
+        "approx",
+        "fig",
+        "al",
+        "jr",
+        "sr",
+        "inc",
+    ]
+)
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
+_LAST_WORD = re.compile(r"([\w.]+)[.!?][\"')\]]*\s*$")
+
+
+def sentences(text):
+    """A text's sentences in order, each on one line: a paragraph break always ends one, and so does
+    a full stop before a capital or a digit, unless it follows an abbreviation or a single letter
+    or digit (an initial, a list's `1.`)."""
+    found, start = [], 0
+    for end in _SENTENCE_END.finditer(text or ""):
+        last = _LAST_WORD.search(text, start, end.end())
+        if (
+            end.group().strip()
+            and last
+            and (len(last.group(1)) == 1 or last.group(1).lower() in _ABBREVIATIONS)
+        ):
+            continue
+        found.append(text[start : end.end()])
+        start = end.end()
+    found.append((text or "")[start:])
+    return [one_line(sentence) for sentence in found if sentence.strip()]

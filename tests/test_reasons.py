@@ -1,0 +1,230 @@
+"""The reason vocabulary (decisions/vocabulary/reasons.json) and what it finds in rationales: every
+entry well formed, the variants letters of 2013-2017 write, and precision and recall against the
+hand-labelled sample of the real letters (tests/data/reasons_labels.json), on the items the signals
+were written from and, apart, on the held-out letters nobody read while writing them."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from decisions.parsing import parse_document
+from decisions.parsing.reasons import reasons_in
+from decisions.vocabulary import reasons as reason_vocabulary
+from tests import real_letters
+
+LABELS_FILE = Path(__file__).with_name("data") / "reasons_labels.json"
+REASONS = reason_vocabulary.reasons()
+
+
+def found(rationale):
+    return [reason.key for reason in reasons_in(rationale)]
+
+
+def test_every_reason_is_described_and_has_signals():
+    data = json.loads(reason_vocabulary.REASONS_FILE.read_text(encoding="utf-8"))
+    keys = [entry["key"] for entry in data["reasons"]]
+    assert len(keys) == len(set(keys)) >= 12
+    for entry in data["reasons"]:
+        assert re.fullmatch(r"[a-z_]+", entry["key"])
+        assert entry["label"] and entry["description"], entry["key"]
+        assert entry["supports"] in ("upheld", "overturned"), entry["key"]
+        assert entry["signals"], entry["key"]
+    assert {reason.supports for reason in REASONS.values()} == {"upheld", "overturned"}
+    assert reason_vocabulary.labels(["criteria_met", "no_such_reason"]) == {
+        "criteria_met": "Criteria met",
+        "no_such_reason": "no_such_reason",
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        # the ways letters say something is missing
+        (
+            "There is no documentation of objective functional improvement with prior use.",
+            "no_functional_improvement",
+        ),
+        (
+            "There was a lack of documented functional benefit from the prior sessions.",
+            "no_functional_improvement",
+        ),
+        (
+            "Prior acupuncture was given without evidence of functional improvement.",
+            "no_functional_improvement",
+        ),
+        (
+            "The records fail to document a quantified reduction in pain with Norco.",
+            "no_functional_improvement",
+        ),
+        ("The requested 24 visits exceed the guideline recommendation of 10.", "exceeds_guideline"),
+        ("The request is in excess of the recommended duration.", "exceeds_guideline"),
+        ("There is no recent urine drug screen in the records provided.", "no_opioid_monitoring"),
+        ("No signed opioid agreement was submitted.", "no_opioid_monitoring"),
+        ("The CURES report was not reviewed and there is no opioid contract.", "no_opioid_monitoring"),
+        (
+            "There is no evidence that the patient has tried and failed first-line agents.",
+            "no_first_line_trial",
+        ),
+        ("The records do not show failure of conservative treatment.", "no_first_line_trial"),
+        (
+            "There is no indication that the claimant is intolerant of oral medications.",
+            "no_first_line_trial",
+        ),
+        ("The examination documents no neurological deficits.", "findings_do_not_support"),
+        ("There are no red flags on examination.", "findings_do_not_support"),
+        ("Imaging does not corroborate radiculopathy at the requested level.", "findings_do_not_support"),
+        ("Motor strength and reflexes were normal.", "findings_do_not_support"),
+        ("Topical muscle relaxants are not recommended.", "not_recommended"),
+        ("There is insufficient evidence to support hyperstimulation analgesia.", "not_recommended"),
+        ("The reviewer did not cite any medical evidence for the request.", "no_evidence_cited"),
+        ("There is no clear rationale for the requested study.", "no_indication"),
+        ("It is unclear why a repeat MRI is requested.", "no_indication"),
+        ("There was no discussion of surgery.", "no_indication"),
+        ("The request does not specify the frequency or duration of treatment.", "request_unspecified"),
+        ("The body part to be treated was not specified.", "request_unspecified"),
+        ("Six sessions were previously authorized and their results are pending.", "already_authorized"),
+        ("This request would be duplicative.", "already_authorized"),
+        (
+            "As the requested surgical intervention is not medically necessary, the sling is not.",
+            "depends_on_denied",
+        ),
+        ("The criteria for an epidural injection have not been met.", "criteria_not_met"),
+        ("The patient does not meet the guideline criteria for a lumbar fusion.", "criteria_not_met"),
+        # overturns
+        ("The patient meets the criteria for a repeat injection.", "criteria_met"),
+        ("The request for 6 visits is within the guideline recommendations.", "criteria_met"),
+        ("Objective functional improvement has been documented.", "criteria_met"),
+        ("The requested surgery is supported by the records.", "criteria_met"),
+    ],
+)
+def test_a_sentence_carries_its_reason(sentence, reason):
+    assert reason in found(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        # what a guideline asks for is not the patient's missing finding
+        (
+            "The MTUS guidelines state that MRI is indicated when there is no response to conservative care.",
+            "no_first_line_trial",
+        ),
+        ("Per ODG, imaging is not needed in the absence of red flags.", "findings_do_not_support"),
+        # said affirmatively, a finding is no reason against the treatment
+        (
+            "The records document objective functional improvement with prior therapy.",
+            "no_functional_improvement",
+        ),
+        ("There is evidence of radiculopathy corroborated by MRI.", "findings_do_not_support"),
+        # negated, criteria met is no overturn's reason
+        ("The patient does not meet the criteria for surgery.", "criteria_met"),
+        ("The request is not supported by the guidelines.", "criteria_met"),
+        ("Although a trial would be appropriate, 12 sessions exceed the guideline.", "criteria_met"),
+        # a guideline's conditional not-recommended is not a verdict on this treatment
+        (
+            "A TENS unit is not recommended as a primary treatment modality, but a trial may be considered.",
+            "not_recommended",
+        ),
+        ("Cyclobenzaprine is not recommended for longer than 2 to 3 weeks.", "not_recommended"),
+        # the partial authorization's own story is not an earlier authorization
+        (
+            "The Claims Administrator authorized 6 sessions, leaving the original request IMR eligible.",
+            "already_authorized",
+        ),
+    ],
+)
+def test_a_sentence_does_not_carry_a_reason_it_only_mentions(sentence, reason):
+    assert reason not in found(sentence)
+
+
+def test_each_reason_comes_with_the_sentence_that_carries_it_once_in_order():
+    rationale = (
+        "The MTUS Chronic Pain Medical Treatment Guidelines recommend continued opioid use with\n"
+        "documented improvement in pain and function. The patient has used Norco since 2014. There is no\n"
+        "documentation of objective functional improvement. There is also no urine drug screen\n"
+        "or opioid agreement on file. "
+        "There is no documentation of functional improvement either. Therefore, the request is not medically "
+        "necessary."
+    )
+    assert [(reason.key, reason.sentence) for reason in reasons_in(rationale)] == [
+        ("no_functional_improvement", "There is no documentation of objective functional improvement."),
+        ("no_opioid_monitoring", "There is also no urine drug screen or opioid agreement on file."),
+    ]
+
+
+def test_a_2013_rationale_and_an_overturn_read_like_the_2016_letters():
+    notice = (
+        "Decision rationale: The MTUS Chronic Pain Medical Treatment Guidelines, page 113, state that\n"
+        "topical analgesics are largely experimental. The medical records provided for review do not\n"
+        "document a trial and failure of antidepressants or anticonvulsants. The request for Terocin is\n"
+        "therefore not medically necessary."
+    )
+    assert found(notice) == ["not_recommended", "no_first_line_trial"]
+    overturn = (
+        "The records document radicular pain with a positive straight leg raise, corroborated by MRI, and "
+        "failure of six weeks of physical therapy. The guideline criteria have been met. The request is "
+        "medically necessary."
+    )
+    assert found(overturn) == ["criteria_met"]
+
+
+def test_no_rationale_gives_no_reason():
+    assert reasons_in("") == [] and reasons_in(None) == []
+    assert reasons_in("The request is not medically necessary.") == []
+
+
+def _scores(counts):
+    hits, wrong, missed = counts
+    precision = hits / (hits + wrong) if hits + wrong else None
+    recall = hits / (hits + missed) if hits + missed else None
+    return precision, recall
+
+
+def _percent(share):
+    return "   -" if share is None else f"{share * 100:3.0f}%"
+
+
+@pytest.mark.skipif(not real_letters.TRUTH_FILE.is_file(), reason="../shared/real is not here")
+def test_precision_and_recall_on_the_hand_labelled_real_items(capsys):
+    labelled = json.loads(LABELS_FILE.read_text(encoding="utf-8"))["items"]
+    rationales = {}
+    for letter in sorted({key.split("#")[0] for key in labelled}):
+        _, parsed = parse_document(real_letters.letter_path(letter, ".txt").read_bytes())
+        for position, item in enumerate(parsed.items, start=1):
+            rationales[f"{letter}#{position}"] = (item.rationale, item.outcome)
+    counts = {split: {key: [0, 0, 0] for key in REASONS} for split in ("dev", "heldout")}
+    for key, entry in labelled.items():
+        rationale, outcome = rationales[key]
+        assert outcome == entry["outcome"], key
+        truth, got = set(entry["reasons"]), set(found(rationale))
+        assert truth <= set(REASONS), key
+        for reason in REASONS:
+            cell = counts[entry["split"]][reason]
+            cell[0] += reason in truth and reason in got
+            cell[1] += reason in got and reason not in truth
+            cell[2] += reason in truth and reason not in got
+    overall = {
+        split: [sum(cell[i] for cell in by_reason.values()) for i in range(3)]
+        for split, by_reason in counts.items()
+    }
+    lines = [
+        f"reasons against {len(labelled)} hand-labelled real items "
+        "(dev: the signals were written from them; held out: not read while writing them)",
+        f"{'reason':28} {'dev P':>6} {'R':>5} {'n':>4}   {'held P':>6} {'R':>5} {'n':>4}",
+    ]
+    for reason in [*REASONS, "overall"]:
+        row = f"{reason:28}"
+        for split in ("dev", "heldout"):
+            cell = overall[split] if reason == "overall" else counts[split][reason]
+            precision, recall = _scores(cell)
+            row += f" {_percent(precision):>6} {_percent(recall):>5} {cell[0] + cell[2]:>4}  "
+        lines.append(row)
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+    assert len(labelled) >= 200
+    assert {entry["outcome"] for entry in labelled.values()} == {"upheld", "overturned"}
+    dev, heldout = _scores(overall["dev"]), _scores(overall["heldout"])
+    assert min(dev) >= 0.85, dev
+    assert min(heldout) >= 0.80, heldout
