@@ -3,7 +3,8 @@
 An import writes some fifteen rows per letter (items, citations, pages, reviewer links); Django's
 bulk_create spent most of the import's database time building and compiling an instance per row,
 not in the database. Only fields whose Python values every driver takes as they are (text,
-numbers, booleans, foreign keys) are written this way, so no value needs a field's conversion.
+numbers, booleans, foreign keys) are written this way, and JSON fields, whose values the field
+itself prepares for the database (a list of an item's reasons, say).
 """
 
 import functools
@@ -22,8 +23,9 @@ class Rows:
         self.meta = model._meta
         self.fields = [self.meta.get_field(name) for name in names]
         for field in self.fields:
-            if not isinstance(field, AS_IS):
+            if not isinstance(field, (*AS_IS, models.JSONField)):
                 raise TypeError(f"{field} needs converting for the database; use bulk_create")
+        self.json = [index for index, field in enumerate(self.fields) if isinstance(field, models.JSONField)]
         self.placeholders = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
 
     @functools.cached_property
@@ -36,11 +38,23 @@ class Rows:
     def _quoted(field):
         return connection.ops.quote_name(field.column)
 
+    def _prepared(self, rows):
+        """Rows with their JSON values as the database takes them."""
+        if not self.json:
+            return rows
+        prepared = []
+        for row in rows:
+            row = list(row)
+            for index in self.json:
+                row[index] = self.fields[index].get_db_prep_save(row[index], connection)
+            prepared.append(row)
+        return prepared
+
     def insert(self, rows):
         """Insert rows (tuples in the order of the names)."""
         if rows:
             with connection.cursor() as cursor:
-                cursor.executemany(self._into + self.placeholders, rows)
+                cursor.executemany(self._into + self.placeholders, self._prepared(rows))
 
     def insert_returning_pks(self, rows, key):
         """Insert rows and return their primary keys, in the order of rows. `key` names the
@@ -56,7 +70,7 @@ class Rows:
                 chunk = rows[start : start + per_statement]
                 cursor.execute(
                     self._into + ", ".join([self.placeholders] * len(chunk)) + f" RETURNING {returning}",
-                    [value for row in chunk for value in row],
+                    [value for row in self._prepared(chunk) for value in row],
                 )
                 pks.update((tuple(returned[1:]), returned[0]) for returned in cursor.fetchall())
         return [pks[tuple(row[index] for index in key)] for row in rows]

@@ -24,6 +24,7 @@ from decisions.search.fields import (
     section_terms,
 )
 from decisions.vocabulary import guidelines
+from decisions.vocabulary import reasons as reason_vocabulary
 
 SORTS = [
     (search.RELEVANCE, "Relevance"),
@@ -136,6 +137,14 @@ def known_category(value):
     return value
 
 
+def known_reason(value):
+    """A reason by its key (`no_functional_improvement`) or its label, in any case."""
+    for key, label in reason_vocabulary.labels().items():
+        if value.strip().lower() in (key, label.lower()):
+            return key
+    raise ValidationError(f"“{value}” is not a reason the vocabulary knows.")
+
+
 def acoem_chapter(value):
     value = value.strip()
     if not (value.isdecimal() and 1 <= int(value) <= 20):  # "²".isdigit(), but int("²") fails
@@ -236,6 +245,7 @@ class ItemSearchFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         method="filter_any_of",
     )
+    reason = _keyword(label="Reason given", clean_value=known_reason)
     specialty = _keyword(label="Reviewer specialty")
     state = _keyword(label="Licensure state")
     decided = django_filters.DateFromToRangeFilter(label="Decided", method="filter_dates")

@@ -75,6 +75,7 @@ class ItemSnapshot:
     treatment: str
     citations: tuple = ()  # (party, source, chapter, guideline, pages, section ids) of each citation
     partial: bool = False
+    reasons: tuple = ()  # the keys of the reasons its rationale gives
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class LetterChange:
     dates_changed: int = 0
     citations_changed: int = 0
     partial_found: int = 0
+    reasons_changed: int = 0
 
     @classmethod
     def between(cls, before, after):
@@ -114,6 +116,7 @@ class LetterChange:
             dates_changed=sum(was is not None and now != was for was, now in dates),
             citations_changed=sum(was.citations != now.citations for was, now in common),
             partial_found=sum(now.partial and not was.partial for was, now in common),
+            reasons_changed=sum(was.reasons != now.reasons for was, now in common),
         )
 
     @property
@@ -128,6 +131,7 @@ class LetterChange:
             (self.dates_changed, "date(s) changed"),
             (self.citations_changed, "item(s) cite differently"),
             (self.partial_found, "partial authorization(s) found"),
+            (self.reasons_changed, "item(s) give other reasons"),
         ]
         parts = [f"was {self.items_before}"] if self.items_after != self.items_before else []
         parts += [f"{count} {what}" for count, what in counted if count]
@@ -175,10 +179,10 @@ def _snapshot(determination):
         ),
         {
             position: ItemSnapshot(
-                outcome, treatment, tuple(citations.get(pk, ())), bool(authorized or disputed)
+                outcome, treatment, tuple(citations.get(pk, ())), bool(authorized or disputed), tuple(reasons)
             )
-            for pk, position, outcome, treatment, authorized, disputed in items.values_list(
-                "pk", "position", "outcome", "treatment", "authorized", "disputed"
+            for pk, position, outcome, treatment, authorized, disputed, reasons in items.values_list(
+                "pk", "position", "outcome", "treatment", "authorized", "disputed", "reasons"
             )
         },
     )
@@ -431,6 +435,8 @@ ITEM_FIELDS = [
     "authorized",
     "disputed",
     "cites_no_evidence",
+    "reasons",
+    "reason_sentences",
 ]
 ITEMS = bulk.Rows(DecisionItem, ["determination_id", "position", *ITEM_FIELDS])
 CITATIONS = bulk.Rows(
@@ -478,6 +484,8 @@ def _item_values(item):
         (authorization.authorized or "") if authorization else "",
         (authorization.remaining or "") if authorization else "",
         item.cites_no_evidence,
+        [reason.key for reason in item.reasons],
+        [reason.sentence for reason in item.reasons],
     )
 
 

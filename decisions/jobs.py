@@ -347,6 +347,7 @@ def _added_up(summary, results):
         "dates changed": sum(change.dates_changed for change in changes),
         "items citing differently": sum(change.citations_changed for change in changes),
         "partial authorizations found": sum(change.partial_found for change in changes),
+        "items giving other reasons": sum(change.reasons_changed for change in changes),
         "letters that failed": sum(result.status == JobFile.Status.FAILED for result in results),
     }
     return {name: summary.get(name, 0) + count for name, count in counts.items()}

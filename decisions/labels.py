@@ -4,6 +4,7 @@ from decisions import sections
 from decisions.filters import AUTHORIZATION_CHOICES, LETTERS_CHOICES, guideline_choices
 from decisions.models import CaseOutcome, GuidelineSource, Necessity, Outcome
 from decisions.search.fields import SECTION_FIELDS
+from decisions.vocabulary import reasons
 
 FACET_LABELS = {
     "outcome": dict(Outcome.choices),
@@ -13,6 +14,7 @@ FACET_LABELS = {
     "case_outcome": dict(CaseOutcome.choices),
     "guideline": dict(guideline_choices()),
     "letters": dict(LETTERS_CHOICES),
+    "reason": reasons.labels(),
 }
 
 

@@ -6,6 +6,7 @@ from django.utils.functional import cached_property
 
 from decisions.parsing import records
 from decisions.vocabulary import guidelines
+from decisions.vocabulary import reasons as reason_vocabulary
 
 
 class Outcome(models.TextChoices):
@@ -215,6 +216,10 @@ class DecisionItem(models.Model):
     cites_no_evidence = models.BooleanField(
         default=False, help_text="The reviewer says no medical evidence was cited."
     )
+    # The reasons the rationale gives (keys of decisions/vocabulary/reasons.json), in the order the
+    # rationale gives them, and the sentence that carries each, in the same order.
+    reasons = models.JSONField(default=list, blank=True, editable=False)
+    reason_sentences = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["determination", "position"]
@@ -247,6 +252,15 @@ class DecisionItem(models.Model):
     @property
     def claims_administrator_citations(self):
         return [c for c in self.citations.all() if c.party == GuidelineCitation.Party.CLAIMS_ADMINISTRATOR]
+
+    @property
+    def found_reasons(self):
+        """(key, label, sentence) of each reason the rationale gives, labelled from the vocabulary."""
+        labels = reason_vocabulary.labels(self.reasons)
+        return [
+            (key, labels[key], sentence)
+            for key, sentence in zip(self.reasons, self.reason_sentences, strict=False)
+        ]
 
     @property
     def anchor(self):

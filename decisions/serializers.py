@@ -14,6 +14,7 @@ from decisions.parsing.records import (
     CaseDates,
     Citation,
     DecisionItem,
+    FoundReason,
     ParsedLetter,
     Patient,
     Reviewer,
@@ -60,6 +61,7 @@ def letter_json(letter, source_file, content_sha256):
                 "treatment": asdict(item.treatment),
                 "authorization": asdict(item.authorization) if item.authorization else None,
                 "cites_no_evidence": item.cites_no_evidence,
+                "reasons": [asdict(reason) for reason in item.reasons],
             }
             for item in letter.items
         ],
@@ -112,6 +114,7 @@ def stored_letter(determination):
                 authorization=stored_authorization(item),
                 cites_no_evidence=item.cites_no_evidence,
                 claims_citations=[stored_citation(c) for c in item.claims_administrator_citations],
+                reasons=[FoundReason(key, sentence) for key, _, sentence in item.found_reasons],
             )
         )
     return ParsedLetter(
@@ -175,6 +178,9 @@ def item_json(item, absolute_url):
             asdict(stored_citation(citation)) for citation in item.claims_administrator_citations
         ],
         "cites_no_evidence": item.cites_no_evidence,
+        "reasons": [
+            {"key": key, "label": label, "sentence": sentence} for key, label, sentence in item.found_reasons
+        ],
         "authorization": asdict(authorization) if (authorization := stored_authorization(item)) else None,
         "case_outcome": determination.case_outcome or None,
         "specialties": determination.specialty_names,
@@ -193,6 +199,7 @@ CSV_COLUMNS = [
     "outcome",
     "necessity",
     "citations",
+    "reasons",
     "partly_authorized",
     "authorized",
     "case_outcome",
@@ -227,6 +234,7 @@ def item_csv_row(item, absolute_url):
             item.outcome,
             item.necessity,
             "; ".join(citation_text(citation) for citation in item.reviewer_citations),
+            "; ".join(label for _, label, _ in item.found_reasons),
             "yes" if item.partly_authorized else "no",
             item.authorized,
             determination.case_outcome,

@@ -59,6 +59,7 @@ def assert_letter_schema(letter):
             "authorization",
             "cites_no_evidence",
             "claims_administrator_citations",
+            "reasons",
         }
         assert item["authorization"] is None or set(item["authorization"]) == {
             "original",

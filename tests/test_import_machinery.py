@@ -17,13 +17,16 @@ def test_rows_return_each_rows_primary_key_across_several_statements():
     count = 3 * bulk.MAX_PARAMETERS // len(importing.ITEMS.fields) + 7  # more than one statement carries
     positions = list(range(count, 0, -1))  # not in the order the table will number them
     values = ("request", "", "other", "", "", None, None, "upheld", "", "", "", "", "", "", "", False)
+    values += (["criteria_met"], ["The criteria are met."])  # JSON fields, prepared by the field
     pks = importing.ITEMS.insert_returning_pks(
         [(letter.pk, position, f"request {position}", *values[1:]) for position in positions], key=(0, 1)
     )
     stored = dict(DecisionItem.objects.values_list("pk", "position"))
     assert len(stored) == count
     assert [stored[pk] for pk in pks] == positions
-    assert DecisionItem.objects.get(pk=pks[0]).request == f"request {count}"
+    first = DecisionItem.objects.get(pk=pks[0])
+    assert first.request == f"request {count}" and first.reasons == ["criteria_met"]
+    assert first.reason_sentences == ["The criteria are met."]
 
 
 @pytest.mark.django_db

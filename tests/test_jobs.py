@@ -257,6 +257,7 @@ def test_reparse_every_letter_is_a_job_that_says_what_changed(admin_client, seed
         "dates changed": 0,
         "items citing differently": 0,
         "partial authorizations found": 0,
+        "items giving other reasons": 0,
         "letters that failed": 0,
     }
     assert first.items.count() == 2 and _in_step()
@@ -270,13 +271,13 @@ def test_a_letter_change_counts_what_a_reparse_changed():
     before = importing.LetterSnapshot(
         "standard",
         (None, None, date(2016, 1, 2), None, None),
-        {1: item("upheld", "baclofen", (chronic,)), 2: item("upheld", "")},
+        {1: item("upheld", "baclofen", (chronic,), reasons=("exceeds_guideline",)), 2: item("upheld", "")},
     )
     after = importing.LetterSnapshot(
         "legacy_2013",
         (date(2016, 2, 1), date(2016, 3, 1), date(2016, 1, 3), None, None),
         {
-            1: item("overturned", "baclofen", (chronic,)),
+            1: item("overturned", "baclofen", (chronic,), reasons=("criteria_met",)),
             2: item("upheld", "gabapentin", (("acoem", "12", "acoem_12", (), (7,)),), partial=True),
             3: item("upheld", ""),
         },
@@ -294,10 +295,11 @@ def test_a_letter_change_counts_what_a_reparse_changed():
         1,
         1,
     )
-    assert change.format_changed and change.changed
+    assert change.reasons_changed == 1 and change.format_changed and change.changed
     assert change.describe() == (
         "3 items; was 2; 1 outcome(s) changed; 1 treatment(s) changed; 2 date(s) filled; 1 date(s) changed; "
-        "1 item(s) cite differently; 1 partial authorization(s) found; layout changed"
+        "1 item(s) cite differently; 1 partial authorization(s) found; 1 item(s) give other reasons; "
+        "layout changed"
     )
     same = importing.LetterChange.between(before, before)
     assert not same.changed and same.describe() == "2 items; unchanged"

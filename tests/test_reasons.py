@@ -1,18 +1,26 @@
 """The reason vocabulary (decisions/vocabulary/reasons.json) and what it finds in rationales: every
 entry well formed, the variants letters of 2013-2017 write, and precision and recall against the
 hand-labelled sample of the real letters (tests/data/reasons_labels.json), on the items the signals
-were written from and, apart, on the held-out letters nobody read while writing them."""
+were written from and, apart, on the held-out letters nobody read while writing them. Then each
+item's reasons stored, filtered, faceted, exported, shown on hits and letters, and filled by a
+re-parse."""
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 
+from decisions import importing, search
+from decisions.models import DecisionItem, Determination
 from decisions.parsing import parse_document
 from decisions.parsing.reasons import reasons_in
+from decisions.search import AnyOf
 from decisions.vocabulary import reasons as reason_vocabulary
 from tests import real_letters
+from tests.letters import item, standard_letter
 
 LABELS_FILE = Path(__file__).with_name("data") / "reasons_labels.json"
 REASONS = reason_vocabulary.reasons()
@@ -192,8 +200,8 @@ def test_precision_and_recall_on_the_hand_labelled_real_items(capsys):
     rationales = {}
     for letter in sorted({key.split("#")[0] for key in labelled}):
         _, parsed = parse_document(real_letters.letter_path(letter, ".txt").read_bytes())
-        for position, item in enumerate(parsed.items, start=1):
-            rationales[f"{letter}#{position}"] = (item.rationale, item.outcome)
+        for position, parsed_item in enumerate(parsed.items, start=1):
+            rationales[f"{letter}#{position}"] = (parsed_item.rationale, parsed_item.outcome)
     counts = {split: {key: [0, 0, 0] for key in REASONS} for split in ("dev", "heldout")}
     for key, entry in labelled.items():
         rationale, outcome = rationales[key]
@@ -228,3 +236,129 @@ def test_precision_and_recall_on_the_hand_labelled_real_items(capsys):
     dev, heldout = _scores(overall["dev"]), _scores(overall["heldout"])
     assert min(dev) >= 0.85, dev
     assert min(heldout) >= 0.80, heldout
+
+
+NORCO = (
+    "The MTUS recommends ongoing review of pain relief and function. There is no documentation of\n"
+    "objective functional improvement with Norco. There is no recent urine drug screen or opioid\n"
+    "agreement. The request is not medically necessary."
+)
+MRI = (
+    "The records document a positive straight leg raise and decreased sensation in the L5 dermatome after "
+    "six weeks of physical therapy. The patient meets the criteria for imaging. The request is medically "
+    "necessary."
+)
+ACUPUNCTURE = (
+    "The requested 12 sessions exceed the guideline recommendation of an initial trial of 6. The request "
+    "is not medically necessary."
+)
+WITHOUT_REASON = "The request is not medically necessary."
+OPIOIDS = "Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Page(s): 78-80."
+LOW_BACK = "Decision based on MTUS ACOEM Chapter 12 Low Back Complaints Page(s): 303."
+ACUPUNCTURE_GUIDELINE = "Decision based on MTUS Acupuncture Medical Treatment Guidelines Page(s): 8-9."
+
+
+@pytest.fixture
+def reasoned(db):
+    """One letter whose items give known reasons, and one item that gives none."""
+    text = standard_letter(
+        [
+            item(["Norco 10/325mg #120: Upheld"], OPIOIDS, NORCO),
+            item(["Lumbar MRI: Overturned"], LOW_BACK, MRI),
+            item(["Acupuncture 12 sessions: Upheld"], ACUPUNCTURE_GUIDELINE, ACUPUNCTURE),
+            item(["Home health aide: Upheld"], OPIOIDS, WITHOUT_REASON),
+        ]
+    )
+    report = importing.import_candidates([importing.Candidate("reasons.txt", text.encode())])
+    assert report.count(importing.IMPORTED) == 1, report.results
+    return Determination.objects.get()
+
+
+def _by_request(request):
+    return DecisionItem.objects.get(request=request)
+
+
+def test_an_imported_item_keeps_its_reasons_with_their_sentences(reasoned):
+    norco = _by_request("Norco 10/325mg #120")
+    assert norco.reasons == ["no_functional_improvement", "no_opioid_monitoring"]
+    assert norco.found_reasons == [
+        (
+            "no_functional_improvement",
+            "No documented functional improvement",
+            "There is no documentation of objective functional improvement with Norco.",
+        ),
+        (
+            "no_opioid_monitoring",
+            "No urine drug screen or opioid agreement",
+            "There is no recent urine drug screen or opioid agreement.",
+        ),
+    ]
+    assert _by_request("Lumbar MRI").reasons == ["criteria_met"]
+    assert _by_request("Acupuncture 12 sessions").reasons == ["exceeds_guideline"]
+    assert _by_request("Home health aide").reasons == _by_request("Home health aide").reason_sentences == []
+
+
+def _api(client, **params):
+    response = client.get("/api/items", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_reason_is_a_filter_and_a_facet_labelled_from_the_vocabulary(client, reasoned):
+    assert [hit["request"] for hit in _api(client, reason="no_opioid_monitoring")["results"]] == [
+        "Norco 10/325mg #120"
+    ]
+    assert _api(client, reason="Criteria met")["count"] == 1  # by its label, in any case
+    assert _api(client, reason=["criteria_met", "exceeds_guideline"])["count"] == 2  # either
+    assert _api(client, q="reason:exceeds_guideline")["count"] == 1  # typed in the search box
+    assert _api(client, reason="criteria_met", outcome="upheld")["count"] == 0
+    body = _api(client, q="norco")
+    facet = {value["value"]: value for value in body["facets"]["reason"]}
+    assert facet["no_opioid_monitoring"]["label"] == "No urine drug screen or opioid agreement"
+    assert facet["no_opioid_monitoring"]["count"] == 1
+    (hit,) = body["results"]
+    assert hit["reasons"][1] == {
+        "key": "no_opioid_monitoring",
+        "label": "No urine drug screen or opioid agreement",
+        "sentence": "There is no recent urine drug screen or opioid agreement.",
+    }
+    every = search.backend().search(search.query("", facets=[("reason", None)]))
+    assert {count.value: (count.count, count.overturned) for count in every.facets["reason"]} == {
+        "no_functional_improvement": (1, 0),
+        "no_opioid_monitoring": (1, 0),
+        "criteria_met": (1, 1),
+        "exceeds_guideline": (1, 0),
+    }
+    refused = client.get("/api/items", {"reason": "bad luck"})
+    assert refused.status_code == 400 and "is not a reason the vocabulary knows" in refused.json()["error"]
+
+
+def test_the_export_names_each_items_reasons(client, reasoned):
+    export = b"".join(client.get("/export.csv").streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(export)))
+    reasons = {row["request"]: row["reasons"] for row in rows}
+    assert reasons["Norco 10/325mg #120"] == (
+        "No documented functional improvement; No urine drug screen or opioid agreement"
+    )
+    assert reasons["Home health aide"] == ""
+
+
+def test_hits_and_the_letter_page_show_each_reason_with_its_sentence(client, reasoned):
+    page = client.get("/", {"q": "norco"}).content.decode()
+    assert '<a class="reason" href="/?reason=no_opioid_monitoring"' in page
+    assert '<q class="reason-sentence">There is no recent urine drug screen or opioid agreement.</q>' in page
+    assert "Reason given" in page  # the facet
+    letter = client.get(reasoned.get_absolute_url()).content.decode()
+    assert letter.count("Why: the reasons the rationale gives") == 3  # not for the item giving none
+    assert '<q class="reason-sentence">The patient meets the criteria for imaging.</q>' in letter
+
+
+def test_a_reparse_fills_the_reasons_of_letters_read_before_and_says_so(admin_client, reasoned, run_worker):
+    DecisionItem.objects.update(reasons=[], reason_sentences=[])  # as the parser before reasons left them
+    Determination.objects.update(parser_version=2)
+    admin_client.post("/admin/decisions/job/start/reparse/")
+    run_worker()
+    summary = admin_client.get("/admin/decisions/job/").context["cl"].result_list[0].reported_summary
+    assert summary["items giving other reasons"] == 3 and summary["letters changed"] == 1
+    assert _by_request("Norco 10/325mg #120").reasons == ["no_functional_improvement", "no_opioid_monitoring"]
+    assert search.backend().search(search.query("", reason=AnyOf(("exceeds_guideline",)))).total == 1

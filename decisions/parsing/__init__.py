@@ -9,8 +9,8 @@ from decisions.parsing.records import ParsedLetter, ParseError
 
 # Raised when the parser reads letters differently enough that stored letters should be read again;
 # every letter records the version that read it (2: the column headers, sections and partial
-# authorizations of the letters the DWC posted since 2016).
-PARSER_VERSION = 2
+# authorizations of the letters the DWC posted since 2016; 3: the reasons each rationale gives).
+PARSER_VERSION = 3
 
 __all__ = [
     "PARSER_VERSION",

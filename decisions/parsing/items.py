@@ -5,6 +5,7 @@ import re
 
 from decisions.parsing import citations, necessity, text
 from decisions.parsing.authorization import partial_authorization
+from decisions.parsing.reasons import reasons_in
 from decisions.parsing.records import DecisionItem
 from decisions.vocabulary import normalize_request
 
@@ -137,4 +138,5 @@ def build_item(number, request, outcome, fields, warnings, expected=tuple(LABEL_
         authorization=authorization,
         cites_no_evidence=no_evidence,
         claims_citations=citations.parse_citations(claims),
+        reasons=reasons_in(rationale),
     )

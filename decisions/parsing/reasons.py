@@ -1,16 +1,9 @@
 """The reasons a rationale gives, each with the sentence that carries it, as the vocabulary of
 decisions/vocabulary/reasons.json knows them."""
 
-from dataclasses import dataclass
-
 from decisions.parsing import text
+from decisions.parsing.records import FoundReason
 from decisions.vocabulary.reasons import vocabulary
-
-
-@dataclass(frozen=True)
-class FoundReason:
-    key: str
-    sentence: str  # the first sentence of the rationale that carries it
 
 
 def _carries(reason, sentence, background):

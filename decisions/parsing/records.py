@@ -5,6 +5,16 @@ from datetime import date
 
 from decisions.vocabulary.records import Treatment
 
+
+@dataclass(frozen=True)
+class FoundReason:
+    """A reason a rationale gives (its key in decisions/vocabulary/reasons.json), with the first
+    sentence that carries it."""
+
+    key: str
+    sentence: str
+
+
 UPHELD = "upheld"
 OVERTURNED = "overturned"
 
@@ -57,6 +67,8 @@ class DecisionItem:
     cites_no_evidence: bool = False  # the reviewer says no medical evidence was cited
     # What the claims administrator's utilization review relied on (its guideline line), as citations.
     claims_citations: list[Citation] = field(default_factory=list)
+    # The reasons the rationale gives (decisions/vocabulary/reasons.json), each with its sentence.
+    reasons: list[FoundReason] = field(default_factory=list)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from decisions.models import (
 from decisions.search.fields import GENERATED, NOT_AUTHORIZED, PARTLY_AUTHORIZED, REAL, UNDATED
 
 ITEM_VALUES = ("id", "determination_id", "request", "treatment", "drug_class", "rationale", "outcome")
-ITEM_VALUES += ("treatment_category", "necessity", "authorized", "disputed")
+ITEM_VALUES += ("treatment_category", "necessity", "authorized", "disputed", "reasons")
 LETTER_VALUES = ("id", "clinical_summary", "case_number", "decision_date", "date_of_injury")
 LETTER_VALUES += ("application_received", "diagnoses", "case_outcome", "sample")
 
@@ -47,6 +47,7 @@ def item_document(item, letter, specialties, states, citations, pages, sections,
         "drug_class": [item["drug_class"]] if item["drug_class"] else [],
         "treatment": [item["treatment"]] if item["treatment"] else [],
         "necessity": [item["necessity"]],
+        "reason": list(item["reasons"]),
         "case_number": [letter["case_number"]] if letter["case_number"] else [],
         "source": sorted({source for source, _, _ in citations}),
         "acoem_chapter": sorted({chapter for _, chapter, _ in citations if chapter}),

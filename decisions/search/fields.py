@@ -57,6 +57,8 @@ FILTER_FIELDS = {
         FilterField("specialty", KEYWORD, "Reviewer specialty", facet_limit=12, case_sensitive=True),
         FilterField("state", KEYWORD, "Licensure state", facet_limit=12, case_sensitive=True),
         FilterField("necessity", KEYWORD, "Rationale concludes", facet_limit=50),
+        # why: the reasons the rationale gives (keys of decisions/vocabulary/reasons.json)
+        FilterField("reason", KEYWORD, "Reason given", facet_limit=50),
         FilterField("case_number", KEYWORD, "IMR case number"),
         FilterField("acoem_chapter", KEYWORD, "ACOEM chapter"),
         FilterField("cited", CITED, "Cited page"),
@@ -84,6 +86,7 @@ QUERY_FIELD_NAMES = {
     "state": "state",
     "source": "source",
     "necessity": "necessity",
+    "reason": "reason",
     "diagnosis": "diagnosis",
     "section": "section",
     "ur_section": "ur_section",

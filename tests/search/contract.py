@@ -202,6 +202,7 @@ class BackendContract:
             ({"decided": search.NoDate()}, {"gabapentin", "lumbar"}),
             ({"received": search.NoDate(), "outcome": AnyOf(("upheld",))}, {"lumbar"}),
             ({"diagnosis": AnyOf(("myofascial pain",))}, {"tens", "baclofen"}),
+            ({"reason": AnyOf(("no_functional_improvement",))}, {"pt"}),
             ({"outcome": AnyOf(("upheld",)), "cited": CitedPages(None, 63, 80)}, {"norco", "baclofen"}),
         ],
     )

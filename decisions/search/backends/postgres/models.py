@@ -38,6 +38,7 @@ class ItemDocument(models.Model):
     specialty = ArrayField(models.TextField(), default=list)
     state = ArrayField(models.TextField(), default=list)
     necessity = ArrayField(models.TextField(), default=list)
+    reason = ArrayField(models.TextField(), default=list)
     case_number = ArrayField(models.TextField(), default=list)
     acoem_chapter = ArrayField(models.TextField(), default=list)
     cited = ArrayField(models.TextField(), default=list)
