@@ -244,8 +244,40 @@ def stats_json(request):
                 }
                 for breakdown in found.breakdowns
             },
+            "reason_tables": {table.name: _reason_table_json(table) for table in found.reason_tables},
         }
     )
+
+
+def _reason_table_json(table):
+    """A reason table: its columns' items, and each reason's share of them with its interval."""
+    return {
+        "title": table.title,
+        "columns": [
+            {"value": column.value, "label": column.label, "items": column.rate.decisions}
+            for column in table.columns
+        ],
+        "rows": [
+            {
+                "reason": row.reason,
+                "label": row.label,
+                "cells": [_share_json(cell) for cell in row.cells],
+            }
+            for row in table.rows
+        ],
+    }
+
+
+def _share_json(rate):
+    """A share of items (those giving a reason, of a column's): Rate's numbers under their own names."""
+    numbers = rate.as_dict()
+    return {
+        "giving": numbers["overturned"],
+        "items": numbers["decisions"],
+        "share": numbers["rate"],
+        "ci_low": numbers["ci_low"],
+        "ci_high": numbers["ci_high"],
+    }
 
 
 def _comparison_json(comparison):

@@ -1,5 +1,6 @@
 """Overturn rates for a search, broken down by year, treatment, drug class, specialty, guideline
-source, cited page and cited section: the aggregates come from the backend's facet counts, never
+source, cited page, cited section and the reason given; and how often each reason is given per
+year, treatment and cited section. The aggregates come from the backend's facet counts, never
 from loading items.
 
 Rates count both outcomes, so a chosen outcome filter is set aside here (and the page says so).
@@ -13,6 +14,7 @@ from decisions.labels import value_labels
 from decisions.search import AnyOf
 from decisions.search.fields import FILTER_FIELDS, SECTION_FIELDS, UNDATED, section_terms
 from decisions.stats import Rate
+from decisions.vocabulary.reasons import labels as reason_labels
 
 # (chart name, facet field, title, rows shown; None: all)
 BREAKDOWNS = [
@@ -24,6 +26,13 @@ BREAKDOWNS = [
     ("cited", "cited", "Overturn rate by cited page (most cited)", 20),
     ("section", "section", "Overturn rate by section the IMR reviewer cited (most cited)", 20),
     ("ur_section", "ur_section", "Overturn rate by section the claims administrator cited (most cited)", 20),
+    ("reason", "reason", "Overturn rate by reason the rationale gives", None),
+]
+# How often each reason is given, per value of a breakdown: (name, breakdown, title, columns shown).
+REASON_TABLES = [
+    ("reasons_by_year", "year", "Reasons given, by decision year", None),
+    ("reasons_by_treatment", "treatment", "Reasons given for the most decided treatments", 6),
+    ("reasons_by_section", "section", "Reasons given, by the section the IMR reviewer cited (most cited)", 6),
 ]
 # Filters whose chosen values are compared side by side, the first with several values chosen.
 COMPARABLE = {
@@ -106,11 +115,30 @@ class Comparison:
 
 
 @dataclass
+class ReasonRow:
+    reason: str
+    label: str
+    cells: list  # Rate per column: its items giving the reason, of its items
+
+
+@dataclass
+class ReasonTable:
+    """How often each reason is given among the items of each value of a breakdown (each year, say),
+    with its 95% interval."""
+
+    name: str
+    title: str
+    columns: list  # the breakdown's Rows: a value, its label, and its items (rate.decisions)
+    rows: list  # ReasonRow, in the vocabulary's order, of the reasons given in some column
+
+
+@dataclass
 class Insights:
     overall: Rate
     breakdowns: list
     outcome_filter_set_aside: bool
     comparison: Comparison | None = None
+    reason_tables: list = dataclasses.field(default_factory=list)
 
     def breakdown(self, name):
         return next(breakdown for breakdown in self.breakdowns if breakdown.name == name)
@@ -177,6 +205,26 @@ def _comparison(backend, query, filters, chosen):
     return None
 
 
+def _reason_table(backend, query, filters, name, title, breakdown, limit):
+    """Each column's reason counts: one search per column value, counting the reason facet."""
+    field = {chart: field for chart, field, _, _ in BREAKDOWNS}[breakdown.name]
+    columns = breakdown.rows[:limit] if limit else breakdown.rows
+    counted = {}
+    for column in columns:
+        one = AnyOf(_terms(field, column.value))
+        narrowed = tuple((other, value) for other, value in filters if other != field) + ((field, one),)
+        found = backend.search(dataclasses.replace(query, filters=narrowed, facets=(("reason", None),)))
+        counted[column.value] = {count.value: count.count for count in found.facets["reason"]}
+    given = {reason for counts in counted.values() for reason in counts}
+    known = reason_labels()
+    labels = reason_labels([key for key in known if key in given] + sorted(given - set(known)))
+    rows = [
+        ReasonRow(key, label, [Rate(counted[c.value].get(key, 0), c.rate.decisions) for c in columns])
+        for key, label in labels.items()
+    ]
+    return ReasonTable(name, title, columns, rows)
+
+
 def insights(backend, filterset):
     """Insights for the search a (valid) search FilterSet describes."""
     query, cleaned = filterset.qs, filterset.form.cleaned_data
@@ -187,11 +235,17 @@ def insights(backend, filterset):
         Breakdown(name, title, rows(field, results.facets[field], limit, cleaned.get(field) or ()))
         for name, field, title, limit in BREAKDOWNS
     ]
+    by_name = {breakdown.name: breakdown for breakdown in breakdowns}
+    reason_tables = [
+        _reason_table(backend, query, filters, name, title, by_name[chart], limit)
+        for name, chart, title, limit in REASON_TABLES
+    ]
     return Insights(
         overall(results.facets["outcome"]),
         breakdowns,
         len(filters) != len(query.filters),
         _comparison(backend, query, filters, cleaned),
+        [table for table in reason_tables if table.rows],
     )
 
 

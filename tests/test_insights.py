@@ -89,9 +89,9 @@ def test_insights_counts_undated_items_in_their_own_bucket(client):
 def test_insights_page_charts_tables_and_csv_agree(client, seeded):
     html = client.get("/insights/").content.decode()
     assert "5 of 20 overturned — 25.0% (95% CI 11.2–46.9%)" in html
-    for name in ("year", "treatment", "drug_class", "specialty", "source", "cited"):
+    for name in ("year", "treatment", "drug_class", "specialty", "source", "cited", "reason"):
         assert f'id="chart-{name}"' in html and f"chart={name}" in html
-    assert html.count('role="img"') == 6 and html.count('<svg class="rate-bar"') >= 6
+    assert html.count('role="img"') == 7 and html.count('<svg class="rate-bar"') >= 7
     rows = list(
         csv.DictReader(io.StringIO(client.get("/insights.csv", {"chart": "source"}).content.decode()))
     )

@@ -2,8 +2,8 @@
 entry well formed, the variants letters of 2013-2017 write, and precision and recall against the
 hand-labelled sample of the real letters (tests/data/reasons_labels.json), on the items the signals
 were written from and, apart, on the held-out letters nobody read while writing them. Then each
-item's reasons stored, filtered, faceted, exported, shown on hits and letters, and filled by a
-re-parse."""
+item's reasons stored, filtered, faceted, exported, shown on hits and letters, counted in insights,
+and filled by a re-parse."""
 
 import csv
 import io
@@ -351,6 +351,32 @@ def test_hits_and_the_letter_page_show_each_reason_with_its_sentence(client, rea
     letter = client.get(reasoned.get_absolute_url()).content.decode()
     assert letter.count("Why: the reasons the rationale gives") == 3  # not for the item giving none
     assert '<q class="reason-sentence">The patient meets the criteria for imaging.</q>' in letter
+
+
+def test_insights_count_reasons_per_year_treatment_and_section(client, reasoned):
+    body = client.get("/api/stats").json()
+    by_reason = {row["value"]: row for row in body["breakdowns"]["reason"]["rows"]}
+    assert (by_reason["criteria_met"]["decisions"], by_reason["criteria_met"]["overturned"]) == (1, 1)
+    years = body["reason_tables"]["reasons_by_year"]
+    assert [column["items"] for column in years["columns"]] == [4]  # the letter is undated
+    cells = {row["reason"]: row["cells"][0] for row in years["rows"]}
+    assert cells["no_opioid_monitoring"] == {
+        "giving": 1,
+        "items": 4,
+        "share": None,  # too few items to give a share
+        "ci_low": None,
+        "ci_high": None,
+    }
+    treatments = body["reason_tables"]["reasons_by_treatment"]
+    norco = [column["value"] for column in treatments["columns"]].index("hydrocodone/acetaminophen")
+    assert {row["reason"]: row["cells"][norco]["giving"] for row in treatments["rows"]} == {
+        "no_functional_improvement": 1,
+        "no_opioid_monitoring": 1,
+        "criteria_met": 0,
+        "exceeds_guideline": 0,
+    }
+    page = client.get("/insights/").content.decode()
+    assert "Reasons given, by decision year" in page and "No urine drug screen or opioid agreement" in page
 
 
 def test_a_reparse_fills_the_reasons_of_letters_read_before_and_says_so(admin_client, reasoned, run_worker):

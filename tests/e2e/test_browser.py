@@ -142,7 +142,7 @@ def test_overturn_rates_from_a_search_to_its_insights_on_laptop_and_phone(site, 
     page.locator(".rate a").click()
     expect(page.locator("h1")).to_have_text("Overturn rates for this search")
     expect(page.locator(".overall")).to_contain_text("0 of 3 overturned — too few decisions to give a rate")
-    expect(page.locator("figure.chart")).to_have_count(6)
+    expect(page.locator("figure.chart")).to_have_count(7)  # the breakdowns, the reason given among them
     shot(page, "insights-laptop")
     phone.goto(page.url)
     expect(phone.locator("svg.rate-bar").first).to_be_visible()
