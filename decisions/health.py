@@ -1,6 +1,6 @@
-"""How well the parser reads the archive: letters by layout, warnings, unrecognised treatments and
-undated letters. Counted in the database (a few grouped queries), so it stays cheap at a million
-letters; the lists of examples are bounded."""
+"""How well the parser reads the archive: letters by layout, warnings, unrecognised treatments,
+items whose rationale gave no known reason, and undated letters. Counted in the database (a few
+grouped queries), so it stays cheap at a million letters; the lists of examples are bounded."""
 
 import re
 from collections import Counter
@@ -25,6 +25,7 @@ class LayoutRow:
     undated: int
     items: int = 0
     unrecognised: int = 0
+    without_reason: int = 0  # items whose rationale gave no reason the vocabulary knows
 
 
 @dataclass
@@ -63,7 +64,9 @@ def parse_health():
     items = {
         row["determination__format"]: row
         for row in DecisionItem.objects.values("determination__format").annotate(
-            items=Count("id"), unrecognised=Count("id", filter=Q(treatment=""))
+            items=Count("id"),
+            unrecognised=Count("id", filter=Q(treatment="")),
+            without_reason=Count("id", filter=Q(reasons=[])),
         )
     }
     rows = []
@@ -80,6 +83,7 @@ def parse_health():
                 undated=counts["undated"],
                 items=items.get(value, {}).get("items", 0),
                 unrecognised=items.get(value, {}).get("unrecognised", 0),
+                without_reason=items.get(value, {}).get("without_reason", 0),
             )
         )
     total = LayoutRow(
@@ -87,7 +91,7 @@ def parse_health():
         "All layouts",
         **{
             name: sum(getattr(row, name) for row in rows)
-            for name in ("letters", "with_warnings", "undated", "items", "unrecognised")
+            for name in ("letters", "with_warnings", "undated", "items", "unrecognised", "without_reason")
         },
     )
     sample = list(

@@ -199,11 +199,11 @@ def test_parse_health_counts_letters_by_layout_with_links_to_them(admin_client, 
         review=pdfminer_style(PROFESSIONAL_REVIEW),
     )
     html = admin_client.get("/admin/decisions/determination/health/").content.decode()
-    # letters, with warnings, no decision date, items, treatment not recognised
-    assert _row(html, "Standard") == [3, 1, 3, 20, 0]
-    assert _row(html, "2013 notice") == [2, 0, 1, 4, 1]
-    assert _row(html, "Medical professional review") == [1, 0, 1, 1, 0]
-    assert _row(html, "All layouts") == [6, 1, 5, 25, 1]
+    # letters, with warnings, no decision date, items, treatment not recognised, no reason found
+    assert _row(html, "Standard") == [3, 1, 3, 20, 0, 6]
+    assert _row(html, "2013 notice") == [2, 0, 1, 4, 1, 4]
+    assert _row(html, "Medical professional review") == [1, 0, 1, 1, 0, 0]
+    assert _row(html, "All layouts") == [6, 1, 5, 25, 1, 10]
     assert "Zorblax 5mg #10" in html  # the unrecognised requests, most common first
     assert "item N: outcome is overturned but the rationale concludes not medically necessary" in html
 

@@ -2,8 +2,8 @@
 entry well formed, the variants letters of 2013-2017 write, and precision and recall against the
 hand-labelled sample of the real letters (tests/data/reasons_labels.json), on the items the signals
 were written from and, apart, on the held-out letters nobody read while writing them. Then each
-item's reasons stored, filtered, faceted, exported, shown on hits and letters, counted in insights,
-and filled by a re-parse."""
+item's reasons stored, filtered, faceted, exported, shown on hits and letters, counted in insights
+and parse health, and filled by a re-parse."""
 
 import csv
 import io
@@ -382,9 +382,13 @@ def test_insights_count_reasons_per_year_treatment_and_section(client, reasoned)
 def test_a_reparse_fills_the_reasons_of_letters_read_before_and_says_so(admin_client, reasoned, run_worker):
     DecisionItem.objects.update(reasons=[], reason_sentences=[])  # as the parser before reasons left them
     Determination.objects.update(parser_version=2)
+    health = admin_client.get("/admin/decisions/determination/health/").content.decode()
+    assert "No reason found" in health and "?reason_found=no" in health
     admin_client.post("/admin/decisions/job/start/reparse/")
     run_worker()
     summary = admin_client.get("/admin/decisions/job/").context["cl"].result_list[0].reported_summary
     assert summary["items giving other reasons"] == 3 and summary["letters changed"] == 1
     assert _by_request("Norco 10/325mg #120").reasons == ["no_functional_improvement", "no_opioid_monitoring"]
     assert search.backend().search(search.query("", reason=AnyOf(("exceeds_guideline",)))).total == 1
+    no_reason = admin_client.get("/admin/decisions/decisionitem/", {"reason_found": "no"})
+    assert [item.request for item in no_reason.context["cl"].result_list] == ["Home health aide"]

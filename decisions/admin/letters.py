@@ -106,6 +106,24 @@ class RecognisedTreatmentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReasonFoundFilter(admin.SimpleListFilter):
+    """Items whose rationale gave no reason the vocabulary knows, for review and for growing
+    reasons.json."""
+
+    title = "reason found"
+    parameter_name = "reason_found"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No reason found (needs review)"), ("yes", "Some reason found")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(reasons=[])
+        if self.value() == "yes":
+            return queryset.exclude(reasons=[])
+        return queryset
+
+
 class DecisionItemInline(admin.StackedInline):
     model = DecisionItem
     extra = 0
@@ -319,6 +337,7 @@ class DecisionItemAdmin(admin.ModelAdmin):
         "outcome",
         "necessity",
         RecognisedTreatmentFilter,
+        ReasonFoundFilter,
         ("determination__format", admin.ChoicesFieldListFilter),
         "treatment_category",
         "drug_class",
