@@ -62,6 +62,7 @@ def test_every_reason_is_described_and_has_signals():
             "Prior acupuncture was given without evidence of functional improvement.",
             "no_functional_improvement",
         ),
+        ("THERE IS NO DOCUMENTATION OF FUNCTIONAL IMPROVEMENT.", "no_functional_improvement"),  # any case
         (
             "The records fail to document a quantified reduction in pain with Norco.",
             "no_functional_improvement",

@@ -175,7 +175,14 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
-_LAST_WORD = re.compile(r"([\w.]+)[.!?][\"')\]]*\s*$")
+
+
+def _word_before(text, end, start):
+    """The word (dots kept: `e.g`) that ends at `end`, not reaching back before `start`."""
+    begin = end
+    while begin > start and (text[begin - 1].isalnum() or text[begin - 1] in "._"):
+        begin -= 1
+    return text[begin:end].strip(".")
 
 
 def sentences(text):
@@ -184,12 +191,8 @@ def sentences(text):
     or digit (an initial, a list's `1.`)."""
     found, start = [], 0
     for end in _SENTENCE_END.finditer(text or ""):
-        last = _LAST_WORD.search(text, start, end.end())
-        if (
-            end.group().strip()
-            and last
-            and (len(last.group(1)) == 1 or last.group(1).lower() in _ABBREVIATIONS)
-        ):
+        last = _word_before(text, end.start(), start) if end.group().strip() else ""
+        if last and (len(last) == 1 or last.lower() in _ABBREVIATIONS):
             continue
         found.append(text[start : end.end()])
         start = end.end()
