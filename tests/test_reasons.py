@@ -63,6 +63,7 @@ def test_every_reason_is_described_and_has_signals():
             "no_functional_improvement",
         ),
         ("THERE IS NO DOCUMENTATION OF FUNCTIONAL IMPROVEMENT.", "no_functional_improvement"),  # any case
+        ("The CURES report was not checked.", "no_opioid_monitoring"),
         (
             "The records fail to document a quantified reduction in pain with Norco.",
             "no_functional_improvement",
