@@ -1,7 +1,7 @@
 """One cited guideline section or page, explored: how many decisions cite it, how they went year
-by year, the treatments it decides, what reviewers cite beside it, and the latest decisions
-citing it. All of it comes from the facet counts of one search and one window of its hits, so the
-page costs the same at a million letters.
+by year, the treatments it decides, the reasons reviewers give, what they cite beside it, and the
+latest decisions citing it. All of it comes from the facet counts of one search and one window
+of its hits, so the page costs the same at a million letters.
 
 What is explored is matched as a term of the query, not as a filter, so the section and page
 facets count what the matching decisions cite beside it (a facet leaves out its own filter)."""
@@ -18,7 +18,7 @@ from decisions.search.contract import NEWEST, Match, SearchQuery
 from decisions.search.fields import cited_term, section_term
 from decisions.vocabulary import guidelines
 
-TREATMENTS, ALONGSIDE, RECENT = 15, 10, 5
+TREATMENTS, REASONS, ALONGSIDE, RECENT = 15, 8, 10, 5
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ class Explored:
     rate: object  # Rate of every decision citing it
     by_year: Breakdown
     treatments: Breakdown
+    reasons: Breakdown  # the most common reasons given, and how often decisions giving each were overturned
     alongside: list  # Alongside, most cited together first
     recent: list  # DecisionItem, newest decision first
 
@@ -106,6 +107,7 @@ def explore(cited):
                 ("outcome", None),
                 ("decided_year", None),
                 ("treatment", TREATMENTS),
+                ("reason", REASONS),
                 ("section", ALONGSIDE + 1),
                 ("cited", 2 * ALONGSIDE + 2),
             ),
@@ -120,6 +122,9 @@ def explore(cited):
         overall(results.facets["outcome"]),
         Breakdown("year", "Overturn rate by decision year", years),
         Breakdown("treatment", "Overturn rate by treatment (most decided)", treatments),
+        Breakdown(
+            "reason", "Overturn rate by reason given", rows("reason", results.facets["reason"], REASONS)
+        ),
         _alongside((("section", results.facets["section"]), ("cited", results.facets["cited"])), cited),
         [items[pk] for pk in ids if pk in items],
     )

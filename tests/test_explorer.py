@@ -32,6 +32,8 @@ def test_a_cited_page_shows_its_decisions_over_time_treatments_and_what_is_cited
     assert {label for label, _ in _rows(html, "Upheld and overturned over time")} == years
     treatments = dict(_rows(html, "Treatments it decides"))
     assert sum(int(count) for count in treatments.values()) == citing.count()
+    reasons = {key for item in citing for key in item.reasons}
+    assert len(_rows(html, "The reasons reviewers give")) == min(len(reasons), 8) > 0
     for item in citing:  # the most recent, each linking to its letter
         assert f'href="{item.get_absolute_url()}"' in html
     alongside = re.findall(r'<a href="(/cited/[^"]+)">', html.split("Cited alongside it", 1)[1])
