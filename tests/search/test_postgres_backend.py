@@ -5,6 +5,7 @@ from django.db import connection
 
 from decisions import search
 from tests.search.contract import BackendContract
+from tests.search.corpus import import_corpus
 
 pytestmark = pytest.mark.django_db
 
@@ -21,3 +22,29 @@ class TestPostgresContract(BackendContract):
     @pytest.fixture
     def backend(self, postgres):
         return postgres
+
+
+def _slow_facets(monkeypatch):
+    """The facet statement runs past the budget, as a broad search's did on 100,000 letters."""
+    from decisions.search.backends.postgres.backend import PostgresBackend
+
+    facets = PostgresBackend._facets
+
+    def slow(self, query, compiler):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")
+        return facets(self, query, compiler)
+
+    monkeypatch.setattr(PostgresBackend, "_facets", slow)
+
+
+def test_a_search_whose_facets_run_past_the_budget_gets_the_sentence(postgres, client, settings, monkeypatch):
+    import_corpus()
+    settings.SEARCH_TIME_BUDGET_SECONDS = 0.05
+    _slow_facets(monkeypatch)
+    response = client.get("/", {"q": "therapy"})
+    assert response.status_code == 200
+    assert "took longer than 0.05 seconds and was stopped" in response.content.decode()
+    monkeypatch.undo()
+    settings.SEARCH_TIME_BUDGET_SECONDS = 5
+    assert postgres.search(search.query("therapy")).total == 3  # the connection is fine afterwards

@@ -209,18 +209,19 @@ def _rank_query(text):
 
 
 def _timed(function):
-    """Run database work under the search time budget (statement_timeout for these statements only)."""
+    """Run database work under the search time budget: statement_timeout set for this transaction
+    (or savepoint) only. When a statement is cancelled the block rolls back, and the rollback
+    restores the timeout; after success it is put back by hand, since a released savepoint would
+    keep it for the rest of the transaction around it."""
     milliseconds = max(1, int(settings.SEARCH_TIME_BUDGET_SECONDS * 1000))
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SHOW statement_timeout")
             before = cursor.fetchone()[0]
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(milliseconds)])
-            try:
-                return function()
-            finally:
-                if not transaction.get_rollback():
-                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            result = function()
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return result
     except OperationalError as error:
         if "statement timeout" in str(error):
             raise SearchTimeout(
