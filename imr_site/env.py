@@ -109,18 +109,42 @@ def served_at(host, port):
     return f"http://{host}:{port or 8000}"
 
 
-def database(default_url):
-    url = os.environ.get("DATABASE_URL") or default_url
+def _database_url(name, url):
     try:
         config = dj_database_url.parse(url, conn_max_age=60)
     except Exception as error:  # dj_database_url raises several types for a bad URL
         raise ImproperlyConfigured(
-            f"DATABASE_URL={url!r} is not a database URL ({error}); "
+            f"{name}={url!r} is not a database URL ({error}); "
             "expected e.g. sqlite:///path/db.sqlite3 or postgres://user@127.0.0.1:5432/name."
         ) from None
     if config.get("ENGINE") not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
-        raise ImproperlyConfigured(f"DATABASE_URL={url!r}: only SQLite and PostgreSQL are supported.")
+        raise ImproperlyConfigured(f"{name}={url!r}: only SQLite and PostgreSQL are supported.")
     return config
+
+
+def database(default_url):
+    return _database_url("DATABASE_URL", os.environ.get("DATABASE_URL") or default_url)
+
+
+def database_replicas(primary):
+    """DATABASE_REPLICA_URLS: PostgreSQL streaming replicas of DATABASE_URL, comma-separated, as
+    databases replica1, replica2, ... (searches and pages read from them; see decisions/replicas.py)."""
+    urls = text_list("DATABASE_REPLICA_URLS", [])
+    if urls and not primary["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL (replicas are PostgreSQL streaming "
+            "replicas of it); this one is SQLite."
+        )
+    replicas = {}
+    for number, url in enumerate(urls, 1):
+        config = _database_url("DATABASE_REPLICA_URLS", url)
+        if not config["ENGINE"].endswith("postgresql"):
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS={url!r} is not a PostgreSQL URL (postgres://user@host:5432/name)."
+            )
+        config["TEST"] = {"MIRROR": "default"}  # tests read the primary's test database through it
+        replicas[f"replica{number}"] = config
+    return replicas
 
 
 def secret_key(debug, key_file):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "decisions.middleware.ServerTimingMiddleware",
+    "decisions.replicas.ReplicaReadMiddleware",
     # Pages, JSON and CSV compressed for clients that accept gzip (a results page is ~10x smaller);
     # static files come precompressed from WhiteNoise. CSRF tokens are masked per response (BREACH).
     "django.middleware.gzip.GZipMiddleware",
@@ -110,6 +111,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+# Streaming replicas of a PostgreSQL primary: anonymous page reads go to one of them, everything
+# else to the primary (decisions/replicas.py).
+DATABASE_REPLICAS = env.database_replicas(DATABASES["default"])
+DATABASES.update(DATABASE_REPLICAS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -148,7 +153,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Search: the engine, where the embedded index lives, how much memory each process may
 # use for its caches of postings and bitsets, and how long one search may run before it is stopped.
 SEARCH_BACKEND = env.search_backend(DATABASES["default"])
-DATABASE_ROUTERS = ["decisions.search.backends.postgres.router.PostgresOnlyRouter"]
+DATABASE_ROUTERS = [
+    "decisions.replicas.ReplicaRouter",
+    "decisions.search.backends.postgres.router.PostgresOnlyRouter",
+]
 SEARCH_INDEX_DIR = env.search_index_dir(VAR_DIR)
 # Per process: bitsets built from the (shared, memory-mapped) index for frequent words and filters.
 SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 128, minimum=16)

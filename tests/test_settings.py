@@ -20,6 +20,7 @@ def _manage(*args, **environment):
             "DEBUG",
             "SECRET_KEY",
             "DATABASE_URL",
+            "DATABASE_REPLICA_URLS",
             "ALLOWED_HOSTS",
             "HTTPS",
             "DJANGO_SETTINGS_MODULE",
@@ -46,6 +47,18 @@ def _manage(*args, **environment):
             "only SQLite and PostgreSQL are supported",
         ),
         ({"DEBUG": "1", "DATABASE_URL": "not a url"}, "is not a database URL"),
+        (
+            {"DEBUG": "1", "DATABASE_REPLICA_URLS": "postgres://imr@replica:5432/imr"},
+            "DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL",
+        ),
+        (
+            {
+                "DEBUG": "1",
+                "DATABASE_URL": "postgres://imr@primary:5432/imr",
+                "DATABASE_REPLICA_URLS": "postgres://imr@replica:5432/imr, sqlite:///copy.sqlite3",
+            },
+            "DATABASE_REPLICA_URLS='sqlite:///copy.sqlite3' is not a PostgreSQL URL",
+        ),
         ({"DEBUG": "1", "IMR_MAX_UPLOAD_BYTES": "lots"}, "IMR_MAX_UPLOAD_BYTES='lots' is not a whole number"),
     ],
 )

@@ -10,7 +10,7 @@ import itertools
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, router, transaction
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.sql import Query
 from django.utils.html import escape
@@ -128,8 +128,15 @@ def text_query(leaf):
     raise QueryError("wildcards with ? or * inside a word are not supported here; use a prefix like opio*")
 
 
+def _reading():
+    """The connection searches read through: a replica's when the request may read from one
+    (decisions/replicas.py), else the primary's."""
+    return connections[router.db_for_read(ItemDocument) or DEFAULT_DB_ALIAS]
+
+
 class _Compiler:
-    def __init__(self):
+    def __init__(self, db):
+        self.db = db
         self._case_values = {}
 
     def where(self, node):
@@ -155,7 +162,7 @@ class _Compiler:
 
     def _known(self, name):
         if name not in self._case_values:
-            with connection.cursor() as cursor:
+            with self.db.cursor() as cursor:
                 cursor.execute(f"SELECT DISTINCT unnest({name}) FROM search_postgres_itemdocument")
                 self._case_values[name] = [value for (value,) in cursor.fetchall()]
         return self._case_values[name]
@@ -208,14 +215,14 @@ def _rank_query(text):
     return combined
 
 
-def _timed(function):
+def _timed(db, function):
     """Run database work under the search time budget: statement_timeout set for this transaction
     (or savepoint) only. When a statement is cancelled the block rolls back, and the rollback
     restores the timeout; after success it is put back by hand, since a released savepoint would
     keep it for the rest of the transaction around it."""
     milliseconds = max(1, int(settings.SEARCH_TIME_BUDGET_SECONDS * 1000))
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=db.alias), db.cursor() as cursor:
             cursor.execute("SHOW statement_timeout")
             before = cursor.fetchone()[0]
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(milliseconds)])
@@ -236,7 +243,7 @@ class PostgresBackend(SearchBackend):
     capabilities = frozenset({"phrases", "slop", "prefix", "relevance"})
 
     def _matching(self, query, compiler, skip=None):
-        rows = ItemDocument.objects.all()
+        rows = ItemDocument.objects.using(compiler.db.alias)
         if query.text is not None:
             rows = rows.filter(compiler.where(query.text))
         for name, value in query.filters:
@@ -245,20 +252,21 @@ class PostgresBackend(SearchBackend):
         return rows
 
     def search(self, query):
-        compiler = _Compiler()
+        compiler = _Compiler(_reading())
 
         def answer():
             return self._matching(query, compiler).count(), self._facets(query, compiler)
 
-        total, facets = _timed(answer)
+        total, facets = _timed(compiler.db, answer)
         ordered = self._ordered(self._matching(query, compiler), query)
 
         def window(start, stop):
             return _timed(
+                compiler.db,
                 lambda: [
                     Hit(item_id, None if rank is None else round(rank, 4))
                     for item_id, rank in ordered[start:stop]
-                ]
+                ],
             )
 
         return SearchResults(total=total, facets=facets, window=window)
@@ -301,7 +309,7 @@ class PostgresBackend(SearchBackend):
         with_sql = ", ".join(f"{alias} AS MATERIALIZED ({sql})" for alias, sql, _ in bases.values())
         with_params = [param for _, _, base_params in bases.values() for param in base_params]
         facets = {name: [] for name, _ in query.facets}
-        with connection.cursor() as cursor:
+        with compiler.db.cursor() as cursor:
             cursor.execute(f"WITH {with_sql} " + " UNION ALL ".join(selects), [*with_params, *params])
             for name, value, count, overturned in cursor.fetchall():
                 facets[name].append(FacetCount(value, count, overturned))
@@ -317,7 +325,7 @@ class PostgresBackend(SearchBackend):
     def keyword_values(self, name):
         if name not in registry.FILTER_FIELDS or registry.FILTER_FIELDS[name].kind == registry.DATE:
             raise ValueError(f"{name} is not a keyword field")
-        with connection.cursor() as cursor:
+        with _reading().cursor() as cursor:
             cursor.execute(f"SELECT DISTINCT unnest({name}) FROM search_postgres_itemdocument")
             return [value for (value,) in cursor.fetchall()]
 
@@ -359,14 +367,15 @@ class _Highlighter:
 
     def __init__(self, query):
         self.query = query
+        self.db = _reading()
         if query is not None:
             sql_query = Query(ItemDocument)
             self.tsquery_sql, self.tsquery_params = query.resolve_expression(sql_query).as_sql(
-                sql_query.get_compiler(connection=connection), connection
+                sql_query.get_compiler(connection=self.db), self.db
             )
 
     def _headline(self, text, options):
-        with connection.cursor() as cursor:
+        with self.db.cursor() as cursor:
             cursor.execute(
                 f"SELECT ts_headline(%s, %s, {self.tsquery_sql}, %s)",
                 [CONFIG, text, *self.tsquery_params, options],
