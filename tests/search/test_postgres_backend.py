@@ -28,14 +28,14 @@ def _slow_facets(monkeypatch):
     """The facet statement runs past the budget, as a broad search's did on 100,000 letters."""
     from decisions.search.backends.postgres.backend import PostgresBackend
 
-    facets = PostgresBackend._facets
+    counts = PostgresBackend._counts
 
     def slow(self, query, compiler):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(1)")
-        return facets(self, query, compiler)
+        return counts(self, query, compiler)
 
-    monkeypatch.setattr(PostgresBackend, "_facets", slow)
+    monkeypatch.setattr(PostgresBackend, "_counts", slow)
 
 
 def test_a_search_whose_facets_run_past_the_budget_gets_the_sentence(postgres, client, settings, monkeypatch):
