@@ -24,6 +24,19 @@ class TestPostgresContract(BackendContract):
         return postgres
 
 
+class TestPostgresContractRankingCandidatesOnly(BackendContract):
+    """Every search past the number of matches where relevance ranks only the candidates naming the
+    words in their request or treatment (at most 3 here), the rest newest first."""
+
+    @pytest.fixture
+    def backend(self, postgres, monkeypatch):
+        from decisions.search.backends.postgres import backend
+
+        monkeypatch.setattr(backend, "RANK_ALL_UP_TO", 0)
+        monkeypatch.setattr(backend, "CANDIDATES", 3)
+        return postgres
+
+
 def _slow_facets(monkeypatch):
     """The facet statement runs past the budget, as a broad search's did on 100,000 letters."""
     from decisions.search.backends.postgres.backend import PostgresBackend

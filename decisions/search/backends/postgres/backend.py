@@ -7,12 +7,13 @@ statement of GROUP BY counts over the matched rows' arrays, read once; ranking i
 passages are ts_headline.
 """
 
+import functools
 import itertools
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, router, transaction
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import F, Q
 from django.db.models.sql import Query
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -47,6 +48,8 @@ from decisions.search.documents import documents_for
 
 CONFIG = "imr"
 MAX_SLOP_ALTERNATIVES = 64
+RANK_ALL_UP_TO = 20_000  # matches up to which relevance ranks every match (as the embedded backend)
+CANDIDATES = 1_000  # beyond: how many matches naming the words in their request or treatment are ranked
 BATCH = 500
 START, STOP = "\x02", "\x03"  # ts_headline's marks, replaced by <mark> once the text is escaped
 PASSAGE_OPTIONS = (
@@ -258,32 +261,52 @@ class PostgresBackend(SearchBackend):
         compiler = _Compiler(_reading())
 
         total, facets = _timed(compiler.db, lambda: self._counts(query, compiler))
-        ordered = self._ordered(self._matching(query, compiler), query)
-
-        def window(start, stop):
-            return _timed(
-                compiler.db,
-                lambda: [
-                    Hit(item_id, None if rank is None else round(rank, 4))
-                    for item_id, rank in ordered[start:stop]
-                ],
-            )
-
-        return SearchResults(total=total, facets=facets, window=window)
-
-    def _ordered(self, rows, query):
-        """(item id, rank or None) in the one order every page is a window on."""
-        by_date = (
-            F("decided").asc(nulls_last=True) if query.sort == OLDEST else F("decided").desc(nulls_last=True)
+        window = self._window(query, compiler, total)
+        return SearchResults(
+            total=total,
+            facets=facets,
+            window=lambda start, stop: _timed(compiler.db, lambda: window(start, stop)),
         )
+
+    def _window(self, query, compiler, total):
+        """window(start, stop) -> [Hit] in the one order every page is a window on. By relevance, up
+        to RANK_ALL_UP_TO matches every match is ranked; beyond, ranking them all would read every
+        match's text, so the newest CANDIDATES matches naming the words in their request or
+        treatment are ranked, and the other matches follow them newest first."""
+        rows = self._matching(query, compiler)
+        by_date = [
+            F("decided").asc(nulls_last=True) if query.sort == OLDEST else F("decided").desc(nulls_last=True)
+        ]
         rank_query = (
             _rank_query(query.text) if query.text is not None and query.sort not in (NEWEST, OLDEST) else None
         )
         if rank_query is None:
-            rows = rows.annotate(rank=Value(None, output_field=FloatField()))
-            return rows.order_by(by_date, "item_id").values_list("item_id", "rank")
-        rows = rows.annotate(rank=SearchRank(F("document"), rank_query, cover_density=True))
-        return rows.order_by("-rank", by_date, "item_id").values_list("item_id", "rank")
+            ordered = rows.order_by(*by_date, "item_id").values_list("item_id", flat=True)
+            return lambda start, stop: [Hit(item_id, None) for item_id in ordered[start:stop]]
+        ranked = rows.annotate(rank=SearchRank(F("document"), rank_query, cover_density=True))
+        ranked = ranked.order_by("-rank", *by_date, "item_id").values_list("item_id", "rank")
+        if total <= RANK_ALL_UP_TO:
+            return lambda start, stop: [Hit(item_id, round(rank, 4)) for item_id, rank in ranked[start:stop]]
+        naming = rows.filter(Q(request=rank_query) | Q(treatment_words=rank_query))
+        candidates = naming.order_by(*by_date, "item_id").values("item_id")[:CANDIDATES]
+
+        @functools.cache
+        def first():  # the ranked candidates, read by the first window
+            return [Hit(item_id, round(rank, 4)) for item_id, rank in ranked.filter(item_id__in=candidates)]
+
+        def window(start, stop):
+            hits, ranked_count = first()[start:stop], len(first())
+            if stop > ranked_count:
+                rest = rows.exclude(item_id__in=[hit.item_id for hit in first()]).order_by(
+                    *by_date, "item_id"
+                )
+                rest_ids = rest.values_list("item_id", flat=True)[
+                    max(start - ranked_count, 0) : stop - ranked_count
+                ]
+                hits += [Hit(item_id, None) for item_id in rest_ids]
+            return hits
+
+        return window
 
     def _counts(self, query, compiler):
         """The total, and counts per value of every facet with how many of them were overturned, in

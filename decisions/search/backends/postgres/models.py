@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F
 
 from decisions.search import fields as registry
 
@@ -52,7 +53,9 @@ class ItemDocument(models.Model):
         indexes = [
             GinIndex(fields=[name], name=f"item_document_{name}") for name in [*TEXT_COLUMNS, *ARRAY_COLUMNS]
         ] + [
-            models.Index(fields=["decided", "item_id"], name="item_document_decided"),
+            models.Index(fields=["decided", "item_id"], name="item_document_decided"),  # oldest first
+            # newest first (and the relevance order of searches without words): pages read off the index
+            models.Index(F("decided").desc(nulls_last=True), F("item_id"), name="item_document_newest"),
             models.Index(fields=["injured"], name="item_document_injured"),
             models.Index(fields=["received"], name="item_document_received"),
         ]
