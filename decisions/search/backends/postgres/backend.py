@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 
 from decisions.search import fields as registry
 from decisions.search.backends.base import SearchBackend
-from decisions.search.backends.postgres.models import ItemDocument
+from decisions.search.backends.postgres.models import TALLIED_COLUMNS, ItemDocument
 from decisions.search.contract import (
     NEWEST,
     OLDEST,
@@ -77,6 +77,34 @@ def _insert(cursor, determination_ids):
         cursor.executemany(_INSERT, rows)
         count += len(rows)
     return count
+
+
+_TALLY = f"""
+INSERT INTO search_postgres_facettotal (name, value, count, overturned)
+SELECT tally.name, tally.value, %s * count(*), %s * count(*) FILTER (WHERE %s = ANY(d.outcome))
+FROM search_postgres_itemdocument d, LATERAL (
+    {" UNION ALL ".join(f"SELECT '{name}', unnest(d.{name})" for name in TALLIED_COLUMNS)}
+    UNION ALL SELECT '', ''
+) AS tally (name, value)
+WHERE {{where}}
+GROUP BY tally.name, tally.value ORDER BY tally.name, tally.value
+ON CONFLICT (name, value) DO UPDATE SET count = search_postgres_facettotal.count + EXCLUDED.count,
+    overturned = search_postgres_facettotal.overturned + EXCLUDED.overturned
+"""
+
+
+def _tally(cursor, sign, where, params):
+    """Add (sign 1) or take away (-1) the values of the rows `where` picks to FacetTotal, in the
+    order of its key, so that two writers wait for each other rather than deadlock."""
+    cursor.execute(_TALLY.format(where=where), [sign, sign, OVERTURNED, *params])
+    if sign < 0:
+        cursor.execute("DELETE FROM search_postgres_facettotal WHERE count = 0")
+
+
+def _delete(cursor, column, values):
+    """Drop the rows whose column is one of the values, and their part of FacetTotal."""
+    _tally(cursor, -1, f"d.{column} = ANY(%s)", [values])
+    cursor.execute(f"DELETE FROM search_postgres_itemdocument WHERE {column} = ANY(%s)", [values])
 
 
 def _row(document):
@@ -310,39 +338,58 @@ class PostgresBackend(SearchBackend):
 
     def _counts(self, query, compiler):
         """The total, and counts per value of every facet with how many of them were overturned, in
-        one statement: the matched rows are read once into a set holding the arrays the facets
-        count (a facet whose own field is filtered gets its own set, with that filter left out),
-        and each facet is a GROUP BY over that set, never a join back to the table."""
-        if not query.facets:
-            return self._matching(query, compiler).count(), {}
+        one statement. A set of rows with no words and no filter (a search without either, or a
+        filtered field's own facet when that filter is the only one) is read from FacetTotal.
+        Otherwise the matched rows are read once into a set holding the arrays the facets count (a
+        facet whose own field is filtered gets its own set, with that filter left out), and each
+        facet is a GROUP BY over that set, never a join back to the table."""
         filtered = {name for name, _ in query.filters}
-        bases = {None: ["outcome"]}  # skipped filter -> the columns its set holds
+        bases = {None: ["outcome"]}  # the filter a set leaves out -> the columns it holds
         for name, _ in query.facets:
             columns = bases.setdefault(name if name in filtered else None, ["outcome"])
             columns += [name] if name not in columns else []
-        aliases, with_parts, with_params = {}, [], []
+        tallied = {
+            skip
+            for skip, columns in bases.items()
+            if query.text is None and filtered <= {skip} and set(columns) <= set(TALLIED_COLUMNS)
+        }
+        if not query.facets and None not in tallied:
+            return self._matching(query, compiler).count(), {}
+        aliases, with_parts, params = {}, [], []
         for skip, columns in bases.items():
-            aliases[skip] = f"m{len(aliases)}"
-            sql, params = self._matching(query, compiler, skip=skip).values(*columns).query.sql_with_params()
-            with_parts.append(f"{aliases[skip]} AS MATERIALIZED ({sql})")
-            with_params += params
-        selects, params = ["SELECT NULL::text, NULL::text, count(*), 0::bigint FROM m0"], []
+            if skip not in tallied:
+                aliases[skip] = f"m{len(aliases)}"
+                sql, base_params = (
+                    self._matching(query, compiler, skip=skip).values(*columns).query.sql_with_params()
+                )
+                with_parts.append(f"{aliases[skip]} AS MATERIALIZED ({sql})")
+                params += base_params
+        from_totals = [name for name, _ in query.facets if (name if name in filtered else None) in tallied]
+        selects = [
+            "SELECT name, value, count, overturned FROM search_postgres_facettotal WHERE name = ANY(%s)"
+        ]
+        params.append(from_totals + ([""] if None in tallied else []))
+        if None not in tallied:
+            selects.append(f"SELECT '', '', count(*), 0 FROM {aliases[None]}")
         for name, _ in query.facets:
-            alias = aliases[name if name in filtered else None]
-            selects.append(
-                f"SELECT %s, value, count(*), count(*) FILTER (WHERE %s = ANY({alias}.outcome)) "
-                f"FROM {alias}, unnest({alias}.{name}) value GROUP BY value"
-            )
-            params += [name, OVERTURNED]
-        facets = {name: [] for name, _ in query.facets}
+            alias = aliases.get(name if name in filtered else None)
+            if alias:
+                selects.append(
+                    f"SELECT %s, value, count(*), count(*) FILTER (WHERE %s = ANY({alias}.outcome)) "
+                    f"FROM {alias}, unnest({alias}.{name}) value GROUP BY value"
+                )
+                params += [name, OVERTURNED]
         with compiler.db.cursor() as cursor:
             cursor.execute(
-                f"WITH {', '.join(with_parts)} " + " UNION ALL ".join(selects), [*with_params, *params]
+                (f"WITH {', '.join(with_parts)} " if with_parts else "") + " UNION ALL ".join(selects), params
             )
             rows = cursor.fetchall()
-        total = next(count for name, _, count, _ in rows if name is None)
+        facets = {name: [] for name, _ in query.facets}
+        total = 0
         for name, value, count, overturned in rows:
-            if name is not None:
+            if name == "":
+                total = count
+            else:
                 facets[name].append(FacetCount(value, count, overturned))
         limits = dict(query.facets)
         for name, counts in facets.items():
@@ -366,33 +413,41 @@ class PostgresBackend(SearchBackend):
     def index(self, determination_ids):
         ids = list(determination_ids)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM search_postgres_itemdocument WHERE determination_id = ANY(%s)", [ids])
-            return _insert(cursor, ids)
+            _delete(cursor, "determination_id", ids)
+            count = _insert(cursor, ids)
+            _tally(cursor, 1, "d.determination_id = ANY(%s)", [ids])
+            return count
 
     def remove(self, determination_ids):
-        ItemDocument.objects.filter(determination_id__in=list(determination_ids)).delete()
+        with transaction.atomic(), connection.cursor() as cursor:
+            _delete(cursor, "determination_id", list(determination_ids))
 
     def remove_items(self, item_ids):
-        ItemDocument.objects.filter(item_id__in=list(item_ids)).delete()
+        with transaction.atomic(), connection.cursor() as cursor:
+            _delete(cursor, "item_id", list(item_ids))
 
     def rebuild(self, determination_ids, progress=None):
         """Replace every row in one transaction: searches see the old rows until it commits."""
         ids = list(determination_ids)
         count = 0
         with transaction.atomic():
-            ItemDocument.objects.all().delete()
+            self.clear()
             for start in range(0, len(ids), BATCH):
                 with connection.cursor() as cursor:
                     added = _insert(cursor, ids[start : start + BATCH])
                 count += added
                 if progress:
                     progress(added)
-            with connection.cursor() as cursor:  # plans from the new rows' statistics, not the old ones'
-                cursor.execute("ANALYZE search_postgres_itemdocument")
+            with connection.cursor() as cursor:
+                _tally(cursor, 1, "TRUE", [])
+                # plans from the new rows' statistics, not the old ones'
+                cursor.execute("ANALYZE search_postgres_itemdocument, search_postgres_facettotal")
         return count
 
     def clear(self):
-        ItemDocument.objects.all().delete()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_postgres_itemdocument")
+            cursor.execute("DELETE FROM search_postgres_facettotal")
 
 
 class _Highlighter:

@@ -59,3 +59,23 @@ class ItemDocument(models.Model):
             models.Index(fields=["injured"], name="item_document_injured"),
             models.Index(fields=["received"], name="item_document_received"),
         ]
+
+
+# Keyword fields whose values FacetTotal counts (a case number's facet would be one row per letter).
+TALLIED_COLUMNS = [name for name in ARRAY_COLUMNS if name != "case_number"]
+
+
+class FacetTotal(models.Model):
+    """How many items hold each value of each tallied keyword field, and how many of those were
+    overturned; the row with name and value "" counts every item. The facets of a search without
+    words or filters (and of a filtered field's own facet when that filter is the only one) read
+    these instead of counting every row; every write to ItemDocument keeps them in step, in the
+    same transaction."""
+
+    name = models.TextField()
+    value = models.TextField()
+    count = models.BigIntegerField()
+    overturned = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "value"], name="facet_total_value")]
