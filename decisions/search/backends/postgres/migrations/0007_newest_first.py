@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("search_postgres", "0005_letters"),
+        ("search_postgres", "0006_reason"),
     ]
 
     operations = [

@@ -21,6 +21,7 @@ TALLIED = [
     "cited",
     "decided_year",
     "diagnosis",
+    "reason",
 ]
 FILL = f"""
 INSERT INTO search_postgres_facettotal (name, value, count, overturned)
@@ -35,7 +36,7 @@ GROUP BY tally.name, tally.value
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("search_postgres", "0006_newest_first"),
+        ("search_postgres", "0007_newest_first"),
     ]
 
     operations = [
