@@ -3,7 +3,7 @@ job page to the end, search the site all the while, then compare the index with 
 
     .venv/bin/python benchmarks/ingest.py --base-letters 5000 --text-zip 5000 --pdf-zip 1500 --out /tmp/ingest
 
-A site of its own under --out (SQLite, Whoosh, gunicorn with 2 workers and one background worker)
+A site of its own under --out (SQLite, the embedded index, gunicorn with 2 workers and one background worker)
 is loaded with --base-letters first (through `import_determinations --wait`, also timed). Prints a
 Markdown table; screenshots of each job page at its end are saved beside it.
 """

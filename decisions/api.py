@@ -121,7 +121,7 @@ def similar_json(request, pk):
                 dict(
                     item_json(found.item, request.build_absolute_uri),
                     score=found.score,
-                    reasons=found.reasons,
+                    why_similar=found.reasons,  # "reasons" of an item are its rationale's
                 )
                 for found in similar
             ],
@@ -151,7 +151,7 @@ def estimate_json(request):
             "too_thin": found.thin or None,
             "estimate": None if found.thin else {**found.rate.as_dict(), "in_words": found.interval_words},
             "precedents": [
-                dict(item_json(each.item, absolute), score=each.score, reasons=each.reasons)
+                dict(item_json(each.item, absolute), score=each.score, why_similar=each.reasons)
                 for each in found.precedents
             ],
             "closer_or_wider": [{"closest": k, **rate.as_dict()} for k, rate in found.wider_k]

@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 
 from decisions.parsing import records
 from decisions.vocabulary import guidelines
@@ -361,7 +362,10 @@ class GuidelineSection(models.Model):
         return f"{self.guideline}:{self.key}"
 
     def get_absolute_url(self):
-        """Its page in the explorer of what reviewers cite."""
+        """Its page in the explorer of what reviewers cite (a key stored empty before a re-parse
+        dropped such sections has none: the search for it)."""
+        if not self.key:
+            return f"{reverse('decisions:search')}?{urlencode({'section': self.term})}"
         return reverse("decisions:cited_section", args=[self.guideline, self.key])
 
 

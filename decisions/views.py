@@ -210,10 +210,19 @@ def cited_section(request, guideline, key):
 def _explored(request, cited):
     """404 for what is not a guideline's section or page, and for a page no decision cites; a
     section the vocabulary knows has its page even before a decision cites it."""
-    explored = explorer.explore(cited) if cited else None
-    if not explored or not (explored.rate.decisions or cited.known):
+    if cited is None:
         raise Http404("No decision in the archive cites this.")
-    return render(request, "decisions/explored.html", {"explored": explored, "min_decisions": MIN_DECISIONS})
+    context = {"cited": cited, "min_decisions": MIN_DECISIONS}
+    try:
+        context["explored"] = explored = explorer.explore(cited)
+    except search.IndexUnavailable:
+        raise  # the middleware's page: the index cannot answer at all
+    except search.QueryError as error:
+        context["errors"] = [f"Search: {error}."]
+        return render(request, "decisions/explored.html", context, status=503)
+    if not (explored.rate.decisions or cited.known):
+        raise Http404("No decision in the archive cites this.")
+    return render(request, "decisions/explored.html", context)
 
 
 def cited_pages(request):

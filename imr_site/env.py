@@ -88,7 +88,8 @@ def search_backend(database):
 
 def search_index_dir(var_dir):
     """SEARCH_INDEX_DIR, else the old WHOOSH_INDEX_DIR; with neither, var/search_index, or the
-    var/whoosh_index an earlier release built, so that an upgrade does not rebuild a million letters."""
+    var/whoosh_index an earlier release built, so a deployment keeps one index folder (an index of
+    an older format is rebuilt in it, as anywhere) until it is moved."""
     if value := os.environ.get("SEARCH_INDEX_DIR"):
         return Path(value)
     if value := os.environ.get("WHOOSH_INDEX_DIR"):

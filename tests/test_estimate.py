@@ -235,7 +235,7 @@ def test_the_api_twin(client, archive):
     assert body["request"]["treatment"] == ESI and body["k"] == 10
     assert body["estimate"]["decisions"] == 10 and body["too_thin"] is None
     assert "Judging by these 10 precedents" in body["estimate"]["in_words"]
-    assert len(body["precedents"]) == 10 and all(each["reasons"] for each in body["precedents"])
+    assert len(body["precedents"]) == 10 and all(each["why_similar"] for each in body["precedents"])
     assert [each.get("closest") for each in body["closer_or_wider"][:2]] == [25, None]  # 12 in all
     assert body["closer_or_wider"][1]["label"] == f"every decision on {ESI}"
     thin = client.get("/api/estimate", {"treatment": "gabapentin"}).json()

@@ -85,3 +85,22 @@ def test_a_section_of_the_real_letters_counts_what_truth_json_says_cites_it(clie
         assert client.get(address).status_code == 200
     listing = client.get("/cited/", {"guideline": "chronic_pain"}).content.decode()
     assert f'href="{section.get_absolute_url()}">Physical medicine treatment</a>' in listing
+
+
+def test_a_section_written_as_punctuation_alone_is_no_section_and_never_breaks_a_page(client, seeded):
+    """As found in review: "—" folded to an empty key, was stored, and its link raised on the page."""
+    from decisions.vocabulary import guidelines
+
+    assert guidelines.split_sections("chronic_pain", "Opioids, —, *, Muscle relaxants (for pain)") == [
+        "Opioids",
+        "Muscle relaxants (for pain)",
+    ]
+    stored = GuidelineSection.objects.create(guideline="chronic_pain", key="", name="—")  # an older parse
+    assert stored.get_absolute_url() == "/?section=chronic_pain%3A"
+
+
+def test_an_explorer_search_over_its_time_budget_says_so(client, seeded, settings):
+    settings.SEARCH_TIME_BUDGET_SECONDS = 0
+    response = client.get("/cited/chronic_pain/63/")
+    assert response.status_code == 503 and "took longer than 0 seconds" in response.content.decode()
+    assert "<h1>MTUS Chronic Pain p. 63</h1>" in response.content.decode()

@@ -80,16 +80,16 @@ def test_similar_items_share_the_treatment_and_come_closest_first(client, letter
     assert "Cervical epidural steroid injection C4-5" not in requests  # the same letter
     assert all(found["treatment"]["name"] == "epidural steroid injection" for found in body["results"])
     closest = body["results"][0]
-    assert "same treatment: epidural steroid injection" in closest["reasons"]
-    assert "also upheld" in closest["reasons"] and "also cites p. 46" in closest["reasons"]
-    assert "same diagnosis: cervical radiculopathy" in closest["reasons"]
-    assert "same body part: cervical" in closest["reasons"]
+    assert "same treatment: epidural steroid injection" in closest["why_similar"]
+    assert "also upheld" in closest["why_similar"] and "also cites p. 46" in closest["why_similar"]
+    assert "same diagnosis: cervical radiculopathy" in closest["why_similar"]
+    assert "same body part: cervical" in closest["why_similar"]
     assert any(
         reason.startswith("both rationales state: ") and "radiculopathy" in reason
-        for reason in closest["reasons"]
+        for reason in closest["why_similar"]
     )
     overturned = next(found for found in body["results"] if found["outcome"] == "overturned")
-    assert "overturned (this one: upheld)" in overturned["reasons"]
+    assert "overturned (this one: upheld)" in overturned["why_similar"]
     assert body["item"]["id"] == source.pk
 
 
@@ -124,7 +124,7 @@ def test_a_drug_widens_to_its_class_when_its_treatment_has_too_few(client, db):
     assert "results" in body, body
     results = body["results"]
     assert [found["request"] for found in results] == ["Percocet 10/325mg #90"]
-    assert "same drug class: opioid" in results[0]["reasons"]
+    assert "same drug class: opioid" in results[0]["why_similar"]
 
 
 @pytest.mark.parametrize("url, status", [("/api/items/999999/similar", 404), ("/items/999999/similar/", 404)])
@@ -168,11 +168,13 @@ def test_the_closest_precedents_of_each_outcome_with_more_on_request_and_no_boil
     body = client.get(f"/api/items/{source.pk}/similar", {"outcome": "overturned"}).json()
     assert [found["outcome"] for found in body["results"]] == ["overturned", "overturned"]
     assert all(
-        "regarding" not in reason and "line" not in reason for f in body["results"] for reason in f["reasons"]
+        "regarding" not in reason and "line" not in reason
+        for f in body["results"]
+        for reason in f["why_similar"]
     )
     assert any(
         "both rationales state: " in reason and "function" in reason
-        for reason in body["results"][0]["reasons"]
+        for reason in body["results"][0]["why_similar"]
     )
     page = client.get(f"/items/{source.pk}/similar/").content.decode()
     upheld_list = page[page.index("Upheld</span> precedents") :]

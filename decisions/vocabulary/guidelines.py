@@ -101,7 +101,7 @@ def split_sections(guideline_key, written):
         while end < len(parts) and re.match(r"(?:[a-z]|&|and\s)", parts[end]):
             end += 1
         section = canonical_section(guideline_key, ", ".join(parts[index:end]))
-        if section and section not in sections:
+        if section_key(section) and section not in sections:  # "—" or "*" names no section
             sections.append(section)
         index = end
     return sections
