@@ -12,7 +12,15 @@ from django_tasks_db.models import DBTaskResult
 from decisions import indexing, jobs, search
 from decisions.models import Job
 
-__all__ = ["TaskResultStatus", "database_worker", "enqueue_periodic", "run_job", "upkeep", "verify_index"]
+__all__ = [
+    "TaskResultStatus",
+    "database_worker",
+    "enqueue_periodic",
+    "run_job",
+    "upkeep",
+    "verify_index",
+    "copy_shared_index",
+]
 
 
 @task()
@@ -43,6 +51,11 @@ def upkeep():
     jobs.forget_orphan_uploads()
     enqueue_periodic()
     return applied, resumed
+
+
+def copy_shared_index():
+    """Beside the upkeep, on every server of a site that shares its index: copy what others wrote."""
+    search.backend().catch_up()
 
 
 def enqueue_periodic(now=None):

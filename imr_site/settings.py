@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "decisions",
     "decisions.search.backends.postgres",
+    "decisions.search.backends.shared_index",
     "alerts",
 ]
 
@@ -164,6 +165,11 @@ SEARCH_CACHE_MB = env.integer("SEARCH_CACHE_MB", 128, minimum=16)
 # pages it maps (they stay in the page cache, shared), so a worker's memory does not grow with the archive.
 SEARCH_WORKER_RSS_MB = env.integer("SEARCH_WORKER_RSS_MB", 768, minimum=16)
 SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minimum=0.05)
+# Several web servers on one database, each searching its own copy of the embedded index: every
+# write to it is published to the database, and each server's worker copies what it lacks this
+# often (decisions/search/backends/embedded/sharing.py; README "Several servers").
+SEARCH_INDEX_SHARED = env.flag("SEARCH_INDEX_SHARED", False)
+SEARCH_INDEX_COPY_SECONDS = env.number("SEARCH_INDEX_COPY_SECONDS", 1.0, minimum=0.1)
 
 # Accounts (made by staff in the admin) save searches and get alerts; searching needs none.
 LOGIN_URL = "login"

@@ -238,7 +238,7 @@ def test_garbage_in_MANIFEST_json_answers_from_its_copy_and_writes_go_on(letters
 
 def test_damaged_MANIFEST_and_newest_copy_answer_from_an_older_copy_and_say_so(letters, client, run_worker):
     path = store.store().path(force=True)
-    for damaged in [path / store.MANIFEST, store._copies(path)[0][1]]:
+    for damaged in [path / store.MANIFEST, store.manifest_copies(path)[0][1]]:
         damaged.write_bytes(os.urandom(100))
     _new_process()
     health = search.backend().health()
@@ -255,7 +255,7 @@ def test_damaged_MANIFEST_and_newest_copy_answer_from_an_older_copy_and_say_so(l
 
 def test_an_index_with_no_readable_manifest_answers_every_page_with_a_sentence(letters, client):
     path = store.store().path(force=True)
-    for damaged in [path / store.MANIFEST, *(copy for _, copy in store._copies(path))]:
+    for damaged in [path / store.MANIFEST, *(copy for _, copy in store.manifest_copies(path))]:
         damaged.write_bytes(b"\x00garbage")
     _new_process()
     page = client.get("/", {"q": "medical"})
@@ -389,7 +389,7 @@ def test_a_worker_starts_on_a_damaged_index(letters):
     _new_process()
     search.backend().warm()  # gunicorn's post_worker_init: no exception, so the worker boots
     (store.store().path(force=True) / store.MANIFEST).write_bytes(b"")
-    for _, copy in store._copies(store.store().path(force=True)):
+    for _, copy in store.manifest_copies(store.store().path(force=True)):
         copy.write_bytes(b"")
     _new_process()
     search.backend().warm()

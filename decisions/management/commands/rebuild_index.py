@@ -22,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         backend = search.backend()
+        backend.catch_up()  # a new server of a site that shares its index copies it, not rebuilds it
         total = DecisionItem.objects.count()
         if options["if_outdated"] and not backend.outdated() and self._indexed(backend) == total:
             self.stdout.write("The search index is up to date.")

@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
@@ -14,15 +15,19 @@ from decisions import jobs, tasks
 logger = logging.getLogger(__name__)
 
 
-def _upkeep_forever(every, stop):
+def _forever(work, every, stop):
     while not stop.wait(every):
         try:
             close_old_connections()
-            tasks.upkeep()
+            work()
         except Exception:  # a locked database or index now is no reason to stop keeping up
-            logger.exception("worker upkeep failed; trying again in %s s", every)
+            logger.exception("worker %s failed; trying again in %s s", work.__name__, every)
         finally:
             connection.close()
+
+
+def _start(work, every, stop):
+    threading.Thread(target=_forever, args=(work, every, stop), daemon=True, name=work.__name__).start()
 
 
 class Command(BaseCommand):
@@ -35,9 +40,9 @@ class Command(BaseCommand):
         name = jobs.worker_name()
         tasks.upkeep()  # resume what a killed worker left before taking new work
         stop = threading.Event()
-        threading.Thread(
-            target=_upkeep_forever, args=(options["upkeep_seconds"], stop), daemon=True, name="upkeep"
-        ).start()
+        _start(tasks.upkeep, options["upkeep_seconds"], stop)
+        if settings.SEARCH_INDEX_SHARED:
+            _start(tasks.copy_shared_index, settings.SEARCH_INDEX_COPY_SECONDS, stop)
         worker = tasks.database_worker(name)
 
         def shut_down(signum, frame):

@@ -27,6 +27,7 @@ class IndexHealth:
     problems: list = field(default_factory=list)
     unsearchable: int = 0  # items of damaged parts, left out of every answer until mended
     stale_since: str = ""  # answers come from a copy of the index written then (ISO time)
+    behind_since: str = ""  # this server's copy of a shared index lags the published one since then
 
     @property
     def sound(self):
@@ -46,6 +47,11 @@ class IndexHealth:
             return (
                 "The search index is answering from a copy of itself while the worker mends it: "
                 "letters added or changed in the last minutes may be missing or out of date."
+            )
+        if self.behind_since:
+            return (
+                "This server's copy of the search index has not taken in the latest writes yet: "
+                "letters added or changed in the last minutes may be missing or out of date here."
             )
         return ""
 
@@ -104,6 +110,11 @@ class SearchBackend:
     def keyword_values(self, name):
         """Every value a keyword field holds in the index, as stored (for spelling suggestions)."""
         raise NotImplementedError
+
+    def catch_up(self):
+        """Bring this server's copy of a shared index up to date (the worker, every few moments);
+        True when it changed. An index every server reads in place has nothing to do."""
+        return False
 
     def outdated(self):
         """Whether the index lacks fields this version writes (then `rebuild_index` brings it up to date)."""

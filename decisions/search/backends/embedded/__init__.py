@@ -7,6 +7,7 @@ NumPy arrays in files every worker maps, so memory does not grow per worker with
 Matching, facets and ordering run on bitsets and arrays (`view`, `evaluate`, `rank`).
 """
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -19,7 +20,7 @@ from django.conf import settings
 from decisions.processes import mapped
 from decisions.search import fields as registry
 from decisions.search.backends.base import Deadline, IndexHealth, SearchBackend
-from decisions.search.backends.embedded import mending, rank, store, watching
+from decisions.search.backends.embedded import mending, rank, sharing, store, watching
 from decisions.search.backends.embedded.building import SegmentBuilder
 from decisions.search.backends.embedded.cache import BoundedCache
 from decisions.search.backends.embedded.evaluate import Evaluator, text_fields, tokens_of
@@ -64,13 +65,14 @@ class EmbeddedBackend(SearchBackend):
 
     def _view(self):
         """The view of the live index: replaced when the index was rebuilt or written to, or when a
-        file of a segment it maps changed (then that segment is left out, never read again)."""
+        file of a segment it maps changed (then that segment is left out, until its files change
+        again: copied back from a shared index)."""
         live = store.store()
         with self._lock:
             resolved = self._resolved(live)
             view = self._views.get(live.directory)
-            damaged = self._damaged(view) if view is not None else []
-            if view is not None and _state(view.resolved) == _state(resolved) and not damaged:
+            damaged, mended = self._changed(view) if view is not None else ([], False)
+            if view is not None and _state(view.resolved) == _state(resolved) and not damaged and not mended:
                 return view
             for attempt in range(OPEN_ATTEMPTS):
                 fresh = self._fresh_view(resolved, view, damaged)
@@ -100,16 +102,21 @@ class EmbeddedBackend(SearchBackend):
             )
         return resolved
 
-    def _damaged(self, view):
-        """Names of the view's segments with a file changed since it was opened."""
+    def _changed(self, view):
+        """(names of the view's segments with a file changed since it was opened, whether a segment
+        it left out has changed: copied again from a shared index, it may read sound now)."""
         changed = watching.watch().changed()
         if not changed:
-            return []
-        return [
+            return [], False
+        damaged = [
             segment.name
             for segment in view.segments
             if (changed is watching.EVERYTHING or segment.path in changed) and segment.problem()
         ]
+        mended = any(
+            changed is watching.EVERYTHING or folder in changed for folder in _excluded_folders(view)
+        )
+        return damaged, mended
 
     def _fresh_view(self, resolved, view, damaged):
         """A view of `resolved`, reusing the segments `view` opened but those `damaged`."""
@@ -117,7 +124,7 @@ class EmbeddedBackend(SearchBackend):
         if view is not None and view.index_name == resolved.name:
             opened = {segment.name: segment for segment in view.segments if segment.name not in damaged}
         fresh = IndexView(resolved, self.cache, opened)
-        watching.watch().follow([segment.path for segment in fresh.segments])
+        watching.watch().follow([segment.path for segment in fresh.segments] + _excluded_folders(fresh))
         self._views[store.store().directory] = fresh
         if view is not None and view is not fresh:
             view.close()
@@ -187,7 +194,9 @@ class EmbeddedBackend(SearchBackend):
             view = self._view()
         except IndexUnavailable as unavailable:
             return IndexHealth(problems=[str(unavailable)])
-        return _health(view.resolved, view.excluded)
+        health = _health(view.resolved, view.excluded)
+        health.behind_since = sharing.behind_since(view.resolved)
+        return health
 
     def inspect(self, thorough=False):
         """Every file looked at afresh (not through this process's view); thorough: every byte."""
@@ -200,9 +209,21 @@ class EmbeddedBackend(SearchBackend):
         return _health(resolved, mending.damaged_segments(resolved, thorough))
 
     def mend(self, thorough=False):
-        mended = mending.mend(store.root(), thorough)
+        """A shared index's damaged files are copied again from the database first; what that
+        cannot mend is mended here, and the result published for every server."""
+        directory = store.root()
+        try:
+            sharing.restore(directory, thorough)
+        except Damaged as damage:
+            logger.error("the database's copy of the search index could not mend it: %s", damage)
+        mended = mending.mend(directory, thorough)
+        if mended.actions and not mended.rebuild:
+            sharing.share_local(directory)
         store.store().expire()
         return mended
+
+    def catch_up(self):
+        return sharing.catch_up(store.root())
 
     def mended(self):
         mending.forget_note(store.root())
@@ -237,7 +258,7 @@ class EmbeddedBackend(SearchBackend):
         builder = SegmentBuilder()
         for document in documents_for(ids):
             builder.add(document)
-        with store.store().writer() as writer:
+        with _live_writer() as writer:
             writer.delete_where("determination_id", ids)
             writer.add(builder)
         return builder.count
@@ -250,7 +271,7 @@ class EmbeddedBackend(SearchBackend):
 
     def _delete(self, column, values):
         if values:
-            with store.store().writer() as writer:
+            with _live_writer() as writer:
                 writer.delete_where(column, values)
 
     def rebuild(self, determination_ids, progress=None):
@@ -280,7 +301,9 @@ class EmbeddedBackend(SearchBackend):
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
-        store.switch_to(directory, name)
+        with sharing.writing(directory):
+            store.switch_to(directory, name)
+            sharing.publish(path)
         live.expire()
         return count
 
@@ -292,6 +315,20 @@ class EmbeddedBackend(SearchBackend):
                 view.close()
         store.forget()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _excluded_folders(view):
+    return [view.resolved.path / "segments" / part.name for part in view.excluded]
+
+
+@contextlib.contextmanager
+def _live_writer():
+    """A writer on the live index; published for every server when the index is shared."""
+    live = store.store()
+    with sharing.writing(live.directory):
+        with live.writer() as writer:
+            yield writer
+        sharing.publish(live.path(force=True))
 
 
 def _state(resolved):

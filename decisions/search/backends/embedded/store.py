@@ -157,7 +157,7 @@ def read_manifest(path):
     return _decoded(path / MANIFEST)
 
 
-def _copies(path):
+def manifest_copies(path):
     """The kept copies of the index's manifests, newest first: (generation, file)."""
     try:
         found = [
@@ -175,7 +175,7 @@ def load_manifest(path):
         return read_manifest(path), [], False
     except Damaged as damage:
         problems = [str(damage)]
-    copies = _copies(path)
+    copies = manifest_copies(path)
     for generation, copy in copies:
         try:
             manifest = _decoded(copy)
@@ -193,7 +193,7 @@ def publish_manifest(path, manifest):
     (path / MANIFESTS).mkdir(exist_ok=True)
     _write_atomically(path / MANIFESTS / f"MANIFEST.{manifest['generation']}.json", data)
     _write_atomically(path / MANIFEST, data)
-    for _, copy in _copies(path)[KEEP_MANIFESTS:]:
+    for _, copy in manifest_copies(path)[KEEP_MANIFESTS:]:
         copy.unlink(missing_ok=True)
 
 
@@ -387,7 +387,7 @@ class Writer:
             "notes": self.notes,
         }
         publish_manifest(self.path, manifest)
-        self._remove_unreferenced()
+        self.remove_unreferenced()
 
     def _merge(self, plan):
         name = unique_name()
@@ -402,12 +402,12 @@ class Writer:
         self.entries = [entry for entry in self.entries if entry not in plan]
         self.entries.insert(min(at, len(self.entries)), merged)
 
-    def _remove_unreferenced(self):
+    def remove_unreferenced(self):
         """Delete segment and deletion files that no kept manifest names (a reader that opened the
         one before may still be opening its files; a mend may go back to an older copy)."""
         kept = {}
         manifests = [self.before, {"segments": self.entries}]
-        for _, copy in _copies(self.path):
+        for _, copy in manifest_copies(self.path):
             try:
                 manifests.append(_decoded(copy))
             except Damaged:
@@ -425,7 +425,7 @@ class Writer:
 
 
 def _newest_copy(path):
-    copies = _copies(path)
+    copies = manifest_copies(path)
     return copies[0][0] if copies else 0
 
 
