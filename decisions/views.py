@@ -55,7 +55,8 @@ def search_page(request):
     return render(
         request,
         "decisions/search.html",
-        {
+        status=503 if result.unavailable else 200,
+        context={
             "result": result,
             "carried": carried,
             "base_query": without(request.GET),
@@ -81,6 +82,8 @@ def insights_page(request):
         context["query_text"] = filterset.form.cleaned_data.get("q") or ""
         try:
             context["insights"] = insights(search.backend(), filterset)
+        except search.IndexUnavailable:
+            raise  # the middleware's page: the index cannot answer at all
         except search.QueryError as error:
             context["errors"] = [f"Search: {error}."]
     return render(request, "decisions/insights.html", context)
@@ -127,6 +130,8 @@ def similar_page(request, pk):
     shown = {outcome: _shown(request.GET.get(outcome)) for outcome in OUTCOMES}
     try:
         found = precedents(item, shown)
+    except search.IndexUnavailable:
+        raise
     except search.QueryError as error:
         found, error_text = {}, f"Search: {error}."
     else:
@@ -161,6 +166,8 @@ def estimate_page(request):
         described = form.request()
         try:
             context.update(estimate=estimate(described, form.cleaned_data["k"]), wider=wider(described))
+        except search.IndexUnavailable:
+            raise
         except search.QueryError as error:
             context["error"] = f"Search: {error}."
     return render(request, "decisions/estimate.html", context)
