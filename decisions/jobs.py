@@ -97,10 +97,25 @@ def index_work_under_way():
     )
 
 
+INDEX_WORK_LOCK = 0x494D52_10B5  # the PostgreSQL advisory lock of starting index work
+
+
+def _one_at_a_time():
+    """Inside the caller's transaction: anyone else starting index work waits until it ends, so
+    two workers finding damage at once never both start a mend. PostgreSQL: an advisory lock for
+    the transaction; SQLite: its one write lock, taken by a write that changes nothing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_WORK_LOCK])
+    else:
+        Job.objects.filter(pk=0).update(state=F("state"))
+
+
 def start_index_work(kind, description, user=None, **summary):
     """(job, started): a new rebuild or mend of the index, or the one already under way (a second
     would only wait for it and do the same again)."""
     with transaction.atomic():
+        _one_at_a_time()
         under_way = index_work_under_way()
         if under_way is not None:
             return under_way, False

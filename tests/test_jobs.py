@@ -1,9 +1,11 @@
 """Background jobs and the index outbox, in one process: resume after a crash, cancel, retry, failures,
 uploads that cannot be saved, rebuilds that miss nothing, and check_index."""
 
+import contextlib
 import errno
 import io
 import socket
+import threading
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -373,3 +375,36 @@ def test_a_cancel_asked_for_before_a_crash_is_kept_when_the_job_resumes(folder, 
     run_worker()
     job.refresh_from_db()
     assert job.state == Job.State.CANCELLED and job.files_done == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_finding_damage_at_once_start_one_mend(monkeypatch):
+    """Each looks for index work under way, finds none, and starts one: unless the looking and the
+    starting are one step, both start a mend (or a rebuild) of the same index."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database fails a second writer instead of making it wait")
+    looked = threading.Barrier(2, timeout=5)
+    original = jobs.index_work_under_way
+
+    def slow_look():
+        found = original()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            looked.wait(timeout=1)  # the other looks meanwhile, unless it must wait its turn
+        return found
+
+    monkeypatch.setattr(jobs, "index_work_under_way", slow_look)
+    started = []
+
+    def start():
+        try:
+            started.append(jobs.start_index_work(Job.Kind.REPAIR, "Found by a worker")[1])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(started) == [False, True]
+    assert Job.objects.filter(kind__in=jobs.INDEX_WORK).count() == 1
