@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -28,6 +29,7 @@ from decisions.models import DecisionItem, Determination, Job, JobFile
 logger = logging.getLogger(__name__)
 
 REPARSE_BATCH = 100
+ANALYZE_AFTER_LETTERS = 1000  # an import storing this many letters brings PostgreSQL's statistics up to date
 HEARTBEAT_SECONDS = 30
 ORPHAN_UPLOAD_AGE = timedelta(hours=1)
 
@@ -327,6 +329,21 @@ def _run_import(step):
         )
     indexing.apply_pending()
     Job.objects.filter(pk=job.pk).update(files_total=F("files_done"))
+    job.refresh_from_db(fields=["imported"])
+    if job.imported >= ANALYZE_AFTER_LETTERS:
+        _analyse_letters()
+
+
+def _analyse_letters():
+    """PostgreSQL plans from the tables' statistics; after a bulk import they describe an archive a
+    fraction of its size until autovacuum next analyses them (or never, where it is off), and a
+    plan from them scans every letter: the search page's count of sample letters took 76 ms at
+    100,000 letters (an index lookup of 0.1 ms once analysed)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in apps.get_app_config("decisions").get_models()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(table) for table in tables)}")
 
 
 def _run_reparse(step):

@@ -408,3 +408,19 @@ def test_two_workers_finding_damage_at_once_start_one_mend(monkeypatch):
         thread.join(timeout=30)
     assert sorted(started) == [False, True]
     assert Job.objects.filter(kind__in=jobs.INDEX_WORK).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_leaves_postgresql_statistics_that_describe_the_archive(monkeypatch, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    monkeypatch.setattr(jobs, "ANALYZE_AFTER_LETTERS", 3)
+    job = jobs.start_import([str(path) for path in SEED_FILES], "three letters", queue=False)
+    assert jobs.run(job.pk) == Job.State.DONE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN "
+            "('decisions_determination', 'decisions_decisionitem', 'decisions_indexchange')"
+        )
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert analysed == {"decisions_determination", "decisions_decisionitem", "decisions_indexchange"}
