@@ -10,13 +10,16 @@ publishing every write to the database), then a second server with an empty inde
 the published index (seconds, MB/s), serves the fixed queries of queries.json through gunicorn
 beside the first (server time per kind, first answer), and, with a worker of its own, finds each
 of a run of letters imported through the first (seconds from the import's end until its search
-finds it). Results: results.json and results.md there.
+finds it). Results: results.json and results.md there. Then `--postgres-search` (same
+--letters and --database-url) builds PostgreSQL's full-text search over the same letters and
+times the same queries through it, beside the two copies.
 """
 
 import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -45,6 +48,12 @@ def _arguments():
         "--lag-letters", type=int, default=10, help="letters imported one at a time to time the lag"
     )
     parser.add_argument("--reuse", action="store_true", help="keep an earlier import of the same size")
+    parser.add_argument(
+        "--postgres-search",
+        action="store_true",
+        help="after a run of the same size: build PostgreSQL's full-text search over its letters and time "
+        "the same queries (added to its results)",
+    )
     return parser.parse_args()
 
 
@@ -88,10 +97,10 @@ def _lag(out, letters):
     folder.mkdir()
     second = os.environ | {"SEARCH_INDEX_DIR": str(out / "second")}
     first = os.environ | {"SEARCH_INDEX_DIR": str(out / "first")}
-    lags = []
+    lags, run = [], secrets.token_hex(3)
     with gunicorn(second, workers=1, start_seconds=600) as (base, _), _worker(second, out / "worker.log"):
         for number in range(letters):
-            word = f"{LAG_WORD}{chr(ord('a') + number % 26)}{number}"
+            word = f"{LAG_WORD}{run}x{number}"  # a word no earlier run imported
             letter = folder / f"lag-{number}.txt"
             letter.write_text(template.replace("Zanaflex", word).replace("CM15-", f"CM{90 + number}-"))
             subprocess.run(
@@ -135,7 +144,7 @@ def _worker(environment, log):
 def main():
     args = _arguments()
     out = REPO / "benchmarks" / "out" / f"shared-{args.letters}"
-    if not args.reuse:
+    if not (args.reuse or args.postgres_search):
         shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     _configure(out, args.database_url)
@@ -153,7 +162,11 @@ def main():
     from decisions.models import DecisionItem
 
     assert connection.vendor == "postgresql", "several servers share a PostgreSQL database"
+    if args.postgres_search:
+        return _add_postgres_search(out, args.repeat)
     results = {"letters": args.letters, "machine": {"cpus": os.cpu_count()}}
+    if args.reuse and (out / "results.json").exists():  # what this run does not measure again stays
+        results = json.loads((out / "results.json").read_text()) | results
     corpus = out / "corpus"
     if not args.reuse or not corpus.exists():
         if _has_tables():
@@ -196,10 +209,40 @@ def main():
 
     results["lag"] = _lag(out, args.lag_letters)
     print(f"lag: {results['lag']}", flush=True)
+    _write(out, results)
+
+
+def _write(out, results):
     (out / "results.json").write_text(json.dumps(results, indent=2))
     table = _table(results)
     (out / "results.md").write_text(table)
     print(table)
+
+
+def _add_postgres_search(out, repeat):
+    results = json.loads((out / "results.json").read_text())
+    fixed = json.loads((REPO / "benchmarks" / "queries.json").read_text())["queries"]
+    results["postgres_search"] = _postgres_search(out, fixed, repeat)
+    _write(out, results)
+
+
+def _postgres_search(out, fixed, repeat):
+    """The other way to several servers, over the same letters on the same machine."""
+    from django.conf import settings
+
+    from decisions import search
+    from decisions.models import Determination
+
+    settings.SEARCH_BACKEND = os.environ["SEARCH_BACKEND"] = "postgres"
+    started = time.perf_counter()
+    search.backend().rebuild(Determination.objects.order_by("pk").values_list("pk", flat=True))
+    build_seconds = time.perf_counter() - started
+    _, server_time, memory = _time_gunicorn(fixed, repeat, out, 2)
+    return {
+        "build_seconds": round(build_seconds, 1),
+        "first_answer_seconds": memory["first_answer_seconds"],
+        "gunicorn_server_ms": _summary(server_time),
+    }
 
 
 def _has_tables():
@@ -210,17 +253,20 @@ def _has_tables():
 
 def _table(results):
     first, second = results["gunicorn_server_ms"]["first"], results["gunicorn_server_ms"]["second"]
+    postgres = results.get("postgres_search", {}).get("gunicorn_server_ms", {})
     lines = [
         f"{results['letters']:,} letters ({results['items']:,} items); index {results['index_mb']:,} MB, "
         f"its copy in the database {results['shared_copy_in_database_mb']:,} MB",
         "",
-        "| kind | first server p50 / p95 ms | second server (a copy) p50 / p95 ms |",
-        "|---|---|---|",
+        "| kind | first server p50 / p95 ms | second server (a copy) p50 / p95 ms "
+        "| PostgreSQL search p50 / p95 ms |",
+        "|---|---|---|---|",
     ]
     for kind in first:
+        other = f"{postgres[kind]['p50_ms']} / {postgres[kind]['p95_ms']}" if kind in postgres else "–"
         lines.append(
             f"| {kind} | {first[kind]['p50_ms']} / {first[kind]['p95_ms']} "
-            f"| {second[kind]['p50_ms']} / {second[kind]['p95_ms']} |"
+            f"| {second[kind]['p50_ms']} / {second[kind]['p95_ms']} | {other} |"
         )
     if "import" in results:
         lines.append(f"\nimport through the first server: {results['import']}")
