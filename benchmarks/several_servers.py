@@ -16,7 +16,6 @@ times the same queries through it, beside the two copies.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import secrets
@@ -89,7 +88,7 @@ def _count(base, text):
 def _lag(out, letters):
     """Seconds from the end of each import through the first server until the second finds it."""
     from tests.letters import SEED_FILES
-    from tests.servers import gunicorn
+    from tests.servers import gunicorn, worker
 
     template = SEED_FILES[1].read_text(encoding="utf-8")
     folder = out / "lag"
@@ -98,7 +97,7 @@ def _lag(out, letters):
     second = os.environ | {"SEARCH_INDEX_DIR": str(out / "second")}
     first = os.environ | {"SEARCH_INDEX_DIR": str(out / "first")}
     lags, run = [], secrets.token_hex(3)
-    with gunicorn(second, workers=1, start_seconds=600) as (base, _), _worker(second, out / "worker.log"):
+    with gunicorn(second, workers=1, start_seconds=600) as (base, _), worker(second, out / "worker.log"):
         for number in range(letters):
             word = f"{LAG_WORD}{run}x{number}"  # a word no earlier run imported
             letter = folder / f"lag-{number}.txt"
@@ -121,24 +120,6 @@ def _lag(out, letters):
         "p50_seconds": round(sorted(lags)[len(lags) // 2], 2),
         "max_seconds": round(max(lags), 2),
     }
-
-
-@contextlib.contextmanager
-def _worker(environment, log):
-    """The second server's worker, which copies what the first publishes (its log kept)."""
-    with open(log, "w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker"],
-            cwd=REPO,
-            env=environment,
-            stdout=output,
-            stderr=output,
-        )
-        try:
-            yield
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
 
 
 def main():

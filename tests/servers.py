@@ -93,20 +93,22 @@ def gunicorn(environment, workers=2, options=(), start_seconds=90):
 
 
 @contextlib.contextmanager
-def worker(environment):
-    """A background worker (`manage.py run_worker`) for the site; killed on exit."""
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker", "--upkeep-seconds", "0.5"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield process
-    finally:
-        process.kill()
-        process.wait(timeout=30)
+def worker(environment, log=None):
+    """A background worker (`manage.py run_worker`) for the site, its output to `log` when given;
+    killed on exit."""
+    with open(log, "w") if log else contextlib.nullcontext(subprocess.DEVNULL) as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--upkeep-seconds", "0.5"],
+            cwd=REPO,
+            env=environment,
+            stdout=output,
+            stderr=output,
+        )
+        try:
+            yield process
+        finally:
+            process.kill()
+            process.wait(timeout=30)
 
 
 def _csrf(html):
