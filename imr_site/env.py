@@ -86,6 +86,17 @@ def search_backend(database):
     return value
 
 
+def search_index_shared(backend):
+    """SEARCH_INDEX_SHARED: each server's copy of the embedded index kept from the database."""
+    shared = flag("SEARCH_INDEX_SHARED", False)
+    if shared and backend != "embedded":
+        raise ImproperlyConfigured(
+            f"SEARCH_INDEX_SHARED shares the embedded index, and SEARCH_BACKEND={backend} has none "
+            "(every server reads its search table in place): set one of them, not both."
+        )
+    return shared
+
+
 def search_index_dir(var_dir):
     """SEARCH_INDEX_DIR, else the old WHOOSH_INDEX_DIR; with neither, var/search_index, or the
     var/whoosh_index an earlier release built, so a deployment keeps one index folder (an index of

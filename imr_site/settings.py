@@ -168,7 +168,7 @@ SEARCH_TIME_BUDGET_SECONDS = env.number("SEARCH_TIME_BUDGET_SECONDS", 5.0, minim
 # Several web servers on one database, each searching its own copy of the embedded index: every
 # write to it is published to the database, and each server's worker copies what it lacks this
 # often (decisions/search/backends/embedded/sharing.py; README "Several servers").
-SEARCH_INDEX_SHARED = env.flag("SEARCH_INDEX_SHARED", False)
+SEARCH_INDEX_SHARED = env.search_index_shared(SEARCH_BACKEND)
 SEARCH_INDEX_COPY_SECONDS = env.number("SEARCH_INDEX_COPY_SECONDS", 1.0, minimum=0.1)
 
 # Accounts (made by staff in the admin) save searches and get alerts; searching needs none.

@@ -60,6 +60,19 @@ def _manage(*args, **environment):
             "DATABASE_REPLICA_URLS='sqlite:///copy.sqlite3' is not a PostgreSQL URL",
         ),
         ({"DEBUG": "1", "IMR_MAX_UPLOAD_BYTES": "lots"}, "IMR_MAX_UPLOAD_BYTES='lots' is not a whole number"),
+        (
+            {"DEBUG": "1", "SEARCH_INDEX_SHARED": "sometimes"},
+            "SEARCH_INDEX_SHARED='sometimes' is not a yes/no",
+        ),
+        (
+            {
+                "DEBUG": "1",
+                "DATABASE_URL": "postgres://imr@db:5432/imr",
+                "SEARCH_BACKEND": "postgres",
+                "SEARCH_INDEX_SHARED": "1",
+            },
+            "SEARCH_INDEX_SHARED shares the embedded index, and SEARCH_BACKEND=postgres has none",
+        ),
     ],
 )
 def test_bad_environment_is_one_clear_line(environment, message):
