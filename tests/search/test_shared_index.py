@@ -4,6 +4,7 @@ server here is its own index folder on one database, as each web server of a sit
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -201,3 +202,25 @@ def test_the_first_server_of_a_shared_site_publishes_the_index_it_has(settings, 
     search.backend().catch_up()
     assert SharedManifest.objects.get().manifest == _live_manifest()
     assert sharing.enabled()
+
+
+def test_a_failed_statement_in_the_writers_transaction_never_leaves_the_lock_held(settings):
+    """The lock every server's writes take is let go whatever the write's transaction went
+    through; otherwise every other server would wait for it until this process ended."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's lock is a file lock, let go with the file")
+    settings.SEARCH_INDEX_SHARED = True
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        sharing._database_lock(5),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1 / 0")  # the transaction is aborted: no statement runs in it now
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [sharing.LOCK_KEY])
+            assert cursor.fetchone()[0] is True
+    finally:
+        other.close()

@@ -1,7 +1,7 @@
 """One embedded index for several servers: each searches its own copy, kept from the database.
 
 With SEARCH_INDEX_SHARED on, every write to the live index is published to the database (the
-tables of models.py), and every server's worker copies what it lacks (`copy_newest`, every
+tables of the `shared_index` app), and every server's worker copies what it lacks (`copy_newest`, every
 SEARCH_INDEX_COPY_SECONDS). This is segment replication, as Lucene-based engines do it: segment
 files are written once and never changed, so a write publishes only the files no write before
 it did, then its manifest, last, in one row; a copy made from the newest row is the index after
@@ -88,22 +88,24 @@ def _lock(wait_seconds):
         with store.locked(Path(tempfile.gettempdir()) / f"imr-index-{name}.lock", wait_seconds):
             yield
         return
-    deadline = time.monotonic() + wait_seconds
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-            if cursor.fetchone()[0]:
-                break
-            if time.monotonic() > deadline:
-                raise store.LockError(
-                    f"another server held the search index's write lock for {wait_seconds}s"
-                )
-            time.sleep(0.05)
+    # A connection of its own: the lock outlives whatever the caller's transaction does (an error
+    # there would leave it unable to unlock), and goes with the connection if this process dies.
+    locking = connection.copy()
     try:
+        deadline = time.monotonic() + wait_seconds
+        with locking.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+                if cursor.fetchone()[0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise store.LockError(
+                        f"another server held the search index's write lock for {wait_seconds}s"
+                    )
+                time.sleep(0.05)
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        locking.close()
 
 
 def publish(path):
