@@ -16,6 +16,7 @@ it held are still pending in the database's change log, so they are written agai
 """
 
 import hashlib
+import itertools
 import logging
 import os
 import secrets
@@ -116,7 +117,7 @@ def publish(path):
     manifest = store.read_manifest(path)
     index = path.name
     published = set(SharedFile.objects.filter(index=index).values_list("path", flat=True))
-    for relative, crc in _files_of(path, manifest):
+    for relative, crc, _ in itertools.chain([(store.FORMAT_FILE, None, None)], _files_of(path, manifest)):
         if relative not in published:
             _upload(path, relative, crc)
     SharedManifest.objects.create(index=index, generation=manifest["generation"], manifest=manifest)
@@ -134,20 +135,17 @@ def share_local(directory, first=False):
 
 
 def _files_of(path, manifest):
-    """(path inside the index, CRC-32 recorded for it or None) of every file the manifest needs."""
-    yield store.FORMAT_FILE, None
+    """(path inside the index, the CRC-32 recorded for it, the [size, CRC-32, time] record of a
+    segment array or None) of every file of the manifest's segments. Each meta.json comes before
+    the files it lists and is read only when they are asked for, so a copy can fetch it first."""
     for entry in manifest["segments"]:
         folder = f"segments/{entry['name']}"
+        yield f"{folder}/{segments.META}", entry.get("meta"), None
         meta = segments.read_meta(path / folder, entry.get("meta"))
-        yield from _segment_files(folder, entry, meta)
-
-
-def _segment_files(folder, entry, meta):
-    yield f"{folder}/{segments.META}", entry.get("meta")
-    for name, (_size, crc, _mtime) in meta["files"].items():
-        yield f"{folder}/{name}", crc
-    if entry.get("deleted"):
-        yield f"{folder}/{entry['deleted']}", entry.get("deleted_crc")
+        for name, record in meta["files"].items():
+            yield f"{folder}/{name}", record[1], record
+        if entry.get("deleted"):
+            yield f"{folder}/{entry['deleted']}", entry.get("deleted_crc"), None
 
 
 def _upload(path, relative, crc):
@@ -221,9 +219,11 @@ def copy_newest(directory, thorough=False):
     if fetched is None or (not fetched and _holds(directory, newest)):
         return False
     with _database_lock(store.WRITER_LOCK_WAIT_SECONDS):
-        newest = _newest()
-        if _fetch_all(directory, newest, thorough) is None:
-            return False
+        latest = _newest()
+        if latest.pk != newest.pk:  # published while the files were copied: copy what that added
+            newest = latest
+            if _fetch_all(directory, newest, thorough) is None:
+                return False
         path = directory / newest.index
         if not _holds(directory, newest, pointer=False):
             with store.locked(path / ".write.lock", store.WRITER_LOCK_WAIT_SECONDS):
@@ -277,19 +277,13 @@ def _fetch_all(directory, newest, thorough):
     """Every file of the published index here: how many had to be copied, or None when another
     version of this site built it."""
     path = directory / newest.index
-    (path / "segments").mkdir(parents=True, exist_ok=True)
+    (path / "segments").mkdir(parents=True, exist_ok=True)  # an index of no segments has the folder too
     copied = _fetch(newest.index, path, store.FORMAT_FILE, None)
     if (path / store.FORMAT_FILE).read_text("utf-8", "replace").strip() != segments.fingerprint():
         logger.warning("the published search index %s was built by another version; not copied", newest.index)
         return None
-    for entry in newest.manifest["segments"]:
-        folder = f"segments/{entry['name']}"
-        (path / folder).mkdir(exist_ok=True)
-        copied += _fetch(newest.index, path, f"{folder}/{segments.META}", entry.get("meta"))
-        meta = segments.read_meta(path / folder, entry.get("meta"))
-        for relative, crc in _segment_files(folder, entry, meta):
-            record = meta["files"].get(relative.rpartition("/")[2])
-            copied += _fetch(newest.index, path, relative, crc, record, thorough)
+    for relative, crc, record in _files_of(path, newest.manifest):
+        copied += _fetch(newest.index, path, relative, crc, record, thorough)
     return copied
 
 
@@ -314,6 +308,7 @@ def _fetch(index, path, relative, crc, record=None, thorough=False):
     shared = SharedFile.objects.filter(index=index, path=relative).first()
     if shared is None:
         raise Damaged(f"{relative} of the published index {index} is not in the database")
+    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
     running = 0
     try:
